@@ -1,0 +1,62 @@
+package dev.weir.proxy;
+
+import dev.weir.proxy.config.Config;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.PrintWriter;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
+
+/**
+ * Runs a proxy in the foreground until SIGTERM or SIGINT. The first signal starts a graceful
+ * shutdown (stop accepting, drain up to shutdown.drain-timeout, close the rest, exit 0); a second
+ * signal during that drain exits at once with status 1.
+ */
+final class Launcher {
+
+    private static final Logger log = LoggerFactory.getLogger(Launcher.class);
+
+    private Launcher() {
+    }
+
+    static int runUntilSignalled(Config cfg, PrintWriter err) {
+        return runUntilSignalled(cfg, err, weir -> { });
+    }
+
+    /** @param onStarted runs once every listener is bound (the demo prints its hints there) */
+    static int runUntilSignalled(Config cfg, PrintWriter err, java.util.function.Consumer<Weir> onStarted) {
+        Weir weir;
+        try {
+            weir = Weir.start(cfg, new SimpleMeterRegistry());
+        } catch (Weir.StartException e) {
+            err.println("weir: " + e.getMessage());
+            err.flush();
+            return Main.EXIT_FAILURE;
+        }
+        CountDownLatch stop = new CountDownLatch(1);
+        AtomicInteger signals = new AtomicInteger();
+        sun.misc.SignalHandler handler = sig -> {
+            if (signals.incrementAndGet() == 1) {
+                log.info("signal received signal=SIG{} action=graceful-shutdown", sig.getName());
+                stop.countDown();
+            } else {
+                log.warn("signal received signal=SIG{} action=exit-now", sig.getName());
+                Runtime.getRuntime().halt(Main.EXIT_FAILURE);
+            }
+        };
+        Signal.handle(new Signal("TERM"), handler);
+        Signal.handle(new Signal("INT"), handler);
+        log.info("weir ready listeners={} transport={}", cfg.listeners().keySet(), weir.transport());
+        onStarted.accept(weir);
+        try {
+            stop.await();
+            weir.shutdown();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            weir.close();
+        }
+        return Main.EXIT_OK;
+    }
+}

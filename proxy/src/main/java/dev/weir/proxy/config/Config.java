@@ -1,0 +1,20 @@
+package dev.weir.proxy.config;
+
+import java.util.Map;
+
+/**
+ * The whole configuration, validated: one immutable tree of records built by {@link ConfigLoader}.
+ * Maps keep the order of the YAML file.
+ */
+public record Config(
+        TransportKind transport,
+        int eventLoopThreads,
+        Map<String, ListenerConfig> listeners,
+        Map<String, PoolConfig> pools,
+        ShutdownConfig shutdown) {
+
+    public Config {
+        listeners = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(listeners));
+        pools = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(pools));
+    }
+}

@@ -1,0 +1,75 @@
+package dev.weir.proxy.config;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.Node;
+
+/**
+ * Loads a YAML config into a validated {@link Config}, or fails with every problem at once.
+ *
+ * <p>The YAML is only composed into nodes, never constructed into Java objects, and the loader refuses global tags
+ * ({@code !!java.net.URL ...}): a config file cannot make the proxy instantiate a class. Working on nodes also keeps
+ * the YAML path of every value for the error messages. {@code ${VAR}} and {@code ${VAR:-default}} are substituted
+ * in scalar values (not in keys) from the given environment.
+ */
+public final class ConfigLoader {
+
+    private static final String DEFAULT_SOURCE = "config";
+    private static final String GLOBAL_TAG_PROBLEM = "Global tag is not allowed: ";
+
+    private ConfigLoader() {
+    }
+
+    /** Reads {@code file} (UTF-8) with the process environment for {@code ${VAR}}. */
+    public static Config load(Path file) throws ConfigException, IOException {
+        return parse(Files.readString(file), System.getenv(), file.toString());
+    }
+
+    public static Config parse(String yaml, Map<String, String> env) throws ConfigException {
+        return parse(yaml, env, DEFAULT_SOURCE);
+    }
+
+    /** @param sourceName prefixes YAML syntax errors, e.g. {@code weir.yaml: malformed YAML at line 3, column 5: ...} */
+    public static Config parse(String yaml, Map<String, String> env, String sourceName) throws ConfigException {
+        Node root = compose(yaml, sourceName);
+        NodeReader reader = new NodeReader(env);
+        Config config = ConfigSchema.read(root, reader);
+        if (!reader.errors().isEmpty()) {
+            throw new ConfigException(reader.errors());
+        }
+        return config;
+    }
+
+    private static Node compose(String yaml, String sourceName) throws ConfigException {
+        // SafeConstructor: only standard YAML types, even if someone later constructs objects from this Yaml.
+        Yaml composer = new Yaml(new SafeConstructor(new LoaderOptions()));
+        try {
+            return composer.compose(new StringReader(yaml));
+        } catch (MarkedYAMLException e) {
+            throw new ConfigException(List.of(sourceName + ": " + describe(e)));
+        } catch (YAMLException e) {
+            throw new ConfigException(List.of(sourceName + ": malformed YAML: " + e.getMessage()));
+        }
+    }
+
+    private static String describe(MarkedYAMLException e) {
+        String problem = e.getProblem() != null ? e.getProblem() : e.getMessage().lines().findFirst().orElse("");
+        Mark mark = e.getProblemMark();
+        String at = mark == null ? "" : " at line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1);
+        if (problem.startsWith(GLOBAL_TAG_PROBLEM)) {
+            String tag = problem.substring(GLOBAL_TAG_PROBLEM.length()).replace("tag:yaml.org,2002:", "!!");
+            return "tag " + tag + at + " is not allowed (expected: plain YAML values; a config never names Java types)";
+        }
+        return "malformed YAML" + at + ": " + problem;
+    }
+}

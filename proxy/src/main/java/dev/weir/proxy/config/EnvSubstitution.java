@@ -1,0 +1,53 @@
+package dev.weir.proxy.config;
+
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Replaces {@code ${VAR}} and {@code ${VAR:-default}} inside one scalar value. As in sh, the default applies when
+ * VAR is unset or empty. Done on scalars after parsing, not on the raw text, so a variable can never inject YAML
+ * structure and every error can name the YAML path.
+ */
+final class EnvSubstitution {
+
+    private static final Pattern REFERENCE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
+
+    private EnvSubstitution() {
+    }
+
+    /**
+     * Returns {@code text} with every reference replaced. Throws IllegalArgumentException whose message completes
+     * "(expected: ...)": a malformed reference, or a variable that is unset and has no default.
+     */
+    static String apply(String text, Map<String, String> env) {
+        int start = text.indexOf("${");
+        if (start < 0) {
+            return text;
+        }
+        StringBuilder out = new StringBuilder(text.length());
+        int at = 0;
+        Matcher m = REFERENCE.matcher(text);
+        while (start >= 0) {
+            out.append(text, at, start);
+            m.region(start, text.length());
+            if (!m.lookingAt()) {
+                throw new IllegalArgumentException("${VAR} or ${VAR:-default}, VAR made of A-Z a-z 0-9 _");
+            }
+            String name = m.group(1);
+            String value = env.get(name);
+            String fallback = m.group(2);
+            if (fallback != null && (value == null || value.isEmpty())) {
+                value = fallback;
+            }
+            if (value == null) {
+                throw new IllegalArgumentException(
+                        "environment variable " + name + " to be set, or a default as in ${" + name + ":-value}");
+            }
+            out.append(value);
+            at = m.end();
+            start = text.indexOf("${", at);
+        }
+        return out.append(text, at, text.length()).toString();
+    }
+}

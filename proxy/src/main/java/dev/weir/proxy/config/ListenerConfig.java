@@ -1,0 +1,20 @@
+package dev.weir.proxy.config;
+
+import java.time.Duration;
+
+/**
+ * {@code listeners.NAME}: where clients connect and which pool serves them.
+ *
+ * @param idleTimeout no byte in either direction for this long closes both sides
+ * @param writeBufferLow  resume reading the peer once a side's pending output falls below this (bytes)
+ * @param writeBufferHigh stop reading the peer once a side's pending output exceeds this (bytes)
+ */
+public record ListenerConfig(
+        String name,
+        HostPort bind,
+        String pool,
+        int maxConnections,
+        Duration idleTimeout,
+        int writeBufferLow,
+        int writeBufferHigh) {
+}

@@ -1,0 +1,306 @@
+package dev.weir.proxy.config;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
+
+/**
+ * Reads typed values out of composed YAML nodes and records each problem as {@code path: value (expected: ...)},
+ * so that one pass reports all of them. An absent optional value reads as its default; a bad one is reported and
+ * reads as null, and the caller carries on to find the next problem.
+ *
+ * <p>Values are shown quoted when they could not be read as the expected type ({@code "lots"}) and as written
+ * when they were read but are out of range ({@code 0}, {@code 0s}).
+ */
+final class NodeReader {
+
+    static final String ADDRESS_EXPECTED = "host:port or [v6]:port";
+
+    // Tags a plain config may carry; anything else (!foo, !!binary, !!set) is refused before its value is read.
+    private static final Set<Tag> PLAIN_TAGS =
+            Set.of(Tag.STR, Tag.INT, Tag.FLOAT, Tag.BOOL, Tag.NULL, Tag.TIMESTAMP, Tag.MAP, Tag.SEQ);
+    private static final Pattern INTEGER = Pattern.compile("[-+]?\\d+");
+    private static final Pattern HOSTNAME = Pattern.compile("[A-Za-z0-9._-]+");
+    private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]+(%[A-Za-z0-9._-]+)?");
+
+    private final Map<String, String> env;
+    private final List<String> errors = new ArrayList<>();
+
+    NodeReader(Map<String, String> env) {
+        this.env = env;
+    }
+
+    List<String> errors() {
+        return errors;
+    }
+
+    void error(String path, String value, String expected) {
+        errors.add((path.isEmpty() ? "(top level)" : path) + ": " + value + " (expected: " + expected + ")");
+    }
+
+    static String child(String path, String key) {
+        return path.isEmpty() ? key : path + "." + key;
+    }
+
+    static String index(String path, int i) {
+        return path + "[" + i + "]";
+    }
+
+    /** True for an absent value or an explicit null ({@code key:} with nothing after it, or {@code ~}). */
+    static boolean isNull(Node node) {
+        return node == null || (node instanceof ScalarNode && node.getTag().equals(Tag.NULL));
+    }
+
+    /**
+     * The entries of a mapping in file order. Null reads as empty (a section whose children are all commented out);
+     * returns null, reported, when the node is not a mapping. Duplicate keys are reported and the first one kept.
+     */
+    Map<String, Node> entries(String path, Node node, String expected) {
+        Map<String, Node> out = new LinkedHashMap<>();
+        if (isNull(node)) {
+            return out;
+        }
+        if (!plainTag(path, node)) {
+            return null;
+        }
+        if (!(node instanceof MappingNode mapping)) {
+            error(path, describe(node), expected);
+            return null;
+        }
+        for (NodeTuple tuple : mapping.getValue()) {
+            Node keyNode = tuple.getKeyNode();
+            if (!(keyNode instanceof ScalarNode scalarKey) || !PLAIN_TAGS.contains(keyNode.getTag())) {
+                error(path, describe(keyNode) + " as a key", "plain names as keys");
+                continue;
+            }
+            String key = scalarKey.getValue();
+            if (out.containsKey(key)) {
+                error(child(path, key), "duplicate key", "each key once");
+                continue;
+            }
+            out.put(key, tuple.getValueNode());
+        }
+        return out;
+    }
+
+    /** Like {@link #entries}, for a mapping with a fixed set of keys: others are reported, with the closest known key. */
+    Map<String, Node> fields(String path, Node node, String expected, List<String> known) {
+        Map<String, Node> entries = entries(path, node, expected);
+        if (entries == null) {
+            return new LinkedHashMap<>();
+        }
+        for (Iterator<String> keys = entries.keySet().iterator(); keys.hasNext(); ) {
+            String key = keys.next();
+            if (!known.contains(key)) {
+                String close = Suggestions.closest(key, known);
+                errors.add(child(path, key) + ": unknown key ("
+                        + (close != null ? "did you mean " + close + "?" : "expected: one of " + String.join(", ", known))
+                        + ")");
+                keys.remove();
+            }
+        }
+        return entries;
+    }
+
+    /** The items of a sequence; null, reported, when the node is something else. */
+    List<Node> list(String path, Node node, String expected) {
+        if (isNull(node)) {
+            error(path, "missing", expected);
+            return null;
+        }
+        if (!plainTag(path, node)) {
+            return null;
+        }
+        if (!(node instanceof SequenceNode sequence)) {
+            error(path, describe(node), expected);
+            return null;
+        }
+        return sequence.getValue();
+    }
+
+    /** A required scalar's text with {@code ${VAR}} references substituted; null, reported, when unusable. */
+    String text(String path, Node node, String expected) {
+        if (isNull(node)) {
+            error(path, "missing", expected);
+            return null;
+        }
+        if (!plainTag(path, node)) {
+            return null;
+        }
+        if (!(node instanceof ScalarNode scalar)) {
+            error(path, describe(node), expected);
+            return null;
+        }
+        try {
+            return EnvSubstitution.apply(scalar.getValue(), env);
+        } catch (IllegalArgumentException e) {
+            error(path, quote(scalar.getValue()), e.getMessage());
+            return null;
+        }
+    }
+
+    /** An integer in min..max; quoted text in YAML ("10") is accepted so that ${VAR} works for numbers too. */
+    Integer integer(String path, Node node, int min, int max, int fallback) {
+        if (node == null) {
+            return fallback;
+        }
+        String text = text(path, node, "an integer");
+        if (text == null) {
+            return null;
+        }
+        if (!INTEGER.matcher(text).matches()) {
+            error(path, quote(text), "an integer");
+            return null;
+        }
+        long value;
+        try {
+            value = Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            value = text.startsWith("-") ? Long.MIN_VALUE : Long.MAX_VALUE;
+        }
+        if (value < min || value > max) {
+            error(path, text, max != Integer.MAX_VALUE ? min + ".." + max
+                    : value < min ? ">= " + min : "<= " + max);
+            return null;
+        }
+        return (int) value;
+    }
+
+    /** A duration; {@code zeroAllowed} is false where 0 would make no sense (a timeout that fires at once). */
+    Duration duration(String path, Node node, boolean zeroAllowed, Duration fallback) {
+        if (node == null) {
+            return fallback;
+        }
+        String text = text(path, node, Units.DURATION_EXPECTED);
+        if (text == null) {
+            return null;
+        }
+        Duration value;
+        try {
+            value = Units.parseDuration(text);
+        } catch (IllegalArgumentException e) {
+            error(path, quote(text), Units.DURATION_EXPECTED);
+            return null;
+        }
+        if (!zeroAllowed && value.isZero()) {
+            error(path, text, "> 0");
+            return null;
+        }
+        return value;
+    }
+
+    /** A byte size that fits in an int (Netty's watermarks are ints). */
+    Integer size(String path, Node node, int fallback) {
+        if (node == null) {
+            return fallback;
+        }
+        String text = text(path, node, Units.SIZE_EXPECTED);
+        if (text == null) {
+            return null;
+        }
+        long value;
+        try {
+            value = Units.parseSize(text);
+        } catch (IllegalArgumentException e) {
+            error(path, quote(text), Units.SIZE_EXPECTED);
+            return null;
+        }
+        if (value > Integer.MAX_VALUE) {
+            error(path, text, "< 2GiB");
+            return null;
+        }
+        return (int) value;
+    }
+
+    /** One of a fixed set of spellings, listed in the error in the order of {@code choices}. */
+    <E> E oneOf(String path, Node node, Map<String, E> choices, E fallback) {
+        if (node == null) {
+            return fallback;
+        }
+        String expected = "one of " + String.join(", ", choices.keySet());
+        String text = text(path, node, expected);
+        if (text == null) {
+            return null;
+        }
+        E value = choices.get(text);
+        if (value == null) {
+            error(path, quote(text), expected);
+        }
+        return value;
+    }
+
+    /** A required address; the port must be at least {@code minPort} (0 lets a listener pick a free port). */
+    HostPort address(String path, Node node, int minPort) {
+        String text = text(path, node, ADDRESS_EXPECTED);
+        if (text == null) {
+            return null;
+        }
+        HostPort address;
+        try {
+            address = HostPort.parse(text);
+        } catch (IllegalArgumentException e) {
+            error(path, quote(text), ADDRESS_EXPECTED + ": " + e.getMessage());
+            return null;
+        }
+        // HostPort.parse checks the shape only; refuse hosts that could never resolve (spaces, slashes, schemes).
+        boolean v6 = address.host().indexOf(':') >= 0;
+        if (!(v6 ? IPV6 : HOSTNAME).matcher(address.host()).matches()) {
+            error(path, quote(text), ADDRESS_EXPECTED + ": \"" + address.host() + "\" is not a host name or IP address");
+            return null;
+        }
+        if (address.port() < minPort) {
+            error(path, text, "a port in " + minPort + "..65535");
+            return null;
+        }
+        return address;
+    }
+
+    /** How a value is shown in an error: scalars quoted as written, collections by kind. */
+    static String describe(Node node) {
+        if (node instanceof ScalarNode scalar) {
+            return quote(scalar.getValue());
+        }
+        return node instanceof MappingNode ? "a map" : "a list";
+    }
+
+    static String quote(String text) {
+        StringBuilder out = new StringBuilder(text.length() + 2).append('"');
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        out.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        return out.append('"').toString();
+    }
+
+    private boolean plainTag(String path, Node node) {
+        if (PLAIN_TAGS.contains(node.getTag())) {
+            return true;
+        }
+        String tag = node.getTag().getValue().replace(Tag.PREFIX, "!!");
+        error(path, "tag " + tag, "plain YAML values without tags");
+        return false;
+    }
+}

@@ -1,0 +1,125 @@
+package dev.weir.proxy.relay;
+
+import dev.weir.proxy.backend.Backend;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.socket.DuplexChannel;
+import java.net.InetSocketAddress;
+
+/**
+ * One proxied client connection: the client channel, the backend channel once connected, and what
+ * the access log and metrics need. Both channels live on the same event loop, so fields are plain:
+ * only that thread touches them (the few read from elsewhere are read racily, for status only).
+ */
+final class Connection {
+
+    final ProxyListener listener;
+    final Channel client;
+    final InetSocketAddress clientAddress;
+    final long startNanos = System.nanoTime();
+
+    Channel backendChannel;
+    Backend backend;
+    long bytesFromClient;
+    long bytesFromBackend;
+
+    private boolean clientFinForwarded;
+    private boolean backendFinForwarded;
+    private CloseReason reason;
+    private boolean finished;
+
+    Connection(ProxyListener listener, Channel client) {
+        this.listener = listener;
+        this.client = client;
+        this.clientAddress = (InetSocketAddress) client.remoteAddress();
+    }
+
+    CloseReason reason() {
+        return reason;
+    }
+
+    /** Records why the connection is ending; the first reason wins. */
+    void reason(CloseReason r) {
+        if (reason == null) {
+            reason = r;
+        }
+    }
+
+    /** Closes both sides now with this reason (unless an earlier one was recorded). */
+    void close(CloseReason r) {
+        reason(r);
+        client.close();
+        if (backendChannel != null) {
+            backendChannel.close();
+        }
+    }
+
+    /**
+     * {@code from} sent its FIN: forward it to the other side once everything queued for that side
+     * is written (shutdownOutput would fail pending writes), and close when both directions are done.
+     */
+    void forwardFin(Channel from) {
+        boolean fromClient = from == client;
+        reason(fromClient ? CloseReason.CLIENT_CLOSED : CloseReason.BACKEND_CLOSED);
+        Channel to = fromClient ? backendChannel : client;
+        to.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(written -> {
+            if (!written.isSuccess()) {
+                close(fromClient ? CloseReason.BACKEND_ERROR : CloseReason.CLIENT_ERROR);
+                return;
+            }
+            ((DuplexChannel) to).shutdownOutput().addListener(shut -> {
+                if (fromClient) {
+                    clientFinForwarded = true;
+                } else {
+                    backendFinForwarded = true;
+                }
+                if (!shut.isSuccess() || (clientFinForwarded && backendFinForwarded)) {
+                    close(reason);
+                }
+            });
+        });
+    }
+
+    /** {@code gone} closed or failed: flush what is queued for the other side, then close it. */
+    void peerGone(Channel gone) {
+        Channel other = gone == client ? backendChannel : client;
+        if (other == null) {
+            return;
+        }
+        if (other.isActive()) {
+            other.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            other.close();
+        }
+    }
+
+    /** Bytes this connection holds in Weir's user-space output queues, both directions. */
+    long bufferedBytes() {
+        return pending(client) + (backendChannel == null ? 0 : pending(backendChannel));
+    }
+
+    private static long pending(Channel ch) {
+        ChannelOutboundBuffer out = ch.unsafe().outboundBuffer();
+        return out == null ? 0 : out.totalPendingWriteBytes();
+    }
+
+    /** Called once, when the client channel has closed: the backend is closed too, then counted and logged. */
+    void finish() {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        if (reason == null) {
+            reason = CloseReason.CLIENT_CLOSED;
+        }
+        if (backendChannel != null) {
+            backendChannel.close();
+        }
+        if (backend != null) {
+            backend.connectionEnded();
+        }
+        listener.recordClose(this);
+    }
+}

@@ -1,0 +1,174 @@
+package dev.weir.proxy.relay;
+
+import dev.weir.proxy.config.ListenerConfig;
+import dev.weir.proxy.metrics.ProxyMetrics;
+import dev.weir.proxy.transport.Transport;
+import dev.weir.proxy.upstream.UpstreamConnector;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One bound listener: accepts clients, enforces max-connections, and proxies each accepted client
+ * to its pool through a {@link Frontend}. Keeps the live connections so shutdown can drain them.
+ */
+public final class ProxyListener {
+
+    private static final Logger log = LoggerFactory.getLogger(ProxyListener.class);
+    private static final Logger access = LoggerFactory.getLogger("weir.access");
+
+    private final ListenerConfig config;
+    private final UpstreamConnector connector;
+    private final ProxyMetrics metrics;
+    private final ProxyMetrics.ListenerMeters meters;
+    private final Set<Connection> live = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger accepted = new AtomicInteger();
+    private Channel serverChannel;
+
+    public ProxyListener(ListenerConfig config, UpstreamConnector connector, ProxyMetrics metrics) {
+        this.config = config;
+        this.connector = connector;
+        this.metrics = metrics;
+        this.meters = metrics.listener(config.name(), accepted::get);
+    }
+
+    public String name() {
+        return config.name();
+    }
+
+    UpstreamConnector connector() {
+        return connector;
+    }
+
+    /** Binds on {@code group}; returns once bound (or throws with the OS's reason). */
+    public void bind(EventLoopGroup group, Transport transport, InetSocketAddress address) throws InterruptedException {
+        WriteBufferWaterMark waterMark = new WriteBufferWaterMark(config.writeBufferLow(), config.writeBufferHigh());
+        ConnectionLimiter limiter = new ConnectionLimiter(config.name(), config.maxConnections(), accepted,
+                () -> rejected());
+        long idleNanos = config.idleTimeout().toNanos();
+        ServerBootstrap b = new ServerBootstrap()
+                .group(group)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .handler(limiter)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
+                .childHandler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        // Counts bytes both ways on the client socket: no byte either way for idle-timeout closes.
+                        ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS));
+                        ch.pipeline().addLast("frontend", new Frontend(ProxyListener.this));
+                    }
+                });
+        ChannelFuture f = b.bind(address).await();
+        if (!f.isSuccess()) {
+            throw new IllegalStateException("listeners." + config.name() + ".bind: cannot bind " + address
+                    + " (" + f.cause().getMessage() + ")", f.cause());
+        }
+        serverChannel = f.channel();
+        log.info("listener bound listener={} address={} pool={} max_connections={}",
+                config.name(), localAddress(), connector.pool().name(), config.maxConnections());
+    }
+
+    public InetSocketAddress localAddress() {
+        return serverChannel == null ? null : (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    /** Stops accepting; live connections go on. */
+    public ChannelFuture stopAccepting() {
+        return serverChannel.close();
+    }
+
+    /** Live client connections. */
+    public int activeConnections() {
+        return accepted.get();
+    }
+
+    /** Bytes held in Weir's output queues for this listener's connections (read racily; for tests and status). */
+    public long bufferedBytes() {
+        long sum = 0;
+        for (Connection c : live) {
+            sum += c.bufferedBytes();
+        }
+        return sum;
+    }
+
+    /** Closes every live connection with {@code reason}; returns when all are closed. */
+    public void closeAll(CloseReason reason) throws InterruptedException {
+        for (Connection c : live) {
+            c.client.eventLoop().execute(() -> c.close(reason));
+        }
+        for (Connection c : live) {
+            c.client.closeFuture().await();
+        }
+    }
+
+    /** Waits until no connection is live or the deadline (System.nanoTime) passes; true if none is left. */
+    public boolean awaitIdle(long deadlineNanos) throws InterruptedException {
+        for (Connection c : live) {
+            long left = deadlineNanos - System.nanoTime();
+            if (left <= 0 || !c.client.closeFuture().await(TimeUnit.NANOSECONDS.toMillis(left) + 1)) {
+                return live.isEmpty();
+            }
+        }
+        return live.isEmpty();
+    }
+
+    Connection opened(Channel client) {
+        meters.opened().increment();
+        Connection conn = new Connection(this, client);
+        live.add(conn);
+        client.closeFuture().addListener(f -> {
+            live.remove(conn);
+            conn.finish();
+        });
+        return conn;
+    }
+
+    private void rejected() {
+        meters.opened().increment();
+        metrics.connectionClosed(config.name(), connector.pool().name(), null, CloseReason.CONNECTION_LIMIT.name());
+    }
+
+    void recordClose(Connection c) {
+        String backendId = c.backend == null ? null : c.backend.id();
+        meters.bytesReceived().increment(c.bytesFromClient);
+        meters.bytesSent().increment(c.bytesFromBackend);
+        metrics.connectionClosed(config.name(), connector.pool().name(), backendId, c.reason().name());
+        if (access.isInfoEnabled()) {
+            access.info("listener={} client={}:{} pool={} backend={} reason={} duration_ms={} bytes_in={} bytes_out={}",
+                    config.name(), c.clientAddress.getAddress().getHostAddress(), c.clientAddress.getPort(),
+                    connector.pool().name(), backendId == null ? "-" : backendId, c.reason(),
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - c.startNanos),
+                    c.bytesFromClient, c.bytesFromBackend);
+        }
+    }
+
+    void logSocketError(Connection c, boolean clientSide, Throwable cause) {
+        if (cause instanceof IOException) {
+            log.debug("socket error listener={} side={} client={} cause=\"{}\"", config.name(),
+                    clientSide ? "client" : "backend", c == null ? "-" : c.clientAddress, cause.getMessage());
+        } else {
+            log.warn("unexpected error listener={} side={} client={}", config.name(),
+                    clientSide ? "client" : "backend", c == null ? "-" : c.clientAddress, cause);
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package dev.weir.proxy.relay;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * Moves bytes read on one side to the other side of a {@link Connection}. One instance per side.
+ * Flow control: this side reads only while the peer can take more (the peer's writability turns
+ * our autoRead on and off), so a connection holds at most about one high watermark per direction.
+ */
+final class Relay extends ChannelInboundHandlerAdapter {
+
+    private final Connection conn;
+    private final boolean clientSide;
+
+    Relay(Connection conn, boolean clientSide) {
+        this.conn = conn;
+        this.clientSide = clientSide;
+    }
+
+    private Channel peer() {
+        return clientSide ? conn.backendChannel : conn.client;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        Channel peer = peer();
+        if (msg instanceof ByteBuf buf) {
+            if (clientSide) {
+                conn.bytesFromClient += buf.readableBytes();
+            } else {
+                conn.bytesFromBackend += buf.readableBytes();
+            }
+        }
+        if (peer.isActive()) {
+            peer.write(msg, peer.voidPromise());
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        peer().flush();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        // Our output queue is filled by the peer's reads: pause the peer above the high watermark.
+        Channel peer = peer();
+        if (peer.isActive()) {
+            peer.config().setAutoRead(ctx.channel().isWritable());
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            conn.forwardFin(ctx.channel());
+        } else if (evt instanceof IdleStateEvent) {
+            conn.close(CloseReason.IDLE_TIMEOUT);
+        }
+        ReferenceCountUtil.release(evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        conn.reason(clientSide ? CloseReason.CLIENT_CLOSED : CloseReason.BACKEND_CLOSED);
+        conn.peerGone(ctx.channel());
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // Resets and broken pipes are events of the peer, not bugs: no stack trace.
+        conn.listener.logSocketError(conn, clientSide, cause);
+        conn.close(clientSide ? CloseReason.CLIENT_ERROR : CloseReason.BACKEND_ERROR);
+    }
+}

@@ -1,0 +1,122 @@
+package dev.weir.proxy.transport;
+
+import dev.weir.proxy.config.TransportKind;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
+import java.util.function.Supplier;
+
+/**
+ * A Netty transport: the event-loop I/O handler and the matching channel classes. Chosen once at
+ * start; channels of one transport only register on loops of the same transport.
+ */
+public record Transport(
+        String name,
+        Supplier<IoHandlerFactory> ioHandlerFactory,
+        Class<? extends ServerChannel> serverChannel,
+        Class<? extends Channel> socketChannel) {
+
+    /** Thrown when a forced transport cannot run here. The message says why. */
+    public static final class UnavailableException extends Exception {
+        public UnavailableException(String message) {
+            super(message);
+        }
+    }
+
+    public static final Transport IO_URING = new Transport("io_uring",
+            IoUringIoHandler::newFactory, IoUringServerSocketChannel.class, IoUringSocketChannel.class);
+    public static final Transport EPOLL = new Transport("epoll",
+            EpollIoHandler::newFactory, EpollServerSocketChannel.class, EpollSocketChannel.class);
+    public static final Transport NIO = new Transport("nio",
+            NioIoHandler::newFactory, NioServerSocketChannel.class, NioSocketChannel.class);
+
+    /** io_uring if available, else epoll, else NIO; a forced kind must be available. */
+    public static Transport choose(TransportKind kind) throws UnavailableException {
+        switch (kind) {
+            case IO_URING:
+                if (!IoUring.isAvailable()) {
+                    throw new UnavailableException("transport: io_uring is not available here ("
+                            + cause(IoUring.unavailabilityCause()) + ")");
+                }
+                return IO_URING;
+            case EPOLL:
+                if (!Epoll.isAvailable()) {
+                    throw new UnavailableException("transport: epoll is not available here ("
+                            + cause(Epoll.unavailabilityCause()) + ")");
+                }
+                return EPOLL;
+            case NIO:
+                return NIO;
+            case AUTO:
+            default:
+                if (IoUring.isAvailable()) {
+                    return IO_URING;
+                }
+                if (Epoll.isAvailable()) {
+                    return EPOLL;
+                }
+                return NIO;
+        }
+    }
+
+    /** Why the native transports were passed over, for the start-up log line. */
+    public static String unavailabilityReport() {
+        StringBuilder sb = new StringBuilder();
+        if (!IoUring.isAvailable()) {
+            sb.append("io_uring=\"").append(cause(IoUring.unavailabilityCause())).append('"');
+        }
+        if (!Epoll.isAvailable()) {
+            sb.append(sb.length() > 0 ? " " : "").append("epoll=\"").append(cause(Epoll.unavailabilityCause())).append('"');
+        }
+        return sb.toString();
+    }
+
+    private static String cause(Throwable t) {
+        if (t == null) {
+            return "unknown";
+        }
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String msg = root.getMessage();
+        return msg == null ? root.getClass().getSimpleName() : msg;
+    }
+
+    /** Every transport that works on this machine, in preference order (tests run relays on each). */
+    public static java.util.List<Transport> available() {
+        java.util.List<Transport> list = new java.util.ArrayList<>();
+        if (IoUring.isAvailable()) {
+            list.add(IO_URING);
+        }
+        if (Epoll.isAvailable()) {
+            list.add(EPOLL);
+        }
+        list.add(NIO);
+        return list;
+    }
+
+    public EventLoopGroup newGroup(int threads, String threadPrefix) {
+        return new MultiThreadIoEventLoopGroup(threads,
+                new io.netty.util.concurrent.DefaultThreadFactory(threadPrefix, false),
+                ioHandlerFactory.get());
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}

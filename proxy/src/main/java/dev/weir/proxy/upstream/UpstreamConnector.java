@@ -1,0 +1,165 @@
+package dev.weir.proxy.upstream;
+
+import dev.weir.proxy.backend.Backend;
+import dev.weir.proxy.backend.BackendPool;
+import dev.weir.proxy.metrics.ProxyMetrics;
+import dev.weir.proxy.relay.CloseReason;
+import dev.weir.proxy.transport.Transport;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.WriteBufferWaterMark;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.NoRouteToHostException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Connects a client to a backend of one pool: picks, connects on the client's own event loop with
+ * the pool's connect-timeout, and on failure tries another backend up to connect-attempts. It runs
+ * before any client byte is forwarded, so a retry can never duplicate data.
+ */
+public final class UpstreamConnector {
+
+    private static final Logger log = LoggerFactory.getLogger(UpstreamConnector.class);
+
+    /** What the caller does with the outcome. Called on the client's event loop. */
+    public interface Callback {
+        /** The backend channel is connected (autoRead off); the caller owns it and the backend's count. */
+        void connected(Channel backendChannel, Backend backend);
+
+        void failed(CloseReason reason);
+    }
+
+    private final BackendPool pool;
+    private final int attempts;
+    private final ProxyMetrics metrics;
+    private final Bootstrap template;
+
+    public UpstreamConnector(BackendPool pool, Transport transport, Duration connectTimeout, int attempts,
+                             WriteBufferWaterMark waterMark, ProxyMetrics metrics) {
+        this.pool = pool;
+        this.attempts = attempts;
+        this.metrics = metrics;
+        this.template = new Bootstrap()
+                .channel(transport.socketChannel())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
+                .handler(NoopHandler.INSTANCE);
+    }
+
+    public BackendPool pool() {
+        return pool;
+    }
+
+    /**
+     * Starts connecting for {@code client}. The returned handle lets the caller abandon the attempt
+     * when the client leaves first; a backend channel that connects after that is closed here.
+     */
+    public Attempt connect(Channel client, InetAddress clientIp, Callback callback) {
+        Attempt attempt = new Attempt(client, clientIp, callback);
+        attempt.next();
+        return attempt;
+    }
+
+    /** One client's connect, across its tries. Touched only on the client's event loop. */
+    public final class Attempt {
+        private final Channel client;
+        private final InetAddress clientIp;
+        private final Callback callback;
+        private final List<Backend> tried = new ArrayList<>(2);
+        private Channel pending;
+        private boolean abandoned;
+
+        private Attempt(Channel client, InetAddress clientIp, Callback callback) {
+            this.client = client;
+            this.clientIp = clientIp;
+            this.callback = callback;
+        }
+
+        /** The client left: close the backend channel being connected, report nothing more. */
+        public void abandon() {
+            abandoned = true;
+            if (pending != null) {
+                pending.close();
+            }
+        }
+
+        private void next() {
+            Backend backend = pool.snapshot().balancer().pick(clientIp, tried);
+            if (backend == null) {
+                callback.failed(tried.isEmpty() ? CloseReason.NO_HEALTHY_BACKEND : CloseReason.CONNECT_FAILED);
+                return;
+            }
+            tried.add(backend);
+            backend.connectionStarted();
+            ChannelFuture f = template.clone(client.eventLoop()).connect(backend.address());
+            pending = f.channel();
+            f.addListener((ChannelFuture done) -> onConnect(done, backend));
+        }
+
+        private void onConnect(ChannelFuture f, Backend backend) {
+            pending = null;
+            if (f.isSuccess() && !abandoned && client.isActive()) {
+                callback.connected(f.channel(), backend);
+                return;
+            }
+            backend.connectionEnded();
+            if (f.isSuccess() || abandoned || !client.isActive()) {
+                f.channel().close();
+                return;
+            }
+            backend.connectFailed();
+            String cause = causeOf(f.cause());
+            metrics.connectFailed(pool.name(), backend.id(), cause);
+            log.info("connect failed pool={} backend={} attempt={}/{} client={} cause=\"{}\"",
+                    pool.name(), backend.id(), tried.size(), attempts, clientIp.getHostAddress(), detail(f.cause()));
+            if (tried.size() < attempts) {
+                next();
+            } else {
+                callback.failed(CloseReason.CONNECT_FAILED);
+            }
+        }
+    }
+
+    /** A short cause tag for metrics: refused, timeout, unreachable, other. */
+    static String causeOf(Throwable t) {
+        if (t instanceof ConnectTimeoutException) {
+            return "timeout";
+        }
+        if (t instanceof NoRouteToHostException) {
+            return "unreachable";
+        }
+        if (t instanceof ConnectException) {
+            String msg = String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT);
+            return msg.contains("refused") ? "refused" : msg.contains("unreachable") ? "unreachable" : "other";
+        }
+        return "other";
+    }
+
+    /** The failure in words, without the stack trace: a refused connect is an event, not a crash. */
+    static String detail(Throwable t) {
+        if (t == null) {
+            return "unknown";
+        }
+        String msg = t.getMessage();
+        return msg == null ? t.getClass().getSimpleName() : msg.replace('"', '\'');
+    }
+
+    @ChannelHandler.Sharable
+    private static final class NoopHandler extends ChannelInboundHandlerAdapter {
+        static final NoopHandler INSTANCE = new NoopHandler();
+    }
+}
