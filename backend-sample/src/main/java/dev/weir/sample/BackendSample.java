@@ -65,7 +65,9 @@ public final class BackendSample implements AutoCloseable {
      * @param port 0 for any free port; see {@link #port()}
      * @param bannerOrNull sent on connect, with {@code \n} appended unless it ends with one
      * @return once listening
+     * @throws IllegalArgumentException if the name is empty or has a line break, or the port is out of range
      * @throws UncheckedIOException if the address cannot be bound
+     * @throws IllegalStateException if listening fails otherwise, e.g. the host does not resolve
      */
     public static BackendSample start(String name, String host, int port, String bannerOrNull)
             throws InterruptedException {
@@ -85,7 +87,9 @@ public final class BackendSample implements AutoCloseable {
      * The group must run NIO channels.
      *
      * @return once listening
+     * @throws IllegalArgumentException if the name is empty or has a line break, or the port is out of range
      * @throws UncheckedIOException if the address cannot be bound
+     * @throws IllegalStateException if listening fails otherwise, e.g. the host does not resolve
      */
     public static BackendSample start(String name, String host, int port, String bannerOrNull,
                                       EventLoopGroup group) {
@@ -126,7 +130,8 @@ public final class BackendSample implements AutoCloseable {
     private static BackendSample started(Listening listening, String host, int port, EventLoopGroup ownGroup) {
         if (!listening.future.isSuccess()) {
             Throwable cause = listening.future.cause();
-            String message = "cannot listen on " + host + ":" + port + ": " + cause.getMessage();
+            String reason = cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
+            String message = "cannot listen on " + host + ":" + port + ": " + reason;
             if (cause instanceof IOException io) {
                 throw new UncheckedIOException(message, io);
             }

@@ -171,6 +171,7 @@ class BackendSampleTest {
     }
 
     @Test
+    @SuppressWarnings("try") // closes one client early, inside the block
     void countsAcceptedAndActiveConnections() throws IOException {
         try (TestClient a = TestClient.connect(sample.address());
              TestClient b = TestClient.connect(sample.address());
@@ -219,6 +220,13 @@ class BackendSampleTest {
         } finally {
             group.shutdownGracefully(0, 5, TimeUnit.SECONDS).sync();
         }
+    }
+
+    @Test
+    void anUnknownHostIsReported() {
+        assertThatThrownBy(() -> BackendSample.start("delta", "no.such.host.invalid", 0, null))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("cannot listen on no.such.host.invalid:0: UnresolvedAddressException");
     }
 
     @Test

@@ -39,7 +39,9 @@ public final class ConfigLoader {
         return parse(yaml, env, DEFAULT_SOURCE);
     }
 
-    /** @param sourceName prefixes YAML syntax errors, e.g. {@code weir.yaml: malformed YAML at line 3, column 5: ...} */
+    /**
+     * @param sourceName prefixes YAML syntax errors: {@code weir.yaml: malformed YAML at line 3, column 5: ...}
+     */
     public static Config parse(String yaml, Map<String, String> env, String sourceName) throws ConfigException {
         Node root = compose(yaml, sourceName);
         NodeReader reader = new NodeReader(env);

@@ -63,6 +63,9 @@ final class ConfigSchema {
 
     private Config root(Node root) {
         Map<String, Node> top = in.fields("", root, "a map of " + String.join(", ", TOP_KEYS), TOP_KEYS);
+        if (top == null) {
+            return null;
+        }
         TransportKind transport = in.oneOf("transport", top.get("transport"), choices(TransportKind.values(),
                 TransportKind::yamlName), DEFAULT_TRANSPORT);
         Integer threads = in.integer("event-loop-threads", top.get("event-loop-threads"), 0, Integer.MAX_VALUE,
@@ -75,8 +78,8 @@ final class ConfigSchema {
         poolNodes.forEach((name, node) -> pools.put(name, pool(child("pools", name), name, node)));
         Map<String, Node> shutdown = in.fields("shutdown", top.get("shutdown"), "a map with drain-timeout",
                 SHUTDOWN_KEYS);
-        Duration drain = in.duration("shutdown.drain-timeout", shutdown.get("drain-timeout"), true,
-                DEFAULT_DRAIN_TIMEOUT);
+        Duration drain = shutdown == null ? null
+                : in.duration("shutdown.drain-timeout", shutdown.get("drain-timeout"), true, DEFAULT_DRAIN_TIMEOUT);
 
         // A listener naming a pool that failed validation is not reported again: its pool exists, only broken.
         if (!poolNodes.isEmpty()) {
@@ -120,6 +123,9 @@ final class ConfigSchema {
 
     private ListenerConfig listener(String path, String name, Node node) {
         Map<String, Node> f = in.fields(path, node, "a map of " + String.join(", ", LISTENER_KEYS), LISTENER_KEYS);
+        if (f == null) {
+            return null;
+        }
         HostPort bind = in.address(child(path, "bind"), f.get("bind"), 0);
         String pool = in.text(child(path, "pool"), f.get("pool"), "a pool name");
         if (pool != null) {
@@ -132,8 +138,8 @@ final class ConfigSchema {
 
         String wbPath = child(path, "write-buffer");
         Map<String, Node> wb = in.fields(wbPath, f.get("write-buffer"), "a map with low and high", WRITE_BUFFER_KEYS);
-        Integer low = in.size(child(wbPath, "low"), wb.get("low"), DEFAULT_WRITE_BUFFER_LOW);
-        Integer high = in.size(child(wbPath, "high"), wb.get("high"), DEFAULT_WRITE_BUFFER_HIGH);
+        Integer low = wb == null ? null : in.size(child(wbPath, "low"), wb.get("low"), DEFAULT_WRITE_BUFFER_LOW);
+        Integer high = wb == null ? null : in.size(child(wbPath, "high"), wb.get("high"), DEFAULT_WRITE_BUFFER_HIGH);
         if (low != null && high != null && low >= high) {
             // Netty needs low < high, and one side may have come from a default the operator did not see.
             in.error(wbPath, "low " + Units.formatSize(low) + ", high " + Units.formatSize(high), "low < high");
@@ -147,6 +153,9 @@ final class ConfigSchema {
 
     private PoolConfig pool(String path, String name, Node node) {
         Map<String, Node> f = in.fields(path, node, "a map of " + String.join(", ", POOL_KEYS), POOL_KEYS);
+        if (f == null) {
+            return null;
+        }
         BalanceKind balance = in.oneOf(child(path, "balance"), f.get("balance"),
                 choices(BalanceKind.values(), BalanceKind::yamlName), DEFAULT_BALANCE);
         Duration connectTimeout = in.duration(child(path, "connect-timeout"), f.get("connect-timeout"), false,
@@ -179,6 +188,9 @@ final class ConfigSchema {
             Map<String, String> nameSeenAt) {
         boolean isMap = node instanceof MappingNode;
         Map<String, Node> f = isMap ? in.fields(path, node, BACKEND_EXPECTED, BACKEND_KEYS) : Map.of();
+        if (f == null) {
+            return null;
+        }
         String addressPath = isMap ? child(path, "address") : path;
         HostPort address = isMap
                 ? in.address(addressPath, f.get("address"), 1)

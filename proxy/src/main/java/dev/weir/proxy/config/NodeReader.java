@@ -94,19 +94,22 @@ final class NodeReader {
         return out;
     }
 
-    /** Like {@link #entries}, for a mapping with a fixed set of keys: others are reported, with the closest known key. */
+    /**
+     * Like {@link #entries}, for a mapping with a fixed set of keys: others are reported, with the closest known key.
+     * Null when the node is not a mapping, so the caller does not report each of its keys missing as well.
+     */
     Map<String, Node> fields(String path, Node node, String expected, List<String> known) {
         Map<String, Node> entries = entries(path, node, expected);
         if (entries == null) {
-            return new LinkedHashMap<>();
+            return null;
         }
         for (Iterator<String> keys = entries.keySet().iterator(); keys.hasNext(); ) {
             String key = keys.next();
             if (!known.contains(key)) {
                 String close = Suggestions.closest(key, known);
-                errors.add(child(path, key) + ": unknown key ("
-                        + (close != null ? "did you mean " + close + "?" : "expected: one of " + String.join(", ", known))
-                        + ")");
+                String hint = close != null ? "did you mean " + close + "?"
+                        : "expected: one of " + String.join(", ", known);
+                errors.add(child(path, key) + ": unknown key (" + hint + ")");
                 keys.remove();
             }
         }
@@ -256,7 +259,8 @@ final class NodeReader {
         // HostPort.parse checks the shape only; refuse hosts that could never resolve (spaces, slashes, schemes).
         boolean v6 = address.host().indexOf(':') >= 0;
         if (!(v6 ? IPV6 : HOSTNAME).matcher(address.host()).matches()) {
-            error(path, quote(text), ADDRESS_EXPECTED + ": \"" + address.host() + "\" is not a host name or IP address");
+            error(path, quote(text),
+                    ADDRESS_EXPECTED + ": \"" + address.host() + "\" is not a host name or IP address");
             return null;
         }
         if (address.port() < minPort) {

@@ -6,7 +6,8 @@ import java.util.regex.Pattern;
 
 /**
  * The units written in the config: durations ({@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h}, or a sum such as
- * {@code 1h30m}) and byte sizes ({@code 65536}, {@code 32KiB}, {@code 1MiB}). Parsed once at load, never per connection.
+ * {@code 1h30m}) and byte sizes ({@code 65536}, {@code 32KiB}, {@code 1MiB}). Parsed once at load, never per
+ * connection.
  */
 final class Units {
 

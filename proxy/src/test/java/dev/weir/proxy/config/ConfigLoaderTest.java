@@ -122,8 +122,10 @@ class ConfigLoaderTest {
         assertErrors(MINIMAL.replace(", pool: web", ""), "listeners.web.pool: missing (expected: a pool name)");
         assertErrors("transport: iouring\n" + MINIMAL,
                 "transport: \"iouring\" (expected: one of auto, io_uring, epoll, nio)");
+        // A section of the wrong type is reported once, not once more for each key it lacks.
         assertErrors(MINIMAL.replace("pools:\n  web:", "pools:\n  web: [a]\n  x:"),
-                "pools.web: a list (expected: a map of balance, connect-timeout, connect-attempts, backends)",
+                "pools.web: a list (expected: a map of balance, connect-timeout, connect-attempts, backends)");
+        assertErrors(MINIMAL.replace("pools:\n  web:", "pools:\n  x: {}\n  web:"),
                 "pools.x.backends: missing (expected: a list of backends, at least one)");
     }
 
@@ -147,7 +149,9 @@ class ConfigLoaderTest {
         assertErrors("transport: auto\n", "listeners: missing (expected: a map of listener name to listener, at least one)",
                 "pools: missing (expected: a map of pool name to pool, at least one)");
         assertErrors("listeners: {}\npools:\n", "listeners: empty (expected: at least one listener)",
-                "pools: missing (expected: a map of pool name to pool, at least one)");
+                "pools: empty (expected: at least one pool)");
+        assertErrors("- listeners\n", "(top level): a list (expected: a map of transport, event-loop-threads, "
+                + "listeners, pools, shutdown)");
         assertErrors(MINIMAL.replace("[127.0.0.1:9001]", "[]"),
                 "pools.web.backends: empty (expected: at least one backend)");
         assertErrors(MINIMAL.replace("listeners:\n", "listeners:\n  \"bad name\": {bind: 127.0.0.1:1, pool: web}\n"),
@@ -213,7 +217,8 @@ class ConfigLoaderTest {
 
     @Test
     void substitutesEnvironmentVariables() throws Exception {
-        String yaml = MINIMAL.replace("127.0.0.1:8080", "${BIND}").replace("[127.0.0.1:9001]",
+        // Inside {..} or [..] a reference must be quoted: YAML reads its braces as flow syntax.
+        String yaml = MINIMAL.replace("127.0.0.1:8080", "'${BIND}'").replace("[127.0.0.1:9001]",
                 "['${HOST:-127.0.0.1}:${PORT:-9001}', '${OTHER:-10.0.0.1:80}']") + "    connect-attempts: ${TRIES}\n";
         Config config = ConfigLoader.parse(yaml, Map.of("BIND", "0.0.0.0:7000", "PORT", "9100", "OTHER", "", "TRIES", "5"));
 
@@ -225,11 +230,12 @@ class ConfigLoaderTest {
 
     @Test
     void unsetVariableWithoutDefaultIsAnError() {
-        ConfigException e = parseFails(MINIMAL.replace("127.0.0.1:8080", "${WEIR_BIND}").replace("9001", "${X"));
+        ConfigException e = parseFails(MINIMAL.replace("127.0.0.1:8080", "'${WEIR_BIND}'").replace("[127.0.0.1:9001]", "['127.0.0.1:${X']"));
         assertThat(e.errors()).containsExactly(
                 "listeners.web.bind: \"${WEIR_BIND}\" (expected: environment variable WEIR_BIND to be set, "
                         + "or a default as in ${WEIR_BIND:-value})",
-                "pools.web.backends[0]: \"127.0.0.1:${X\" (expected: ${VAR} or ${VAR:-default}, VAR made of A-Z a-z 0-9 _)");
+                "pools.web.backends[0]: \"127.0.0.1:${X\" "
+                        + "(expected: ${VAR} or ${VAR:-default}, VAR made of A-Z a-z 0-9 _)");
     }
 
     @Test

@@ -1,0 +1,112 @@
+package dev.weir.proxy;
+
+import dev.weir.proxy.config.Config;
+import dev.weir.proxy.config.ConfigLoader;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/** Starts Weir in-process from inline YAML and talks to it over real loopback sockets. */
+final class Harness {
+
+    private Harness() {
+    }
+
+    static Weir start(String yaml) throws Exception {
+        Config config = ConfigLoader.parse(yaml, Map.of());
+        return Weir.start(config, new SimpleMeterRegistry());
+    }
+
+    /** A one-listener, one-pool config: listener "l" on 127.0.0.1:0 to pool "p". */
+    static String config(String transport, String listenerExtra, String poolExtra, String... backends) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("transport: ").append(transport).append('\n');
+        sb.append("event-loop-threads: 2\n");
+        sb.append("listeners:\n  l:\n    bind: 127.0.0.1:0\n    pool: p\n");
+        for (String line : listenerExtra.split("\n")) {
+            if (!line.isBlank()) {
+                sb.append("    ").append(line).append('\n');
+            }
+        }
+        sb.append("pools:\n  p:\n");
+        for (String line : poolExtra.split("\n")) {
+            if (!line.isBlank()) {
+                sb.append("    ").append(line).append('\n');
+            }
+        }
+        sb.append("    backends:\n");
+        for (String b : backends) {
+            sb.append("      - ").append(b).append('\n');
+        }
+        sb.append("shutdown:\n  drain-timeout: 5s\n");
+        return sb.toString();
+    }
+
+    static Socket connect(Weir weir) throws IOException {
+        return connect(weir.listenerAddress("l"));
+    }
+
+    static Socket connect(InetSocketAddress address) throws IOException {
+        Socket s = new Socket();
+        s.setSoTimeout(20_000);
+        s.connect(address, 5_000);
+        return s;
+    }
+
+    /** Sends {@code whoami\n} on a new connection and returns the backend's name. */
+    static String whoami(Weir weir) throws IOException {
+        try (Socket s = connect(weir)) {
+            return whoami(s);
+        }
+    }
+
+    static String whoami(Socket s) throws IOException {
+        s.getOutputStream().write("whoami\n".getBytes(StandardCharsets.US_ASCII));
+        s.getOutputStream().flush();
+        return readLine(s.getInputStream());
+    }
+
+    static String readLine(InputStream in) throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        int c;
+        while ((c = in.read()) != -1 && c != '\n') {
+            line.write(c);
+        }
+        if (c == -1 && line.size() == 0) {
+            return null;
+        }
+        return line.toString(StandardCharsets.UTF_8);
+    }
+
+    static byte[] readAll(InputStream in) throws IOException {
+        return in.readAllBytes();
+    }
+
+    static void write(OutputStream out, String text) throws IOException {
+        out.write(text.getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    /** A port that refuses connections: bound, then closed again. */
+    static int closedPort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** True once the peer has closed: read returns EOF or the socket is reset. */
+    static boolean closedByPeer(Socket s) {
+        try {
+            return s.getInputStream().read() == -1;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+}
