@@ -21,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * also records them. It must be installed before anything loads Netty's buffer classes, so every
  * test class that touches Netty registers it.
  */
-final class LeakCheck implements BeforeAllCallback, AfterAllCallback {
+public final class LeakCheck implements BeforeAllCallback, AfterAllCallback {
 
     private static final Queue<String> LEAKS = new ConcurrentLinkedQueue<>();
     private static volatile boolean tracksBuffers;
