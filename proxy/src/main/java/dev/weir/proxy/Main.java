@@ -3,10 +3,9 @@ package dev.weir.proxy;
 import dev.weir.proxy.config.Config;
 import dev.weir.proxy.config.ConfigException;
 import dev.weir.proxy.config.ConfigLoader;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import dev.weir.proxy.transport.Transport;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -22,7 +21,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "weir", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Weir, a Layer-4 TCP load balancer.",
         subcommands = {Main.Run.class, Main.Validate.class, Demo.class, CommandLine.HelpCommand.class})
-public final class Main implements Runnable {
+public final class Main implements Callable<Integer> {
 
     static final int EXIT_OK = 0;
     static final int EXIT_FAILURE = 1;
@@ -40,7 +39,7 @@ public final class Main implements Runnable {
 
     static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
-        cl.setExitCodeExceptionMapper(t -> EXIT_FAILURE);
+        cl.setExitCodeExceptionMapper(t -> t instanceof CommandLine.ParameterException ? EXIT_CONFIG : EXIT_FAILURE);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             cmd.getErr().println("weir: " + ex.getMessage());
             return EXIT_FAILURE;
@@ -49,14 +48,25 @@ public final class Main implements Runnable {
     }
 
     @Override
-    public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: run, validate or demo");
+    public Integer call() {
+        PrintWriter err = spec.commandLine().getErr();
+        err.println("weir: missing command");
+        spec.commandLine().usage(err);
+        err.flush();
+        return EXIT_CONFIG;
     }
 
-    /** Loads a config file; prints every error and returns null when it is invalid. */
+    /**
+     * Loads a config file and checks what only this machine can tell (a forced transport must be
+     * available); prints every error and returns null when it is invalid.
+     */
     static Config loadOrReport(Path file, PrintWriter err) {
         try {
-            return ConfigLoader.load(file);
+            Config cfg = ConfigLoader.load(file);
+            Transport.choose(cfg.transport());
+            return cfg;
+        } catch (Transport.UnavailableException e) {
+            err.println(e.getMessage());
         } catch (ConfigException e) {
             e.errors().forEach(err::println);
         } catch (NoSuchFileException e) {
@@ -114,13 +124,5 @@ public final class Main implements Runnable {
             String v = Main.class.getPackage().getImplementationVersion();
             return new String[] {"weir " + (v == null ? "dev" : v)};
         }
-    }
-
-    static boolean exists(Path p) {
-        return Files.isRegularFile(p);
-    }
-
-    static SimpleMeterRegistry registry() {
-        return new SimpleMeterRegistry();
     }
 }

@@ -1,0 +1,91 @@
+package dev.weir.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.weir.sample.BackendSample;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Idle timeout and max-connections, as a client sees them. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class LimitsTest {
+
+    private static BackendSample backend;
+
+    @BeforeAll
+    static void start() throws Exception {
+        backend = BackendSample.start("a", "127.0.0.1", 0, null);
+    }
+
+    @AfterAll
+    static void stop() {
+        backend.close();
+    }
+
+    @Test
+    void idleTimeoutClosesBothSides() throws Exception {
+        try (Weir weir = Harness.start(Harness.config("auto", "idle-timeout: 300ms", "", "127.0.0.1:" + backend.port()));
+             Socket s = Harness.connect(weir)) {
+            assertThat(Harness.whoami(s)).isEqualTo("a");
+            // Then nothing either way: the client sees EOF and the backend's connection is closed too.
+            assertThat(Harness.closedByPeer(s)).isTrue();
+            await().until(() -> backend.activeConnections() == 0);
+            await().until(() -> weir.metrics().closedCount("IDLE_TIMEOUT") == 1.0);
+        }
+    }
+
+    @Test
+    void trafficKeepsAConnectionAlivePastTheIdleTimeout() throws Exception {
+        try (Weir weir = Harness.start(Harness.config("auto", "idle-timeout: 500ms", "", "127.0.0.1:" + backend.port()));
+             Socket s = Harness.connect(weir)) {
+            long until = System.nanoTime() + Duration.ofMillis(1500).toNanos();
+            int rounds = 0;
+            while (System.nanoTime() < until) {
+                assertThat(Harness.whoami(s)).isEqualTo("a");
+                rounds++;
+                // Pause well under the idle timeout between requests.
+                await().pollDelay(Duration.ofMillis(100)).until(() -> true);
+            }
+            assertThat(rounds).isGreaterThan(3);
+            assertThat(weir.metrics().closedCount("IDLE_TIMEOUT")).isZero();
+        }
+    }
+
+    @Test
+    void maxConnectionsRefusesTheExcessAndKeepsServingTheRest() throws Exception {
+        try (Weir weir = Harness.start(Harness.config("auto", "max-connections: 5", "", "127.0.0.1:" + backend.port()))) {
+            List<Socket> held = new ArrayList<>();
+            try {
+                for (int i = 0; i < 5; i++) {
+                    Socket s = Harness.connect(weir);
+                    held.add(s);
+                    assertThat(Harness.whoami(s)).isEqualTo("a");
+                }
+                try (Socket extra = Harness.connect(weir)) {
+                    assertThat(Harness.closedByPeer(extra)).isTrue();
+                }
+                await().until(() -> weir.metrics().closedCount("CONNECTION_LIMIT") == 1.0);
+                for (Socket s : held) {
+                    assertThat(Harness.whoami(s)).as("the connections within the limit still work").isEqualTo("a");
+                }
+                held.remove(0).close();
+                await().until(() -> weir.activeConnections() == 4);
+                try (Socket next = Harness.connect(weir)) {
+                    assertThat(Harness.whoami(next)).isEqualTo("a");
+                }
+            } finally {
+                for (Socket s : held) {
+                    s.close();
+                }
+            }
+        }
+    }
+}

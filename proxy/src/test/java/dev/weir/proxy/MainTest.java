@@ -1,0 +1,115 @@
+package dev.weir.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The command line: validate, run with a bad config, version; exit codes and messages. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class MainTest {
+
+    @TempDir
+    Path dir;
+
+    private record Result(int code, String out, String err) {
+    }
+
+    private static Result weir(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute(args);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void validateAcceptsTheReferenceConfigs() {
+        for (String file : new String[] {"../config/weir.yaml", "../config/demo.yaml"}) {
+            Result r = weir("validate", file);
+            assertThat(r.code()).as(file + ": " + r.err()).isZero();
+            assertThat(r.out().trim()).isEqualTo("OK");
+        }
+    }
+
+    @Test
+    void validatePrintsEveryErrorAndExits2() throws Exception {
+        Path bad = dir.resolve("bad.yaml");
+        Files.writeString(bad, """
+                listeners:
+                  web:
+                    bind: 127.0.0.1:8080
+                    pool: api
+                pools:
+                  web:
+                    conect-timeout: 5s
+                    backends:
+                      - 127.0.0.1:9001
+                      - {address: 127.0.0.1:9002, weight: 0}
+                """);
+        Result r = weir("validate", bad.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err().lines()).contains(
+                "pools.web.backends[1].weight: 0 (expected: 1..1000)",
+                "listeners.web.pool: \"api\" is not a pool (pools: web)",
+                "pools.web.conect-timeout: unknown key (did you mean connect-timeout?)");
+        assertThat(r.err()).doesNotContain("Exception").doesNotContain("\tat ");
+    }
+
+    @Test
+    void malformedYamlNamesLineAndColumn() throws Exception {
+        Path bad = dir.resolve("broken.yaml");
+        Files.writeString(bad, "listeners:\n  web:\n    bind: [127.0.0.1:8080\n");
+        Result r = weir("validate", bad.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains(bad.toString()).containsPattern("line \\d+, column \\d+");
+    }
+
+    @Test
+    void missingFileIsReportedNotThrown() {
+        Result r = weir("validate", dir.resolve("nope.yaml").toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("nope.yaml: no such file");
+    }
+
+    @Test
+    void runWithAnInvalidConfigExits2BeforeBinding() throws Exception {
+        Path bad = dir.resolve("bad.yaml");
+        Files.writeString(bad, "listeners: {}\npools: {}\n");
+        Result r = weir("run", "-c", bad.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("listeners");
+    }
+
+    @Test
+    void runWithAPortInUseExits1WithTheReason() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Path cfg = dir.resolve("taken.yaml");
+            Files.writeString(cfg, "listeners:\n  web:\n    bind: 127.0.0.1:" + taken.getLocalPort()
+                    + "\n    pool: web\npools:\n  web:\n    backends: [127.0.0.1:9]\n");
+            Result r = weir("run", "-c", cfg.toString());
+            assertThat(r.code()).isEqualTo(1);
+            assertThat(r.err()).contains("listeners.web.bind").contains(String.valueOf(taken.getLocalPort()));
+        }
+    }
+
+    @Test
+    void versionAndUsage() {
+        Result v = weir("--version");
+        assertThat(v.code()).isZero();
+        assertThat(v.out()).startsWith("weir ");
+        Result none = weir();
+        assertThat(none.code()).isEqualTo(2);
+        assertThat(none.err()).contains("run").contains("validate").contains("demo");
+    }
+}

@@ -1,0 +1,102 @@
+package dev.weir.proxy;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** proxy/target/weir.jar started as a real process; its output is collected line by line. */
+final class WeirProcess implements AutoCloseable {
+
+    private final Process process;
+    private final List<String> lines = new CopyOnWriteArrayList<>();
+
+    private WeirProcess(Process process) {
+        this.process = process;
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    lines.add(line);
+                }
+            } catch (IOException e) {
+                lines.add("(output reader: " + e.getMessage() + ")");
+            }
+        }, "weir-process-output");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    static WeirProcess start(Map<String, String> env, String... args) throws IOException {
+        return start(env, List.of(), args);
+    }
+
+    static WeirProcess start(Map<String, String> env, List<String> jvmArgs, String... args) throws IOException {
+        String jar = System.getProperty("weir.jar", Path.of("target/weir.jar").toAbsolutePath().toString());
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dio.netty.leakDetection.level=paranoid"));
+        cmd.addAll(jvmArgs);
+        cmd.addAll(List.of("-jar", jar));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        return new WeirProcess(pb.start());
+    }
+
+    Process process() {
+        return process;
+    }
+
+    List<String> lines() {
+        return lines;
+    }
+
+    String output() {
+        return String.join("\n", lines);
+    }
+
+    /** Waits for a line matching {@code regex} and returns its first group. */
+    String awaitGroup(String regex, Duration timeout) {
+        Pattern p = Pattern.compile(regex);
+        String[] found = new String[1];
+        await().atMost(timeout).until(() -> {
+            for (String line : lines) {
+                Matcher m = p.matcher(line);
+                if (m.find()) {
+                    found[0] = m.group(1);
+                    return true;
+                }
+            }
+            if (!process.isAlive()) {
+                throw new AssertionError("weir exited with " + process.exitValue() + ":\n" + output());
+            }
+            return false;
+        });
+        return found[0];
+    }
+
+    /** The port a listener bound, from the start-up log line. */
+    int listenerPort(String listener) {
+        return Integer.parseInt(awaitGroup("listener bound listener=" + Pattern.quote(listener) + " address=\\S*:(\\d+)",
+                Duration.ofSeconds(30)));
+    }
+
+    void signal(String name) throws IOException, InterruptedException {
+        new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).inheritIO().start().waitFor();
+    }
+
+    @Override
+    public void close() {
+        process.destroyForcibly();
+    }
+}

@@ -1,0 +1,180 @@
+package dev.weir.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.weir.sample.BackendSample;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The packaged weir.jar as a process: signals, exit codes, the demo. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class WeirProcessIT {
+
+    private static BackendSample echo;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void backend() throws Exception {
+        echo = BackendSample.start("echo", "127.0.0.1", 0, null);
+    }
+
+    @AfterAll
+    static void stop() {
+        echo.close();
+    }
+
+    private Path config(String drainTimeout) throws IOException {
+        Path cfg = dir.resolve("weir.yaml");
+        Files.writeString(cfg, """
+                listeners:
+                  web:
+                    bind: 127.0.0.1:0
+                    pool: web
+                pools:
+                  web:
+                    backends: [127.0.0.1:%d]
+                shutdown:
+                  drain-timeout: %s
+                """.formatted(echo.port(), drainTimeout));
+        return cfg;
+    }
+
+    @Test
+    void sigtermLetsATransferInFlightCompleteThenExits0() throws Exception {
+        try (WeirProcess weir = WeirProcess.start(Map.of(), "run", "-c", config("30s").toString())) {
+            int port = weir.listenerPort("web");
+            byte[] data = new byte[16 << 20];
+            new Random(7).nextBytes(data);
+            data[0] = 'x';
+            for (int i = 1; i < data.length; i++) {
+                if (data[i - 1] == '\n' && data[i] == 'w') {
+                    data[i] = 'x';
+                }
+            }
+            try (Socket s = Harness.connect(new InetSocketAddress("127.0.0.1", port))) {
+                AtomicLong received = new AtomicLong();
+                CompletableFuture<byte[]> reader = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        MessageDigest md = MessageDigest.getInstance("SHA-256");
+                        InputStream in = s.getInputStream();
+                        byte[] buf = new byte[64 * 1024];
+                        int n;
+                        while ((n = in.read(buf)) != -1) {
+                            md.update(buf, 0, n);
+                            received.addAndGet(n);
+                        }
+                        return md.digest();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                OutputStream out = s.getOutputStream();
+                int half = data.length / 2;
+                out.write(data, 0, half);
+                await().until(() -> received.get() > 0);
+                weir.signal("TERM");
+                weir.awaitGroup("(shutdown started)", Duration.ofSeconds(10));
+                // New clients are refused once shutdown started, while the transfer goes on.
+                assertThatThrownBy(() -> new Socket("127.0.0.1", port).close()).isInstanceOf(IOException.class);
+                out.write(data, half, data.length - half);
+                s.shutdownOutput();
+                byte[] got = reader.get(60, TimeUnit.SECONDS);
+                assertThat(received.get()).isEqualTo(data.length);
+                assertThat(got).isEqualTo(MessageDigest.getInstance("SHA-256").digest(data));
+            }
+            assertThat(weir.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(weir.process().exitValue()).as(weir.output()).isZero();
+            assertThat(weir.output()).contains("shutdown complete closed_at_deadline=0");
+        }
+    }
+
+    @Test
+    void aSecondSignalExitsAtOnce() throws Exception {
+        try (WeirProcess weir = WeirProcess.start(Map.of(), "run", "-c", config("5m").toString())) {
+            int port = weir.listenerPort("web");
+            try (Socket idle = Harness.connect(new InetSocketAddress("127.0.0.1", port))) {
+                assertThat(Harness.whoami(idle)).isEqualTo("echo");
+                weir.signal("TERM");
+                weir.awaitGroup("(shutdown started)", Duration.ofSeconds(10));
+                assertThat(weir.process().isAlive()).as("draining the idle connection").isTrue();
+                weir.signal("INT");
+                assertThat(weir.process().waitFor(10, TimeUnit.SECONDS)).isTrue();
+                assertThat(weir.process().exitValue()).isEqualTo(1);
+            }
+        }
+    }
+
+    @Test
+    void anInvalidConfigExits2AndNamesThePath() throws Exception {
+        Path bad = dir.resolve("bad.yaml");
+        Files.writeString(bad, "listeners:\n  web:\n    bind: 127.0.0.1:0\n    pool: api\npools:\n  web:\n    backends: [127.0.0.1:9]\n");
+        try (WeirProcess weir = WeirProcess.start(Map.of(), "run", "-c", bad.toString())) {
+            assertThat(weir.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(weir.process().exitValue()).isEqualTo(2);
+            await().until(() -> weir.output().contains("listeners.web.pool: \"api\" is not a pool (pools: web)"));
+        }
+    }
+
+    @Test
+    void aForcedTransportThatCannotRunIsAConfigError() throws Exception {
+        Path cfg = dir.resolve("epoll.yaml");
+        Files.writeString(cfg, "transport: epoll\n" + Files.readString(config("1s")));
+        try (WeirProcess weir = WeirProcess.start(Map.of(), List.of("-Dio.netty.transport.noNative=true"),
+                "validate", cfg.toString())) {
+            assertThat(weir.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(weir.process().exitValue()).isEqualTo(2);
+            await().until(() -> weir.output().contains("transport: epoll is not available here ("));
+        }
+    }
+
+    @Test
+    void demoAnswersWhoamiFromThreeBackends() throws Exception {
+        Map<String, String> env = Map.of("WEIR_DEMO_BIND", "127.0.0.1:0", "WEIR_DEMO_STICKY_BIND", "127.0.0.1:0");
+        try (WeirProcess weir = WeirProcess.start(env, "demo")) {
+            int port = weir.listenerPort("demo");
+            weir.awaitGroup("(Weir demo is running)", Duration.ofSeconds(30));
+            Set<String> names = new HashSet<>();
+            for (int i = 0; i < 6; i++) {
+                try (Socket s = Harness.connect(new InetSocketAddress("127.0.0.1", port))) {
+                    names.add(Harness.whoami(s));
+                }
+            }
+            assertThat(names).containsExactlyInAnyOrder("alpha", "bravo", "charlie");
+            int sticky = weir.listenerPort("demo-sticky");
+            Set<String> stickyNames = new HashSet<>();
+            for (int i = 0; i < 6; i++) {
+                try (Socket s = Harness.connect(new InetSocketAddress("127.0.0.1", sticky))) {
+                    stickyNames.add(Harness.whoami(s));
+                }
+            }
+            assertThat(stickyNames).as("one client IP, one backend").hasSize(1);
+            weir.signal("TERM");
+            assertThat(weir.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(weir.process().exitValue()).isZero();
+        }
+    }
+}
