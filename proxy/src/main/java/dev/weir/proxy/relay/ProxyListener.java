@@ -84,8 +84,9 @@ public final class ProxyListener {
                     + " (" + f.cause().getMessage() + ")", f.cause());
         }
         serverChannel = f.channel();
-        log.info("listener bound listener={} address={} pool={} max_connections={}",
-                config.name(), localAddress(), connector.pool().name(), config.maxConnections());
+        InetSocketAddress bound = localAddress();
+        log.info("listener bound listener={} address={}:{} pool={} max_connections={}", config.name(),
+                bound.getAddress().getHostAddress(), bound.getPort(), connector.pool().name(), config.maxConnections());
     }
 
     public InetSocketAddress localAddress() {
