@@ -11,7 +11,8 @@ public record Config(
         int eventLoopThreads,
         Map<String, ListenerConfig> listeners,
         Map<String, PoolConfig> pools,
-        ShutdownConfig shutdown) {
+        ShutdownConfig shutdown,
+        ReloadConfig reload) {
 
     public Config {
         listeners = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(listeners));

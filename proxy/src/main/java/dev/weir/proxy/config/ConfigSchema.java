@@ -94,7 +94,7 @@ final class ConfigSchema {
         if (!in.errors().isEmpty()) {
             return null;
         }
-        return new Config(transport, threads, listeners, pools, new ShutdownConfig(drain));
+        return new Config(transport, threads, listeners, pools, new ShutdownConfig(drain), new ReloadConfig(false));
     }
 
     /** A map of name -> section with at least one entry; entries with invalid names are reported and skipped. */
@@ -180,7 +180,8 @@ final class ConfigSchema {
         if (!allValid || balance == null || connectTimeout == null || connectAttempts == null) {
             return null;
         }
-        return new PoolConfig(name, balance, connectTimeout, connectAttempts, backends);
+        return new PoolConfig(name, balance, connectTimeout, connectAttempts, backends,
+                null, null, Duration.ofMinutes(5), Duration.ofSeconds(10), false, null);
     }
 
     /** One backend: a bare address, or a map. Addresses and names must each be unique within the pool. */

@@ -7,6 +7,10 @@ import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.uring.IoUringDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
@@ -27,7 +31,8 @@ public record Transport(
         String name,
         Supplier<IoHandlerFactory> ioHandlerFactory,
         Class<? extends ServerChannel> serverChannel,
-        Class<? extends Channel> socketChannel) {
+        Class<? extends Channel> socketChannel,
+        Class<? extends DatagramChannel> datagramChannel) {
 
     /** Thrown when a forced transport cannot run here. The message says why. */
     public static final class UnavailableException extends Exception {
@@ -37,11 +42,14 @@ public record Transport(
     }
 
     public static final Transport IO_URING = new Transport("io_uring",
-            IoUringIoHandler::newFactory, IoUringServerSocketChannel.class, IoUringSocketChannel.class);
+            IoUringIoHandler::newFactory, IoUringServerSocketChannel.class, IoUringSocketChannel.class,
+            IoUringDatagramChannel.class);
     public static final Transport EPOLL = new Transport("epoll",
-            EpollIoHandler::newFactory, EpollServerSocketChannel.class, EpollSocketChannel.class);
+            EpollIoHandler::newFactory, EpollServerSocketChannel.class, EpollSocketChannel.class,
+            EpollDatagramChannel.class);
     public static final Transport NIO = new Transport("nio",
-            NioIoHandler::newFactory, NioServerSocketChannel.class, NioSocketChannel.class);
+            NioIoHandler::newFactory, NioServerSocketChannel.class, NioSocketChannel.class,
+            NioDatagramChannel.class);
 
     /** io_uring if available, else epoll, else NIO; a forced kind must be available. */
     public static Transport choose(TransportKind kind) throws UnavailableException {
