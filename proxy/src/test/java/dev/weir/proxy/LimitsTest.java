@@ -69,8 +69,11 @@ class LimitsTest {
                     held.add(s);
                     assertThat(Harness.whoami(s)).isEqualTo("a");
                 }
+                // Refused with an RST: seen at connect or at the first read, depending on timing.
                 try (Socket extra = Harness.connect(weir)) {
                     assertThat(Harness.closedByPeer(extra)).isTrue();
+                } catch (java.net.SocketException reset) {
+                    assertThat(reset).hasMessageContaining("reset");
                 }
                 await().until(() -> weir.metrics().closedCount("CONNECTION_LIMIT") == 1.0);
                 for (Socket s : held) {
