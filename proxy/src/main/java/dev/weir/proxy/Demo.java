@@ -56,7 +56,7 @@ final class Demo implements Callable<Integer> {
                 err.flush();
                 return Main.EXIT_CONFIG;
             }
-            return Launcher.runUntilSignalled(cfg, err, weir -> printHints(out, weir, cfg));
+            return Launcher.runUntilSignalled(cfg, null, err, weir -> printHints(out, weir, cfg));
         } finally {
             backends.forEach(BackendSample::close);
         }

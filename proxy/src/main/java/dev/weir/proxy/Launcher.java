@@ -3,6 +3,7 @@ package dev.weir.proxy;
 import dev.weir.proxy.config.Config;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -21,15 +22,18 @@ final class Launcher {
     private Launcher() {
     }
 
-    static int runUntilSignalled(Config cfg, PrintWriter err) {
-        return runUntilSignalled(cfg, err, weir -> { });
+    static int runUntilSignalled(Config cfg, Path file, PrintWriter err) {
+        return runUntilSignalled(cfg, file, err, weir -> { });
     }
 
-    /** @param onStarted runs once every listener is bound (the demo prints its hints there) */
-    static int runUntilSignalled(Config cfg, PrintWriter err, java.util.function.Consumer<Weir> onStarted) {
+    /**
+     * @param file      the config file SIGHUP (and {@code reload.watch}) re-read; null = none
+     * @param onStarted runs once every listener is bound (the demo prints its hints there)
+     */
+    static int runUntilSignalled(Config cfg, Path file, PrintWriter err, java.util.function.Consumer<Weir> onStarted) {
         Weir weir;
         try {
-            weir = Weir.start(cfg, new SimpleMeterRegistry());
+            weir = Weir.start(cfg, new SimpleMeterRegistry(), file);
         } catch (Weir.StartException e) {
             err.println("weir: " + e.getMessage());
             err.flush();
@@ -48,10 +52,28 @@ final class Launcher {
         };
         Signal.handle(new Signal("TERM"), handler);
         Signal.handle(new Signal("INT"), handler);
+        ConfigWatcher watcher = null;
+        if (file != null) {
+            // Registering a HUP handler also replaces the JVM's default of exiting on SIGHUP.
+            Signal.handle(new Signal("HUP"), sig -> {
+                log.info("signal received signal=SIGHUP action=reload file={}", file);
+                weir.reloadFromFile();
+            });
+            if (cfg.reload().watch()) {
+                try {
+                    watcher = new ConfigWatcher(file, weir::reloadFromFile);
+                } catch (java.io.IOException e) {
+                    log.warn("cannot watch config file={} cause=\"{}\" (SIGHUP still reloads)", file, e.getMessage());
+                }
+            }
+        }
         log.info("weir ready listeners={} transport={}", cfg.listeners().keySet(), weir.transport());
         onStarted.accept(weir);
         try {
             stop.await();
+            if (watcher != null) {
+                watcher.close();
+            }
             weir.shutdown();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -93,7 +93,7 @@ public final class Main implements Callable<Integer> {
             if (cfg == null) {
                 return EXIT_CONFIG;
             }
-            return Launcher.runUntilSignalled(cfg, err);
+            return Launcher.runUntilSignalled(cfg, config, err);
         }
     }
 

@@ -4,58 +4,82 @@ import dev.weir.proxy.backend.Backend;
 import dev.weir.proxy.backend.BackendPool;
 import dev.weir.proxy.config.BackendConfig;
 import dev.weir.proxy.config.Config;
+import dev.weir.proxy.config.ConfigException;
+import dev.weir.proxy.config.ConfigLoader;
+import dev.weir.proxy.config.HostPort;
 import dev.weir.proxy.config.ListenerConfig;
 import dev.weir.proxy.config.PoolConfig;
+import dev.weir.proxy.health.PoolHealth;
 import dev.weir.proxy.metrics.ProxyMetrics;
 import dev.weir.proxy.relay.CloseReason;
 import dev.weir.proxy.relay.ProxyListener;
 import dev.weir.proxy.transport.Transport;
 import dev.weir.proxy.upstream.UpstreamConnector;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.WriteBufferWaterMark;
+import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running proxy: wires config, pools, listeners and event loops, and owns their lifecycle.
- * Build one with {@link #start}; stop it with {@link #shutdown} (graceful) or {@link #close}.
+ * A running proxy: wires config, pools, listeners and event loops, and owns their lifecycle and
+ * every change made to them (reload, and the operator API the admin endpoint calls). Build one
+ * with {@link #start}; stop it with {@link #shutdown} (graceful) or {@link #close}.
+ *
+ * <p>Changes (reload and the operator API) are serialized by this object's monitor; the data path
+ * never takes it.
  */
 public final class Weir implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Weir.class);
 
-    private final Config config;
     private final Transport transport;
     private final EventLoopGroup group;
+    private final EventLoop control;
     private final ProxyMetrics metrics;
-    private final Map<String, BackendPool> pools = new LinkedHashMap<>();
+    private final UpstreamConnector connector;
+    private final Path configFile;
+    private final Map<String, PoolRuntime> pools = new LinkedHashMap<>();
     private final Map<String, ProxyListener> listeners = new LinkedHashMap<>();
+    private volatile Config config;
     private volatile boolean stopping;
 
-    private Weir(Config config, Transport transport, MeterRegistry registry) {
+    private Weir(Config config, Transport transport, MeterRegistry registry, Path configFile) {
         this.config = config;
         this.transport = transport;
+        this.configFile = configFile;
         this.metrics = new ProxyMetrics(registry);
         int threads = config.eventLoopThreads() > 0 ? config.eventLoopThreads() : Runtime.getRuntime().availableProcessors();
         this.group = transport.newGroup(threads, "weir-loop");
+        this.control = group.next();
+        this.connector = new UpstreamConnector(transport, metrics);
+    }
+
+    public static Weir start(Config config, MeterRegistry registry) throws StartException {
+        return start(config, registry, null);
     }
 
     /**
-     * Starts the proxy: resolves backend addresses (here, before any event loop needs them), then
-     * binds every listener. On any failure what was started is closed again and the cause thrown.
+     * Starts the proxy: resolves backend addresses (here, before any event loop needs them), binds
+     * every listener, then starts health checks and discovery. On any failure what was started is
+     * closed again and the cause thrown.
      *
+     * @param configFile the file {@link #reloadFromFile()} re-reads; null when there is none
      * @throws StartException with a message naming the config path when something cannot start
      */
-    public static Weir start(Config config, MeterRegistry registry) throws StartException {
+    public static Weir start(Config config, MeterRegistry registry, Path configFile) throws StartException {
         Transport transport;
         try {
             transport = Transport.choose(config.transport());
@@ -65,7 +89,7 @@ public final class Weir implements AutoCloseable {
         String passedOver = Transport.unavailabilityReport();
         log.info("transport chosen transport={} requested={}{}", transport, config.transport().yamlName(),
                 passedOver.isEmpty() ? "" : " unavailable: " + passedOver);
-        Weir weir = new Weir(config, transport, registry);
+        Weir weir = new Weir(config, transport, registry, configFile);
         try {
             weir.build();
             return weir;
@@ -79,35 +103,29 @@ public final class Weir implements AutoCloseable {
         }
     }
 
-    private void build() throws StartException, InterruptedException {
+    private synchronized void build() throws StartException, InterruptedException {
         for (PoolConfig pc : config.pools().values()) {
-            List<Backend> backends = new ArrayList<>();
-            for (int i = 0; i < pc.backends().size(); i++) {
-                BackendConfig bc = pc.backends().get(i);
-                InetSocketAddress resolved = bc.address().resolve();
-                if (resolved.isUnresolved()) {
-                    throw new StartException("pools." + pc.name() + ".backends[" + i + "].address: cannot resolve \""
-                            + bc.address().host() + "\"", new UnknownHostException(bc.address().host()));
-                }
-                backends.add(new Backend(bc.id(), bc.address().toString(), resolved, bc.weight()));
-            }
-            pools.put(pc.name(), new BackendPool(pc.name(), pc.balance(), backends));
+            pools.put(pc.name(), new PoolRuntime(pc, control, transport));
         }
         for (ListenerConfig lc : config.listeners().values()) {
-            PoolConfig pc = config.pools().get(lc.pool());
-            UpstreamConnector connector = new UpstreamConnector(pools.get(lc.pool()), transport, pc.connectTimeout(),
-                    pc.connectAttempts(), new WriteBufferWaterMark(lc.writeBufferLow(), lc.writeBufferHigh()), metrics);
-            ProxyListener listener = new ProxyListener(lc, connector, metrics);
-            InetSocketAddress bind = lc.bind().resolve();
-            if (bind.isUnresolved()) {
-                throw new StartException("listeners." + lc.name() + ".bind: cannot resolve \"" + lc.bind().host() + "\"", null);
-            }
-            try {
-                listener.bind(group, transport, bind);
-            } catch (IllegalStateException e) {
-                throw new StartException(e.getMessage(), e.getCause());
-            }
+            ProxyListener listener = new ProxyListener(lc, pools.get(lc.pool()).pool, group, transport, connector, metrics);
+            bind(listener, lc);
             listeners.put(lc.name(), listener);
+        }
+        for (PoolRuntime p : pools.values()) {
+            p.start(true);
+        }
+    }
+
+    private static void bind(ProxyListener listener, ListenerConfig lc) throws StartException, InterruptedException {
+        InetSocketAddress bind = lc.bind().resolve();
+        if (bind.isUnresolved()) {
+            throw new StartException("listeners." + lc.name() + ".bind: cannot resolve \"" + lc.bind().host() + "\"", null);
+        }
+        try {
+            listener.bind(bind);
+        } catch (IllegalStateException e) {
+            throw new StartException(e.getMessage(), e.getCause());
         }
     }
 
@@ -125,25 +143,117 @@ public final class Weir implements AutoCloseable {
     }
 
     /** The bound address of a listener (the real port when the config said port 0). */
-    public InetSocketAddress listenerAddress(String listener) {
+    public synchronized InetSocketAddress listenerAddress(String listener) {
         ProxyListener l = listeners.get(listener);
         if (l == null) {
-            throw new IllegalArgumentException("no listener " + listener);
+            throw new NoSuchElementException("no listener \"" + listener + "\"");
         }
         return l.localAddress();
     }
 
-    public BackendPool pool(String name) {
-        return pools.get(name);
+    public synchronized List<String> poolNames() {
+        return List.copyOf(pools.keySet());
+    }
+
+    /** The pool's live state; throws NoSuchElementException for an unknown pool. */
+    public synchronized BackendPool pool(String name) {
+        return runtime(name).pool;
+    }
+
+    private PoolRuntime runtime(String name) {
+        PoolRuntime p = pools.get(name);
+        if (p == null) {
+            throw new NoSuchElementException("no pool \"" + name + "\" (pools: " + String.join(", ", pools.keySet()) + ")");
+        }
+        return p;
+    }
+
+    private Backend backend(PoolRuntime p, String id) {
+        Backend b = p.pool.backend(id);
+        if (b == null) {
+            throw new NoSuchElementException("no backend \"" + id + "\" in pool \"" + p.pool.name() + "\"");
+        }
+        return b;
+    }
+
+    // ---- operator API (the admin endpoint calls these) ----
+
+    /** Every backend of a pool with its state, counters and health. */
+    public synchronized List<BackendStatus> backends(String pool) {
+        PoolRuntime p = runtime(pool);
+        PoolHealth health = p.health();
+        List<BackendStatus> out = new ArrayList<>();
+        for (Backend b : p.pool.members()) {
+            out.add(new BackendStatus(b.id(), b.key(), b.state(), b.admin(), b.removed(), b.weight(),
+                    b.activeConnections(), b.totalConnections(), b.connectFailures(), b.bytesToBackend(),
+                    b.bytesFromBackend(), b.drainStartedMillis(), health == null ? null : health.status(b)));
+        }
+        return out;
+    }
+
+    /** No new connections to the backend; live ones finish or are closed at the pool's drain-timeout. */
+    public synchronized void drain(String pool, String id) {
+        PoolRuntime p = runtime(pool);
+        p.pool.drain(backend(p, id));
+    }
+
+    public synchronized void disable(String pool, String id) {
+        PoolRuntime p = runtime(pool);
+        p.pool.disable(backend(p, id));
+    }
+
+    /** Back in rotation (when healthy). IllegalStateException for a removed backend. */
+    public synchronized void enable(String pool, String id) {
+        PoolRuntime p = runtime(pool);
+        p.pool.enable(backend(p, id));
+    }
+
+    /**
+     * Adds a backend at runtime (resolving its host here). With active checks it is DOWN until its
+     * first check passes. IllegalStateException when the address is already in the pool.
+     */
+    public synchronized BackendStatus addBackend(String pool, String address, int weight, String name) {
+        PoolRuntime p = runtime(pool);
+        HostPort hp = HostPort.parse(address);
+        if (hp.port() < 1) {
+            throw new IllegalArgumentException("address: port " + hp.port() + " (expected: 1..65535)");
+        }
+        if (weight < 1 || weight > 1000) {
+            throw new IllegalArgumentException("weight: " + weight + " (expected: 1..1000)");
+        }
+        if (p.pool.byKey(hp.toString()) != null) {
+            throw new IllegalStateException("backend " + hp + " is already in pool \"" + pool + "\"");
+        }
+        if (name != null && p.pool.backend(name) != null) {
+            throw new IllegalStateException("a backend named \"" + name + "\" is already in pool \"" + pool + "\"");
+        }
+        Backend b;
+        try {
+            b = PoolRuntime.newBackend(new BackendConfig(hp, weight, name), "address");
+        } catch (StartException e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
+        p.add(b);
+        return backends(pool).stream().filter(s -> s.id().equals(b.id()) && !s.removed()).findFirst().orElseThrow();
+    }
+
+    /** Drains the backend, then it leaves the pool when its last connection ends. */
+    public synchronized void removeBackend(String pool, String id) {
+        PoolRuntime p = runtime(pool);
+        Backend b = backend(p, id);
+        if (b.removed()) {
+            throw new IllegalStateException("backend \"" + id + "\" is already being removed");
+        }
+        p.pool.remove(b);
     }
 
     /** Live client connections over all listeners. */
-    public int activeConnections() {
+    public synchronized int activeConnections() {
         return listeners.values().stream().mapToInt(ProxyListener::activeConnections).sum();
     }
 
     /** Bytes held in Weir's output queues for all live connections (status and tests). */
-    public long bufferedBytes() {
+    public synchronized long bufferedBytes() {
         return listeners.values().stream().mapToLong(ProxyListener::bufferedBytes).sum();
     }
 
@@ -151,30 +261,202 @@ public final class Weir implements AutoCloseable {
         return stopping;
     }
 
+    // ---- reload ----
+
+    /** Re-reads the config file given at start; FAILED (and nothing changed) when it is invalid. */
+    public ReloadResult reloadFromFile() {
+        if (configFile == null) {
+            return report(ReloadResult.failed(List.of("no config file to reload from")));
+        }
+        Config next;
+        try {
+            next = ConfigLoader.load(configFile);
+        } catch (ConfigException e) {
+            return report(ReloadResult.failed(e.errors()));
+        } catch (IOException e) {
+            return report(ReloadResult.failed(List.of(configFile + ": cannot read (" + e.getMessage() + ")")));
+        }
+        return reload(next);
+    }
+
+    /**
+     * Applies {@code next} in place. First everything that can fail is prepared (backend hosts
+     * resolved, new and moved listeners bound); if any of it fails, what was prepared is undone and
+     * the running config stays. Then the differences are applied: pools are updated in place
+     * (backend states, counters and live connections survive), removed backends drain, removed
+     * listeners stop accepting while their connections go on.
+     */
+    public synchronized ReloadResult reload(Config next) {
+        if (stopping) {
+            return report(ReloadResult.failed(List.of("shutting down")));
+        }
+        Config old = config;
+        if (next.equals(old)) {
+            return report(new ReloadResult(ReloadResult.Outcome.UNCHANGED, List.of(), List.of()));
+        }
+        List<String> changes = new ArrayList<>();
+        if (next.transport() != old.transport() || next.eventLoopThreads() != old.eventLoopThreads()) {
+            changes.add("transport and event-loop-threads: kept " + old.transport().yamlName() + "/"
+                    + old.eventLoopThreads() + " until restart");
+        }
+        // Phase 1: what can fail.
+        Map<String, PoolRuntime> newPools = new LinkedHashMap<>();
+        Map<String, Map<String, Backend>> resolved = new HashMap<>();
+        Map<String, ProxyListener> newListeners = new LinkedHashMap<>();
+        Map<String, ProxyListener> rebound = new LinkedHashMap<>();
+        try {
+            for (PoolConfig pc : next.pools().values()) {
+                PoolRuntime existing = pools.get(pc.name());
+                if (existing == null) {
+                    newPools.put(pc.name(), new PoolRuntime(pc, control, transport));
+                } else if (pc.discovery() == null) {
+                    Map<String, Backend> byKey = new HashMap<>();
+                    for (BackendConfig bc : existing.newStaticBackends(pc)) {
+                        byKey.put(bc.address().toString(), PoolRuntime.newBackend(bc, "pools." + pc.name() + ".backends"));
+                    }
+                    resolved.put(pc.name(), byKey);
+                }
+            }
+            for (ListenerConfig lc : next.listeners().values()) {
+                ProxyListener existing = listeners.get(lc.name());
+                BackendPool pool = newPools.containsKey(lc.pool()) ? newPools.get(lc.pool()).pool : pools.get(lc.pool()).pool;
+                if (existing == null) {
+                    ProxyListener l = new ProxyListener(lc, pool, group, transport, connector, metrics);
+                    bind(l, lc);
+                    newListeners.put(lc.name(), l);
+                } else if (!existing.config().bind().equals(lc.bind()) && !boundAt(existing, lc.bind())) {
+                    rebound.put(lc.name(), existing);
+                }
+            }
+            for (Map.Entry<String, ProxyListener> e : rebound.entrySet()) {
+                // Binds the new address while the old one still accepts; the old closes once the new is up.
+                bind(e.getValue(), next.listeners().get(e.getKey()));
+                changes.add("listener " + e.getKey() + ": rebound to " + next.listeners().get(e.getKey()).bind());
+            }
+        } catch (StartException | InterruptedException e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            for (ProxyListener l : newListeners.values()) {
+                try {
+                    l.stopAccepting();
+                } catch (InterruptedException ignored) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            newPools.values().forEach(PoolRuntime::close);
+            List<String> errors = new ArrayList<>();
+            errors.add(e.getMessage());
+            if (!rebound.isEmpty()) {
+                errors.add("listeners already rebound before the failure keep their new address: " + rebound.keySet());
+            }
+            return report(ReloadResult.failed(errors));
+        }
+        // Phase 2: apply; nothing here fails.
+        for (Map.Entry<String, PoolRuntime> e : newPools.entrySet()) {
+            pools.put(e.getKey(), e.getValue());
+            e.getValue().start(false);
+            changes.add("pool " + e.getKey() + ": added");
+        }
+        for (PoolConfig pc : next.pools().values()) {
+            if (!newPools.containsKey(pc.name())) {
+                changes.addAll(pools.get(pc.name()).update(pc, resolved.getOrDefault(pc.name(), Map.of())));
+            }
+        }
+        for (ListenerConfig lc : next.listeners().values()) {
+            ProxyListener existing = listeners.get(lc.name());
+            if (existing == null) {
+                listeners.put(lc.name(), newListeners.get(lc.name()));
+                changes.add("listener " + lc.name() + ": added on " + lc.bind());
+            } else if (!existing.config().equals(lc)) {
+                ListenerConfig before = existing.config();
+                existing.update(lc, pools.get(lc.pool()).pool);
+                ListenerConfig sameBind = new ListenerConfig(lc.name(), before.bind(), lc.pool(), lc.maxConnections(),
+                        lc.idleTimeout(), lc.writeBufferLow(), lc.writeBufferHigh());
+                if (!sameBind.equals(before)) {
+                    changes.add("listener " + lc.name() + ": settings changed"
+                            + (before.pool().equals(lc.pool()) ? "" : " (pool " + before.pool() + " -> " + lc.pool() + ")"));
+                }
+            }
+        }
+        for (String name : new ArrayList<>(listeners.keySet())) {
+            if (!next.listeners().containsKey(name)) {
+                try {
+                    listeners.remove(name).stopAccepting();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                changes.add("listener " + name + ": removed (live connections continue)");
+            }
+        }
+        for (String name : new ArrayList<>(pools.keySet())) {
+            if (!next.pools().containsKey(name)) {
+                pools.remove(name).retire();
+                changes.add("pool " + name + ": removed (backends draining)");
+            }
+        }
+        config = next;
+        // e.g. the file now names the port that port 0 was given: nothing to do.
+        ReloadResult.Outcome outcome = changes.isEmpty() ? ReloadResult.Outcome.UNCHANGED : ReloadResult.Outcome.RELOADED;
+        return report(new ReloadResult(outcome, changes, List.of()));
+    }
+
+    /** True when the listener already listens on {@code bind} (e.g. the file now names the port that port 0 got). */
+    private static boolean boundAt(ProxyListener listener, HostPort bind) {
+        InetSocketAddress now = listener.localAddress();
+        InetSocketAddress wanted = bind.resolve();
+        return now != null && !wanted.isUnresolved() && now.equals(wanted);
+    }
+
+    private ReloadResult report(ReloadResult r) {
+        Counter.builder("weir.reloads").tag("result", r.outcome().name()).description("Config reloads by result")
+                .register(metrics.registry()).increment();
+        switch (r.outcome()) {
+            case RELOADED -> log.info("reload result=RELOADED changes={} summary=\"{}\"", r.changes().size(),
+                    String.join("; ", r.changes()));
+            case UNCHANGED -> log.info("reload result=UNCHANGED");
+            case FAILED -> {
+                log.warn("reload result=FAILED errors={} (the running config is kept)", r.errors().size());
+                r.errors().forEach(e -> log.warn("reload error: {}", e));
+            }
+        }
+        return r;
+    }
+
+    // ---- stop ----
+
     /**
      * Graceful stop, in this order: stop accepting on every listener; wait for live connections to
-     * finish up to {@code shutdown.drain-timeout}; close what is left (reason SHUTDOWN); shut the
-     * event loops down. Returns the number of connections that had to be closed.
+     * finish up to {@code shutdown.drain-timeout}; close what is left (reason SHUTDOWN); stop health
+     * checks and discovery; shut the event loops down. Returns the number of connections that had
+     * to be closed.
      */
     public int shutdown() throws InterruptedException {
         return shutdown(config.shutdown().drainTimeout());
     }
 
     public int shutdown(Duration drainTimeout) throws InterruptedException {
-        stopping = true;
-        for (ProxyListener l : listeners.values()) {
-            l.stopAccepting().await();
+        List<ProxyListener> all;
+        List<PoolRuntime> allPools;
+        synchronized (this) {
+            stopping = true;
+            all = new ArrayList<>(listeners.values());
+            allPools = new ArrayList<>(pools.values());
         }
-        int live = activeConnections();
+        for (ProxyListener l : all) {
+            l.stopAccepting();
+        }
+        int live = all.stream().mapToInt(ProxyListener::activeConnections).sum();
         log.info("shutdown started live_connections={} drain_timeout={}", live, drainTimeout);
         long deadline = System.nanoTime() + drainTimeout.toNanos();
-        for (ProxyListener l : listeners.values()) {
+        for (ProxyListener l : all) {
             l.awaitIdle(deadline);
         }
-        int left = activeConnections();
-        for (ProxyListener l : listeners.values()) {
+        int left = all.stream().mapToInt(ProxyListener::activeConnections).sum();
+        for (ProxyListener l : all) {
             l.closeAll(CloseReason.SHUTDOWN);
         }
+        allPools.forEach(PoolRuntime::close);
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).await(10, TimeUnit.SECONDS);
         log.info("shutdown complete closed_at_deadline={}", left);
         return left;
@@ -183,7 +465,6 @@ public final class Weir implements AutoCloseable {
     /** Immediate stop: closes listeners and connections without waiting. */
     @Override
     public void close() {
-        stopping = true;
         try {
             shutdown(Duration.ZERO);
         } catch (InterruptedException e) {

@@ -3,8 +3,6 @@ package dev.weir.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.weir.proxy.backend.BackendPool;
-import dev.weir.proxy.backend.BackendState;
 import dev.weir.sample.BackendSample;
 import java.net.Socket;
 import java.time.Duration;
@@ -62,15 +60,15 @@ class FailoverTest {
     void noEligibleBackendClosesTheClientWithItsOwnReason() throws Exception {
         BackendSample a = BackendSample.start("a", "127.0.0.1", 0, null);
         try (Weir weir = Harness.start(Harness.config("auto", "", "", "127.0.0.1:" + a.port()))) {
-            BackendPool pool = weir.pool("p");
-            pool.setState(pool.members().get(0), BackendState.DOWN);
+            String id = "127.0.0.1:" + a.port();
+            weir.disable("p", id);
             try (Socket s = Harness.connect(weir)) {
                 assertThat(Harness.closedByPeer(s)).isTrue();
             }
             await().until(() -> weir.metrics().closedCount("NO_HEALTHY_BACKEND") == 1.0);
             assertThat(a.connectionsAccepted()).isZero();
 
-            pool.setState(pool.members().get(0), BackendState.UP);
+            weir.enable("p", id);
             assertThat(Harness.whoami(weir)).isEqualTo("a");
         } finally {
             a.close();

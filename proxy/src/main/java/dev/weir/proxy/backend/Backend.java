@@ -1,23 +1,33 @@
 package dev.weir.proxy.backend;
 
 import java.net.InetSocketAddress;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * One server of a pool: identity, weight, state and live counters. Shared by every event loop, so
- * counters are atomic; everything else is fixed at construction.
+ * One server of a pool: identity, weight, state and live counters. Shared by every event loop:
+ * counters are atomic, state fields volatile. State changes go through {@link BackendPool}, which
+ * publishes a new snapshot after each one.
  */
 public final class Backend {
 
     private final String id;
     private final String key;
     private final InetSocketAddress address;
-    private final int weight;
     private final AtomicInteger activeConnections = new AtomicInteger();
     private final LongAdder totalConnections = new LongAdder();
     private final LongAdder connectFailures = new LongAdder();
-    private volatile BackendState state = BackendState.UP;
+    private final LongAdder bytesToBackend = new LongAdder();
+    private final LongAdder bytesFromBackend = new LongAdder();
+    private final Set<LiveConnection> live = ConcurrentHashMap.newKeySet();
+    private volatile int weight;
+    private volatile boolean healthy = true;
+    private volatile AdminState admin = AdminState.ACTIVE;
+    private volatile boolean removed;
+    private volatile long drainStartedMillis;
+    private volatile Runnable onIdle;
 
     /**
      * @param id      shown to operators: the configured name, else {@code host:port}
@@ -27,13 +37,10 @@ public final class Backend {
      * @param weight  1..1000
      */
     public Backend(String id, String key, InetSocketAddress address, int weight) {
-        if (weight < 1) {
-            throw new IllegalArgumentException("weight: " + weight + " (expected: >= 1)");
-        }
         this.id = id;
         this.key = key;
         this.address = address;
-        this.weight = weight;
+        weight(weight);
     }
 
     public String id() {
@@ -52,12 +59,57 @@ public final class Backend {
         return weight;
     }
 
-    public BackendState state() {
-        return state;
+    void weight(int weight) {
+        if (weight < 1) {
+            throw new IllegalArgumentException("weight: " + weight + " (expected: >= 1)");
+        }
+        this.weight = weight;
     }
 
-    public void state(BackendState state) {
-        this.state = state;
+    /** UP only when active and healthy; eligible for new connections only then. */
+    public BackendState state() {
+        AdminState a = admin;
+        if (a == AdminState.DISABLED) {
+            return BackendState.DISABLED;
+        }
+        if (a == AdminState.DRAINING) {
+            return BackendState.DRAINING;
+        }
+        return healthy ? BackendState.UP : BackendState.DOWN;
+    }
+
+    public boolean healthy() {
+        return healthy;
+    }
+
+    void healthy(boolean healthy) {
+        this.healthy = healthy;
+    }
+
+    public AdminState admin() {
+        return admin;
+    }
+
+    void admin(AdminState admin) {
+        this.admin = admin;
+        drainStartedMillis = admin == AdminState.DRAINING ? System.currentTimeMillis() : 0;
+    }
+
+    /** Removed from the pool's config: draining, and gone from the pool once its last connection ends. */
+    public boolean removed() {
+        return removed;
+    }
+
+    /** Marks the backend removed; {@code onIdle} runs when its last connection ends. True if none is live now. */
+    boolean markRemoved(Runnable onIdle) {
+        this.onIdle = onIdle;
+        this.removed = true;
+        return activeConnections.get() == 0;
+    }
+
+    /** When the current drain started (epoch millis), 0 when not draining. */
+    public long drainStartedMillis() {
+        return drainStartedMillis;
     }
 
     /** Live connections relayed to this backend (connecting ones included). */
@@ -73,6 +125,14 @@ public final class Backend {
         return connectFailures.sum();
     }
 
+    public long bytesToBackend() {
+        return bytesToBackend.sum();
+    }
+
+    public long bytesFromBackend() {
+        return bytesFromBackend.sum();
+    }
+
     /** A connection to this backend is being attempted or is live. */
     public void connectionStarted() {
         activeConnections.incrementAndGet();
@@ -81,11 +141,33 @@ public final class Backend {
 
     /** Undoes {@link #connectionStarted()}: the connect failed or the connection ended. */
     public void connectionEnded() {
-        activeConnections.decrementAndGet();
+        if (activeConnections.decrementAndGet() == 0 && removed) {
+            Runnable r = onIdle;
+            if (r != null) {
+                r.run();
+            }
+        }
     }
 
     public void connectFailed() {
         connectFailures.increment();
+    }
+
+    /** A connected client; closed by the pool on drain timeout or close-on-down. */
+    public void register(LiveConnection c) {
+        live.add(c);
+    }
+
+    /** The connection ended: counts its bytes, forgets it, and ends its share of the active count. */
+    public void unregister(LiveConnection c, long bytesTo, long bytesFrom) {
+        live.remove(c);
+        bytesToBackend.add(bytesTo);
+        bytesFromBackend.add(bytesFrom);
+    }
+
+    /** The live (connected) connections, for closing them. */
+    Set<LiveConnection> liveConnections() {
+        return live;
     }
 
     @Override

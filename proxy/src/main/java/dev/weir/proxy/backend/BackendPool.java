@@ -2,29 +2,49 @@ package dev.weir.proxy.backend;
 
 import dev.weir.proxy.balance.Balancer;
 import dev.weir.proxy.balance.Balancers;
-import dev.weir.proxy.config.BalanceKind;
+import dev.weir.proxy.config.PoolConfig;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The backends of one pool and the immutable snapshot the data path reads: the backends eligible
- * for new connections and a balancer built for exactly them. Every membership or state change
- * publishes a new snapshot through one volatile reference; the data path never locks.
+ * The backends of one pool, their states, and the immutable snapshot the data path reads: the
+ * backends eligible for new connections and a balancer built for exactly them. Every membership
+ * or state change publishes a new snapshot through one volatile reference; the data path never
+ * locks. Changes are serialized by this object's monitor (control path only, no I/O inside).
  */
 public final class BackendPool {
+
+    private static final Logger log = LoggerFactory.getLogger(BackendPool.class);
 
     /** What the data path sees: eligible backends and their balancer, never mutated. */
     public record Snapshot(List<Backend> eligible, Balancer balancer) {
     }
 
     private final String name;
-    private final BalanceKind balance;
-    private final List<Backend> members;
+    private final EventExecutor timers;
+    private final Map<Backend, ScheduledFuture<?>> drainTimers = new HashMap<>();
+    private volatile PoolConfig config;
+    private volatile List<Backend> members = List.of();
     private volatile Snapshot snapshot;
+    private volatile Consumer<Backend> onForgotten = b -> { };
+    private volatile ConnectFeedback feedback = ConnectFeedback.NONE;
 
-    public BackendPool(String name, BalanceKind balance, List<Backend> members) {
-        this.name = name;
-        this.balance = balance;
-        this.members = List.copyOf(members);
+    /**
+     * @param timers where drain deadlines run (one of the proxy's event loops)
+     */
+    public BackendPool(PoolConfig config, List<Backend> backends, EventExecutor timers) {
+        this.name = config.name();
+        this.config = config;
+        this.timers = timers;
+        this.members = List.copyOf(backends);
         rebuild();
     }
 
@@ -32,11 +52,26 @@ public final class BackendPool {
         return name;
     }
 
-    public BalanceKind balance() {
-        return balance;
+    /** The pool's current settings (connect-timeout, attempts, drain...); replaced on reload. */
+    public PoolConfig config() {
+        return config;
     }
 
-    /** Every configured backend, whatever its state. */
+    /** Called after a removed backend's last connection ended and it left the pool. */
+    public void onForgotten(Consumer<Backend> callback) {
+        this.onForgotten = callback;
+    }
+
+    /** Where connect results of real traffic go (passive health). */
+    public ConnectFeedback feedback() {
+        return feedback;
+    }
+
+    public void feedback(ConnectFeedback feedback) {
+        this.feedback = feedback;
+    }
+
+    /** Every backend in the pool, whatever its state (removed ones until their last connection ends). */
     public List<Backend> members() {
         return members;
     }
@@ -55,16 +90,145 @@ public final class BackendPool {
         return null;
     }
 
-    /** Changes a backend's state and publishes a new snapshot. */
-    public synchronized void setState(Backend backend, BackendState state) {
-        if (backend.state() != state) {
-            backend.state(state);
+    /** Finds a member that is not removed by its key ({@code host:port} as configured); null when absent. */
+    public Backend byKey(String key) {
+        for (Backend b : members) {
+            if (b.key().equals(key) && !b.removed()) {
+                return b;
+            }
+        }
+        return null;
+    }
+
+    /** New settings from a reload: balance, timeouts, drain windows. Members are changed separately. */
+    public synchronized void update(PoolConfig config) {
+        this.config = config;
+        rebuild();
+    }
+
+    /** Adds a backend; {@code healthy} false keeps it DOWN until its health checks pass. */
+    public synchronized void add(Backend b, boolean healthy) {
+        b.healthy(healthy);
+        List<Backend> next = new ArrayList<>(members);
+        next.add(b);
+        members = List.copyOf(next);
+        rebuild();
+        log.info("backend added backend={}/{} address={} weight={} state={}", name, b.id(), b.key(), b.weight(), b.state());
+    }
+
+    /** Drains {@code b}, then forgets it once its last connection has ended. */
+    public synchronized void remove(Backend b) {
+        if (b.removed()) {
+            return;
+        }
+        boolean idle = b.markRemoved(() -> forget(b));
+        startDrain(b);
+        log.info("backend removed backend={}/{} live_connections={}", name, b.id(), b.activeConnections());
+        if (idle) {
+            forget(b);
+        }
+    }
+
+    private void forget(Backend b) {
+        synchronized (this) {
+            if (!members.contains(b)) {
+                return;
+            }
+            List<Backend> next = new ArrayList<>(members);
+            next.remove(b);
+            members = List.copyOf(next);
+            cancelDrainTimer(b);
+            rebuild();
+        }
+        log.info("backend gone backend={}/{}", name, b.id());
+        onForgotten.accept(b);
+    }
+
+    /** No new connections; live ones end by themselves or at drain-timeout, spread over close-spread. */
+    public synchronized void drain(Backend b) {
+        if (b.admin() != AdminState.DRAINING) {
+            startDrain(b);
+            log.info("backend draining backend={}/{} live_connections={} drain_timeout={}",
+                    name, b.id(), b.liveConnections().size(), config.drainTimeout());
+        }
+    }
+
+    public synchronized void disable(Backend b) {
+        cancelDrainTimer(b);
+        b.admin(AdminState.DISABLED);
+        rebuild();
+        log.info("backend disabled backend={}/{}", name, b.id());
+    }
+
+    /** Back to ACTIVE (a removed backend cannot come back: add it again). */
+    public synchronized void enable(Backend b) {
+        if (b.removed()) {
+            throw new IllegalStateException("backend " + name + "/" + b.id() + " was removed");
+        }
+        cancelDrainTimer(b);
+        b.admin(AdminState.ACTIVE);
+        rebuild();
+        log.info("backend enabled backend={}/{} state={}", name, b.id(), b.state());
+    }
+
+    public synchronized void setWeight(Backend b, int weight) {
+        if (b.weight() != weight) {
+            b.weight(weight);
             rebuild();
         }
     }
 
-    private synchronized void rebuild() {
+    /** Health verdict (active checks or passive ejection); with close-on-down a DOWN closes live connections. */
+    public void setHealthy(Backend b, boolean healthy) {
+        synchronized (this) {
+            if (b.healthy() == healthy) {
+                return;
+            }
+            b.healthy(healthy);
+            rebuild();
+        }
+        if (!healthy && config.closeOnDown()) {
+            b.liveConnections().forEach(LiveConnection::closeBackendDown);
+        }
+    }
+
+    private void startDrain(Backend b) {
+        b.admin(AdminState.DRAINING);
+        rebuild();
+        cancelDrainTimer(b);
+        long timeoutMs = config.drainTimeout().toMillis();
+        drainTimers.put(b, timers.schedule(() -> drainTimeout(b), timeoutMs, TimeUnit.MILLISECONDS));
+    }
+
+    /** Closes what is left, spread evenly over close-spread so clients do not reconnect in one burst. */
+    private void drainTimeout(Backend b) {
+        List<LiveConnection> left = new ArrayList<>(b.liveConnections());
+        if (left.isEmpty()) {
+            return;
+        }
+        long spreadMs = config.closeSpread().toMillis();
+        log.info("drain timeout backend={}/{} closing={} spread={}ms", name, b.id(), left.size(), spreadMs);
+        for (int i = 0; i < left.size(); i++) {
+            LiveConnection c = left.get(i);
+            long at = left.size() == 1 ? 0 : spreadMs * i / (left.size() - 1);
+            if (at == 0) {
+                c.closeDrainTimeout();
+            } else {
+                timers.schedule(c::closeDrainTimeout, at, TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    private void cancelDrainTimer(Backend b) {
+        ScheduledFuture<?> t = drainTimers.remove(b);
+        if (t != null) {
+            t.cancel(false);
+        }
+    }
+
+    private void rebuild() {
         List<Backend> eligible = members.stream().filter(b -> b.state() == BackendState.UP).toList();
-        snapshot = new Snapshot(eligible, Balancers.create(balance, eligible));
+        List<Backend> kept = members.stream().filter(b -> !b.removed()).toList();
+        snapshot = new Snapshot(eligible, Balancers.create(config.balance(), eligible, kept));
     }
 }

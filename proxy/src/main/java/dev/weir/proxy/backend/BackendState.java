@@ -2,7 +2,7 @@ package dev.weir.proxy.backend;
 
 /** Where a backend stands for new connections. Only UP backends are picked. */
 public enum BackendState {
-    /** Eligible for new connections. */
+    /** Active and healthy: eligible for new connections. */
     UP,
     /** Failed health checks (active or passive). */
     DOWN,

@@ -17,6 +17,20 @@ public final class Balancers {
      * @return a balancer over {@code eligible}; one that always returns null if it is empty
      */
     public static Balancer create(BalanceKind kind, List<Backend> eligible) {
+        return create(kind, eligible, eligible);
+    }
+
+    /**
+     * Like {@link #create(BalanceKind, List)}, but ip-hash builds its Maglev table over every
+     * {@code member} (whatever its state) and walks past the ones that are not UP at pick time. A
+     * backend going DOWN, DRAINING or DISABLED then moves only its own clients; every other client
+     * keeps its backend, and gets it back when the state returns to UP.
+     */
+    public static Balancer create(BalanceKind kind, List<Backend> eligible, List<Backend> members) {
+        if (kind == BalanceKind.IP_HASH && !members.isEmpty() && !eligible.isEmpty()) {
+            Maglev table = new Maglev(List.copyOf(members));
+            return (client, tried) -> table.pick(client, new NotUpOrTried(tried));
+        }
         if (eligible.isEmpty()) {
             return NONE;
         }

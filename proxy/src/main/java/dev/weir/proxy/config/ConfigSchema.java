@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
@@ -33,20 +34,58 @@ final class ConfigSchema {
     static final int DEFAULT_WEIGHT = 1;
     static final int MAX_WEIGHT = 1000;
     static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
+    static final boolean DEFAULT_RELOAD_WATCH = false;
+
+    static final Duration DEFAULT_POOL_DRAIN_TIMEOUT = Duration.ofMinutes(5);
+    static final Duration DEFAULT_CLOSE_SPREAD = Duration.ofSeconds(10);
+    static final boolean DEFAULT_CLOSE_ON_DOWN = false;
+
+    static final HealthCheckType DEFAULT_CHECK_TYPE = HealthCheckType.TCP;
+    static final Duration DEFAULT_CHECK_INTERVAL = Duration.ofSeconds(2);
+    static final Duration DEFAULT_CHECK_TIMEOUT = Duration.ofSeconds(1);
+    static final int DEFAULT_RISE = 2;
+    static final int DEFAULT_FALL = 3;
+    static final int MAX_RISE_FALL = 100;
+    static final double DEFAULT_JITTER = 0.10;
+    static final int MAX_JITTER_PERCENT = 50;
+    static final String DEFAULT_HTTP_PATH = "/";
+    static final int DEFAULT_STATUS_MIN = 200;
+    static final int DEFAULT_STATUS_MAX = 399;
+
+    static final int DEFAULT_CONSECUTIVE_FAILURES = 3;
+    static final int MAX_CONSECUTIVE_FAILURES = 1000;
+    static final Duration DEFAULT_EJECT_FOR = Duration.ofSeconds(30);
+    static final Duration DEFAULT_MAX_EJECT_FOR = Duration.ofMinutes(5);
+
+    static final Duration DEFAULT_REFRESH = Duration.ofSeconds(10);
 
     private static final List<String> TOP_KEYS =
-            List.of("transport", "event-loop-threads", "listeners", "pools", "shutdown");
+            List.of("transport", "event-loop-threads", "listeners", "pools", "shutdown", "reload");
     private static final List<String> LISTENER_KEYS =
             List.of("bind", "pool", "max-connections", "idle-timeout", "write-buffer");
     private static final List<String> WRITE_BUFFER_KEYS = List.of("low", "high");
-    private static final List<String> POOL_KEYS = List.of("balance", "connect-timeout", "connect-attempts", "backends");
+    private static final List<String> POOL_KEYS = List.of("balance", "connect-timeout", "connect-attempts", "backends",
+            "discovery", "health-check", "passive", "drain-timeout", "close-spread", "close-on-down");
     private static final List<String> BACKEND_KEYS = List.of("address", "weight", "name");
     private static final List<String> SHUTDOWN_KEYS = List.of("drain-timeout");
+    private static final List<String> RELOAD_KEYS = List.of("watch");
+    private static final List<String> CHECK_KEYS =
+            List.of("type", "interval", "timeout", "rise", "fall", "jitter", "send", "expect", "path", "port");
+    private static final List<String> PASSIVE_KEYS = List.of("consecutive-failures", "eject-for", "max-eject-for");
+    private static final List<String> DISCOVERY_KEYS = List.of("dns", "port", "refresh", "resolvers", "weight");
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]+");
     private static final String NAME_EXPECTED = "a name made of A-Z a-z 0-9 . _ -";
     private static final String BACKEND_EXPECTED =
             "host:port, or {address: host:port, weight: 1.." + MAX_WEIGHT + ", name: ...}";
+    private static final String PORT_EXPECTED = "a port in 1..65535";
+    private static final String DNS_EXPECTED = "a DNS name like web.internal";
+    private static final String HTTP_PATH_EXPECTED = "a path starting with /, in printable ASCII without spaces";
+    private static final String STATUS_EXPECTED = "a status range like 200, 200-299, 2xx or 2xx-3xx";
+    // A status or a class of them (2xx); either end of a range may be either form.
+    private static final Pattern STATUS_RANGE =
+            Pattern.compile("([1-5](?:\\d\\d|xx))(?:-([1-5](?:\\d\\d|xx)))?", Pattern.CASE_INSENSITIVE);
+    private static final Pattern DNS_LABEL = Pattern.compile("[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?");
 
     private final NodeReader in;
     // listener path -> the pool it names, checked once every pool name is known
@@ -80,6 +119,8 @@ final class ConfigSchema {
                 SHUTDOWN_KEYS);
         Duration drain = shutdown == null ? null
                 : in.duration("shutdown.drain-timeout", shutdown.get("drain-timeout"), true, DEFAULT_DRAIN_TIMEOUT);
+        Map<String, Node> reload = in.fields("reload", top.get("reload"), "a map with watch", RELOAD_KEYS);
+        Boolean watch = reload == null ? null : in.bool("reload.watch", reload.get("watch"), DEFAULT_RELOAD_WATCH);
 
         // A listener naming a pool that failed validation is not reported again: its pool exists, only broken.
         if (!poolNodes.isEmpty()) {
@@ -94,7 +135,7 @@ final class ConfigSchema {
         if (!in.errors().isEmpty()) {
             return null;
         }
-        return new Config(transport, threads, listeners, pools, new ShutdownConfig(drain), new ReloadConfig(false));
+        return new Config(transport, threads, listeners, pools, new ShutdownConfig(drain), new ReloadConfig(watch));
     }
 
     /** A map of name -> section with at least one entry; entries with invalid names are reported and skipped. */
@@ -151,7 +192,9 @@ final class ConfigSchema {
         return new ListenerConfig(name, bind, pool, maxConnections, idleTimeout, low, high);
     }
 
+    /** A pool takes its backends from exactly one of {@code backends} (a static list) and {@code discovery} (DNS). */
     private PoolConfig pool(String path, String name, Node node) {
+        int mark = in.mark();
         Map<String, Node> f = in.fields(path, node, "a map of " + String.join(", ", POOL_KEYS), POOL_KEYS);
         if (f == null) {
             return null;
@@ -163,25 +206,213 @@ final class ConfigSchema {
         Integer connectAttempts = in.integer(child(path, "connect-attempts"), f.get("connect-attempts"), 1,
                 Integer.MAX_VALUE, DEFAULT_CONNECT_ATTEMPTS);
 
-        String listPath = child(path, "backends");
-        List<Node> items = in.list(listPath, f.get("backends"), "a list of backends, at least one");
-        if (items != null && items.isEmpty()) {
-            in.error(listPath, "empty", "at least one backend");
+        // "backends:" with every item commented out counts as absent; "discovery:" alone is a section to fill in.
+        boolean hasBackends = !NodeReader.isNull(f.get("backends"));
+        boolean hasDiscovery = f.containsKey("discovery");
+        if (hasBackends && hasDiscovery) {
+            in.error(path, "both backends and discovery", "one of them");
         }
-        List<BackendConfig> backends = new ArrayList<>();
-        boolean allValid = items != null;
-        Map<String, String> addressSeenAt = new HashMap<>();
-        Map<String, String> nameSeenAt = new HashMap<>();
-        for (int i = 0; items != null && i < items.size(); i++) {
-            BackendConfig backend = backend(index(listPath, i), items.get(i), addressSeenAt, nameSeenAt);
-            allValid &= backend != null;
-            backends.add(backend);
-        }
-        if (!allValid || balance == null || connectTimeout == null || connectAttempts == null) {
+        List<BackendConfig> backends = hasBackends || !hasDiscovery
+                ? backends(child(path, "backends"), f.get("backends")) : List.of();
+        DiscoveryConfig discovery = hasDiscovery ? discovery(child(path, "discovery"), f.get("discovery")) : null;
+
+        HealthCheckConfig healthCheck = f.containsKey("health-check")
+                ? healthCheck(child(path, "health-check"), f.get("health-check")) : null;
+        PassiveConfig passive = f.containsKey("passive") ? passive(child(path, "passive"), f.get("passive")) : null;
+        Duration drainTimeout = in.duration(child(path, "drain-timeout"), f.get("drain-timeout"), true,
+                DEFAULT_POOL_DRAIN_TIMEOUT);
+        Duration closeSpread = in.duration(child(path, "close-spread"), f.get("close-spread"), true,
+                DEFAULT_CLOSE_SPREAD);
+        Boolean closeOnDown = in.bool(child(path, "close-on-down"), f.get("close-on-down"), DEFAULT_CLOSE_ON_DOWN);
+        if (!in.cleanSince(mark)) {
             return null;
         }
-        return new PoolConfig(name, balance, connectTimeout, connectAttempts, backends,
-                null, null, Duration.ofMinutes(5), Duration.ofSeconds(10), false, null);
+        return new PoolConfig(name, balance, connectTimeout, connectAttempts, backends, healthCheck, passive,
+                drainTimeout, closeSpread, closeOnDown, discovery);
+    }
+
+    /** The static list; each entry is checked even after a bad one, so that one pass reports them all. */
+    private List<BackendConfig> backends(String path, Node node) {
+        if (NodeReader.isNull(node)) {
+            in.error(path, "missing", "a list of backends, or discovery");
+            return List.of();
+        }
+        List<Node> items = in.list(path, node, "a list of backends, at least one");
+        if (items == null) {
+            return List.of();
+        }
+        if (items.isEmpty()) {
+            in.error(path, "empty", "at least one backend");
+        }
+        List<BackendConfig> backends = new ArrayList<>();
+        Map<String, String> addressSeenAt = new HashMap<>();
+        Map<String, String> nameSeenAt = new HashMap<>();
+        for (int i = 0; i < items.size(); i++) {
+            backends.add(backend(index(path, i), items.get(i), addressSeenAt, nameSeenAt));
+        }
+        return backends;
+    }
+
+    /**
+     * {@code send}, {@code expect} and {@code path} belong to one type each (expect to two, with different meanings):
+     * given for another type they are refused, since the operator clearly meant a check that is not the one configured.
+     */
+    private HealthCheckConfig healthCheck(String path, Node node) {
+        int mark = in.mark();
+        Map<String, Node> f = in.fields(path, node, "a map of " + String.join(", ", CHECK_KEYS), CHECK_KEYS);
+        if (f == null) {
+            return null;
+        }
+        HealthCheckType type = in.oneOf(child(path, "type"), f.get("type"),
+                choices(HealthCheckType.values(), HealthCheckType::yamlName), DEFAULT_CHECK_TYPE);
+        Duration interval = in.duration(child(path, "interval"), f.get("interval"), false, DEFAULT_CHECK_INTERVAL);
+        // Left out, the timeout shrinks to a short interval: only a timeout the operator wrote can be too long.
+        Duration timeout = in.duration(child(path, "timeout"), f.get("timeout"), false,
+                interval != null && interval.compareTo(DEFAULT_CHECK_TIMEOUT) < 0 ? interval : DEFAULT_CHECK_TIMEOUT);
+        if (interval != null && timeout != null && timeout.compareTo(interval) > 0) {
+            in.error(child(path, "timeout"), Units.formatDuration(timeout),
+                    "<= interval " + Units.formatDuration(interval));
+        }
+        Integer rise = in.integer(child(path, "rise"), f.get("rise"), 1, MAX_RISE_FALL, DEFAULT_RISE);
+        Integer fall = in.integer(child(path, "fall"), f.get("fall"), 1, MAX_RISE_FALL, DEFAULT_FALL);
+        Double jitter = in.fraction(child(path, "jitter"), f.get("jitter"), MAX_JITTER_PERCENT, DEFAULT_JITTER);
+        Integer port = in.integer(child(path, "port"), f.get("port"), 0, 65535, 0);
+
+        Bytes send = null;
+        Bytes expect = null;
+        String httpPath = null;
+        int[] status = {0, 0};
+        if (type == HealthCheckType.SEND_EXPECT) {
+            send = in.bytes(child(path, "send"), f.get("send"), "bytes to send, for type send-expect");
+            String expectPath = child(path, "expect");
+            expect = in.bytes(expectPath, f.get("expect"), "bytes to find in the reply, for type send-expect");
+            if (expect != null && expect.length() == 0) {
+                in.error(expectPath, "\"\"", "at least one byte to find in the reply");
+            }
+            notUsed(path, f, "path", type, "only with type http");
+        } else if (type == HealthCheckType.HTTP) {
+            httpPath = f.containsKey("path") ? httpPath(child(path, "path"), f.get("path")) : DEFAULT_HTTP_PATH;
+            status = f.containsKey("expect") ? statusRange(child(path, "expect"), f.get("expect"))
+                    : new int[] {DEFAULT_STATUS_MIN, DEFAULT_STATUS_MAX};
+            notUsed(path, f, "send", type, "only with type send-expect");
+        } else if (type == HealthCheckType.TCP) {
+            notUsed(path, f, "send", type, "only with type send-expect");
+            notUsed(path, f, "expect", type, "only with type send-expect or http");
+            notUsed(path, f, "path", type, "only with type http");
+        }
+        if (!in.cleanSince(mark)) {
+            return null;
+        }
+        return new HealthCheckConfig(type, interval, timeout, rise, fall, jitter, send, expect, httpPath,
+                status[0], status[1], port);
+    }
+
+    private void notUsed(String path, Map<String, Node> f, String key, HealthCheckType type, String expected) {
+        if (f.containsKey(key)) {
+            in.error(child(path, key), "not used by type " + type.yamlName(), expected);
+        }
+    }
+
+    /** Printable ASCII only: the path goes into the request line as written, where a space or CR LF would split it. */
+    private String httpPath(String path, Node node) {
+        String text = in.text(path, node, HTTP_PATH_EXPECTED);
+        if (text == null) {
+            return null;
+        }
+        boolean printable = text.chars().allMatch(c -> c > 0x20 && c < 0x7f);
+        if (!text.startsWith("/") || !printable) {
+            in.error(path, quote(text), HTTP_PATH_EXPECTED);
+            return null;
+        }
+        return text;
+    }
+
+    /** {@code 200}, {@code 200-299}, {@code 2xx} or {@code 2xx-3xx} as {min, max}; null, reported, otherwise. */
+    private int[] statusRange(String path, Node node) {
+        String text = in.text(path, node, STATUS_EXPECTED);
+        if (text == null) {
+            return null;
+        }
+        Matcher m = STATUS_RANGE.matcher(text);
+        if (m.matches()) {
+            String high = m.group(2) != null ? m.group(2) : m.group(1);
+            int min = statusBound(m.group(1), '0');
+            int max = statusBound(high, '9');
+            if (min <= max) {
+                return new int[] {min, max};
+            }
+        }
+        in.error(path, quote(text), STATUS_EXPECTED);
+        return null;
+    }
+
+    private static int statusBound(String text, char fill) {
+        return Integer.parseInt(text.substring(0, 1) + text.substring(1).replaceAll("[xX]", String.valueOf(fill)));
+    }
+
+    private PassiveConfig passive(String path, Node node) {
+        int mark = in.mark();
+        Map<String, Node> f = in.fields(path, node, "a map of " + String.join(", ", PASSIVE_KEYS), PASSIVE_KEYS);
+        if (f == null) {
+            return null;
+        }
+        Integer failures = in.integer(child(path, "consecutive-failures"), f.get("consecutive-failures"), 1,
+                MAX_CONSECUTIVE_FAILURES, DEFAULT_CONSECUTIVE_FAILURES);
+        Duration ejectFor = in.duration(child(path, "eject-for"), f.get("eject-for"), false, DEFAULT_EJECT_FOR);
+        // Left out, the cap grows to a long eject-for, as the timeout does to a short interval.
+        Duration maxEjectFor = in.duration(child(path, "max-eject-for"), f.get("max-eject-for"), false,
+                ejectFor != null && ejectFor.compareTo(DEFAULT_MAX_EJECT_FOR) > 0 ? ejectFor : DEFAULT_MAX_EJECT_FOR);
+        if (ejectFor != null && maxEjectFor != null && maxEjectFor.compareTo(ejectFor) < 0) {
+            in.error(child(path, "max-eject-for"), Units.formatDuration(maxEjectFor),
+                    ">= eject-for " + Units.formatDuration(ejectFor));
+        }
+        if (!in.cleanSince(mark)) {
+            return null;
+        }
+        return new PassiveConfig(failures, ejectFor, maxEjectFor);
+    }
+
+    /** Resolvers are IP literals: a resolver named by a host name would need a resolver to find it. */
+    private DiscoveryConfig discovery(String path, Node node) {
+        int mark = in.mark();
+        Map<String, Node> f = in.fields(path, node, "a map of " + String.join(", ", DISCOVERY_KEYS), DISCOVERY_KEYS);
+        if (f == null) {
+            return null;
+        }
+        String dnsPath = child(path, "dns");
+        String dns = in.text(dnsPath, f.get("dns"), DNS_EXPECTED);
+        if (dns != null && !isDnsName(dns)) {
+            in.error(dnsPath, quote(dns), DNS_EXPECTED);
+        }
+        Integer port = in.requiredInteger(child(path, "port"), f.get("port"), 1, 65535, PORT_EXPECTED);
+        Duration refresh = in.duration(child(path, "refresh"), f.get("refresh"), false, DEFAULT_REFRESH);
+        List<HostPort> resolvers = new ArrayList<>();
+        String resolversPath = child(path, "resolvers");
+        Node resolversNode = f.get("resolvers");
+        List<Node> items = NodeReader.isNull(resolversNode) ? List.of()
+                : in.list(resolversPath, resolversNode, "a list of DNS servers as ip:port");
+        for (int i = 0; items != null && i < items.size(); i++) {
+            resolvers.add(in.ipAddress(index(resolversPath, i), items.get(i)));
+        }
+        Integer weight = in.integer(child(path, "weight"), f.get("weight"), 1, MAX_WEIGHT, DEFAULT_WEIGHT);
+        if (!in.cleanSince(mark)) {
+            return null;
+        }
+        return new DiscoveryConfig(dns, port, refresh, resolvers, weight);
+    }
+
+    /** Letters, digits, - and _ in dot-separated labels of up to 63, 253 in all; a trailing dot is allowed. */
+    private static boolean isDnsName(String name) {
+        String bare = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
+        if (bare.isEmpty() || bare.length() > 253) {
+            return false;
+        }
+        for (String label : bare.split("\\.", -1)) {
+            if (!DNS_LABEL.matcher(label).matches()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** One backend: a bare address, or a map. Addresses and names must each be unique within the pool. */

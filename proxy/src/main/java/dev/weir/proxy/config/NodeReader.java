@@ -1,12 +1,16 @@
 package dev.weir.proxy.config;
 
+import io.netty.util.NetUtil;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
@@ -26,6 +30,10 @@ import org.yaml.snakeyaml.nodes.Tag;
 final class NodeReader {
 
     static final String ADDRESS_EXPECTED = "host:port or [v6]:port";
+    static final String IP_ADDRESS_EXPECTED = "ip:port like 10.0.0.2:53 or [fd00::2]:53, not a host name";
+    static final String PERCENT_EXPECTED = "a percentage like 10%";
+    static final String HEX_EXPECTED = "hex digits in pairs after hex:";
+    static final String HEX_PREFIX = "hex:";
 
     // Tags a plain config may carry; anything else (!foo, !!binary, !!set) is refused before its value is read.
     private static final Set<Tag> PLAIN_TAGS =
@@ -33,6 +41,7 @@ final class NodeReader {
     private static final Pattern INTEGER = Pattern.compile("[-+]?\\d+");
     private static final Pattern HOSTNAME = Pattern.compile("[A-Za-z0-9._-]+");
     private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]+(%[A-Za-z0-9._-]+)?");
+    private static final Pattern PERCENT = Pattern.compile("(\\d{1,3}(?:\\.\\d{1,2})?)%");
 
     private final Map<String, String> env;
     private final List<String> errors = new ArrayList<>();
@@ -43,6 +52,15 @@ final class NodeReader {
 
     List<String> errors() {
         return errors;
+    }
+
+    /** The number of errors so far: a section is valid when {@link #cleanSince} its mark. */
+    int mark() {
+        return errors.size();
+    }
+
+    boolean cleanSince(int mark) {
+        return errors.size() == mark;
     }
 
     void error(String path, String value, String expected) {
@@ -224,6 +242,101 @@ final class NodeReader {
             return null;
         }
         return (int) value;
+    }
+
+    /** Like {@link #integer}, for a value without a default: absent or null is reported as missing. */
+    Integer requiredInteger(String path, Node node, int min, int max, String expected) {
+        if (isNull(node)) {
+            error(path, "missing", expected);
+            return null;
+        }
+        return integer(path, node, min, max, 0);
+    }
+
+    /** {@code true} or {@code false} only: YAML 1.1's yes/no/on/off are refused rather than guessed at. */
+    Boolean bool(String path, Node node, boolean fallback) {
+        if (node == null) {
+            return fallback;
+        }
+        String text = text(path, node, "true or false");
+        if (text == null) {
+            return null;
+        }
+        return switch (text) {
+            case "true" -> Boolean.TRUE;
+            case "false" -> Boolean.FALSE;
+            default -> {
+                error(path, quote(text), "true or false");
+                yield null;
+            }
+        };
+    }
+
+    /** A percentage ({@code 10%}, {@code 12.5%}) in 0%..{@code maxPercent}%, returned as a fraction (0.10). */
+    Double fraction(String path, Node node, int maxPercent, double fallback) {
+        if (node == null) {
+            return fallback;
+        }
+        String text = text(path, node, PERCENT_EXPECTED);
+        if (text == null) {
+            return null;
+        }
+        Matcher m = PERCENT.matcher(text);
+        if (!m.matches()) {
+            error(path, quote(text), PERCENT_EXPECTED);
+            return null;
+        }
+        BigDecimal percent = new BigDecimal(m.group(1));
+        if (percent.compareTo(BigDecimal.valueOf(maxPercent)) > 0) {
+            error(path, text, "0%.." + maxPercent + "%");
+            return null;
+        }
+        // Through BigDecimal so that 10% is exactly the double 0.1, as a test or a reader would write it.
+        return percent.movePointLeft(2).doubleValue();
+    }
+
+    /**
+     * Required bytes: text as UTF-8 (after YAML's own escapes, so {@code "PING\r\n"} in double quotes ends in CR LF),
+     * or {@code hex:} followed by pairs of hex digits for anything else.
+     */
+    Bytes bytes(String path, Node node, String expected) {
+        String text = text(path, node, expected);
+        if (text == null) {
+            return null;
+        }
+        if (!text.startsWith(HEX_PREFIX)) {
+            return Bytes.utf8(text);
+        }
+        try {
+            return new Bytes(HexFormat.of().parseHex(text, HEX_PREFIX.length(), text.length()));
+        } catch (IllegalArgumentException e) {
+            error(path, quote(text), HEX_EXPECTED);
+            return null;
+        }
+    }
+
+    /** A required IP literal with a port: for servers asked before any name can be resolved (DNS resolvers). */
+    HostPort ipAddress(String path, Node node) {
+        String text = text(path, node, IP_ADDRESS_EXPECTED);
+        if (text == null) {
+            return null;
+        }
+        HostPort address;
+        try {
+            address = HostPort.parse(text);
+        } catch (IllegalArgumentException e) {
+            error(path, quote(text), IP_ADDRESS_EXPECTED);
+            return null;
+        }
+        if (!NetUtil.isValidIpV4Address(address.host()) && !NetUtil.isValidIpV6Address(address.host())) {
+            error(path, quote(text), IP_ADDRESS_EXPECTED);
+            return null;
+        }
+        if (address.port() < 1) {
+            error(path, text, "a port in 1..65535");
+            return null;
+        }
+        return address;
     }
 
     /** One of a fixed set of spellings, listed in the error in the order of {@code choices}. */

@@ -74,6 +74,25 @@ final class Units {
         }
     }
 
+    /** Writes a duration the way the config does: 2s, 1m30s, 250ms (so that it can be pasted back). */
+    static String formatDuration(Duration duration) {
+        if (duration.isZero()) {
+            return "0s";
+        }
+        StringBuilder out = new StringBuilder();
+        appendPart(out, duration.toHours(), "h");
+        appendPart(out, duration.toMinutesPart(), "m");
+        appendPart(out, duration.toSecondsPart(), "s");
+        appendPart(out, duration.toMillisPart(), "ms");
+        return out.toString();
+    }
+
+    private static void appendPart(StringBuilder out, long n, String unit) {
+        if (n > 0) {
+            out.append(n).append(unit);
+        }
+    }
+
     /** Writes a size the way a person would in the config: 32KiB rather than 32768. */
     static String formatSize(long bytes) {
         if (bytes > 0 && bytes % GIB == 0) {

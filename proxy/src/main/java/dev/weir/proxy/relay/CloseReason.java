@@ -16,6 +16,10 @@ public enum CloseReason {
     NO_HEALTHY_BACKEND,
     /** The listener was at max-connections when the client arrived. */
     CONNECTION_LIMIT,
+    /** The backend was drained (by an operator or a config change) and its drain-timeout passed. */
+    DRAIN_TIMEOUT,
+    /** The backend went DOWN and its pool has close-on-down. */
+    BACKEND_DOWN,
     /** No byte in either direction for the listener's idle-timeout. */
     IDLE_TIMEOUT,
     /** Still open when the shutdown drain-timeout ran out. */

@@ -1,6 +1,8 @@
 package dev.weir.proxy.relay;
 
 import dev.weir.proxy.backend.Backend;
+import dev.weir.proxy.backend.BackendPool;
+import dev.weir.proxy.backend.LiveConnection;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -13,9 +15,10 @@ import java.net.InetSocketAddress;
  * the access log and metrics need. Both channels live on the same event loop, so fields are plain:
  * only that thread touches them (the few read from elsewhere are read racily, for status only).
  */
-final class Connection {
+final class Connection implements LiveConnection {
 
     final ProxyListener listener;
+    final BackendPool pool;
     final Channel client;
     final InetSocketAddress clientAddress;
     final long startNanos = System.nanoTime();
@@ -30,8 +33,9 @@ final class Connection {
     private CloseReason reason;
     private boolean finished;
 
-    Connection(ProxyListener listener, Channel client) {
+    Connection(ProxyListener listener, BackendPool pool, Channel client) {
         this.listener = listener;
+        this.pool = pool;
         this.client = client;
         this.clientAddress = (InetSocketAddress) client.remoteAddress();
     }
@@ -45,6 +49,23 @@ final class Connection {
         if (reason == null) {
             reason = r;
         }
+    }
+
+    /** The backend is connected: from now on the pool can close this connection (drain, down). */
+    void attach(Channel backendChannel, Backend backend) {
+        this.backendChannel = backendChannel;
+        this.backend = backend;
+        backend.register(this);
+    }
+
+    @Override
+    public void closeDrainTimeout() {
+        client.eventLoop().execute(() -> close(CloseReason.DRAIN_TIMEOUT));
+    }
+
+    @Override
+    public void closeBackendDown() {
+        client.eventLoop().execute(() -> close(CloseReason.BACKEND_DOWN));
     }
 
     /** Closes both sides now with this reason (unless an earlier one was recorded). */
@@ -118,6 +139,7 @@ final class Connection {
             backendChannel.close();
         }
         if (backend != null) {
+            backend.unregister(this, bytesFromClient, bytesFromBackend);
             backend.connectionEnded();
         }
         listener.recordClose(this);

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelOption;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,13 +24,13 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     private static final long WARN_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final String listener;
-    private final int max;
+    private final IntSupplier max;
     private final AtomicInteger active;
     private final Runnable onReject;
     private final AtomicLong lastWarn = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
     private final AtomicLong rejectedSinceWarn = new AtomicLong();
 
-    ConnectionLimiter(String listener, int max, AtomicInteger active, Runnable onReject) {
+    ConnectionLimiter(String listener, IntSupplier max, AtomicInteger active, Runnable onReject) {
         this.listener = listener;
         this.max = max;
         this.active = active;
@@ -39,7 +40,7 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         Channel child = (Channel) msg;
-        if (active.incrementAndGet() > max) {
+        if (active.incrementAndGet() > max.getAsInt()) {
             active.decrementAndGet();
             child.config().setOption(ChannelOption.SO_LINGER, 0);
             child.unsafe().closeForcibly();
@@ -57,7 +58,7 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
         long last = lastWarn.get();
         if (now - last >= WARN_EVERY_NANOS && lastWarn.compareAndSet(last, now)) {
             rejectedSinceWarn.addAndGet(-n);
-            log.warn("connection limit reached listener={} max_connections={} rejected={}", listener, max, n);
+            log.warn("connection limit reached listener={} max_connections={} rejected={}", listener, max.getAsInt(), n);
         }
     }
 }

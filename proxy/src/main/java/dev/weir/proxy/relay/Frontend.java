@@ -32,14 +32,13 @@ final class Frontend extends ChannelInboundHandlerAdapter implements UpstreamCon
     public void channelActive(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         conn = listener.opened(ctx.channel());
-        attempt = listener.connector().connect(ctx.channel(), conn.clientAddress.getAddress(), this);
+        attempt = listener.connect(ctx.channel(), conn.clientAddress.getAddress(), this);
         ctx.fireChannelActive();
     }
 
     @Override
     public void connected(Channel backendChannel, Backend backend) {
-        conn.backendChannel = backendChannel;
-        conn.backend = backend;
+        conn.attach(backendChannel, backend);
         backendChannel.pipeline().addLast("relay", new Relay(conn, false));
         if (early != null) {
             for (Object msg : early) {

@@ -1,5 +1,6 @@
 package dev.weir.proxy.relay;
 
+import dev.weir.proxy.backend.BackendPool;
 import dev.weir.proxy.config.ListenerConfig;
 import dev.weir.proxy.metrics.ProxyMetrics;
 import dev.weir.proxy.transport.Transport;
@@ -13,6 +14,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,43 +24,67 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One bound listener: accepts clients, enforces max-connections, and proxies each accepted client
- * to its pool through a {@link Frontend}. Keeps the live connections so shutdown can drain them.
+ * One listener: accepts clients, enforces max-connections, and proxies each accepted client to its
+ * pool through a {@link Frontend}. Keeps the live connections so shutdown can drain them. A reload
+ * may change its settings, its pool, or its address (rebound: the new socket is bound before the
+ * old one closes); live connections keep what they started with.
  */
 public final class ProxyListener {
 
     private static final Logger log = LoggerFactory.getLogger(ProxyListener.class);
     private static final Logger access = LoggerFactory.getLogger("weir.access");
 
-    private final ListenerConfig config;
+    private final String name;
+    private final EventLoopGroup group;
+    private final Transport transport;
     private final UpstreamConnector connector;
     private final ProxyMetrics metrics;
     private final ProxyMetrics.ListenerMeters meters;
     private final Set<Connection> live = ConcurrentHashMap.newKeySet();
     private final AtomicInteger accepted = new AtomicInteger();
-    private Channel serverChannel;
+    private volatile ListenerConfig config;
+    private volatile BackendPool pool;
+    private volatile Channel serverChannel;
 
-    public ProxyListener(ListenerConfig config, UpstreamConnector connector, ProxyMetrics metrics) {
+    public ProxyListener(ListenerConfig config, BackendPool pool, EventLoopGroup group, Transport transport,
+                         UpstreamConnector connector, ProxyMetrics metrics) {
+        this.name = config.name();
         this.config = config;
+        this.pool = pool;
+        this.group = group;
+        this.transport = transport;
         this.connector = connector;
         this.metrics = metrics;
-        this.meters = metrics.listener(config.name(), accepted::get);
+        this.meters = metrics.listener(name, accepted::get);
     }
 
     public String name() {
-        return config.name();
+        return name;
     }
 
-    UpstreamConnector connector() {
-        return connector;
+    public ListenerConfig config() {
+        return config;
     }
 
-    /** Binds on {@code group}; returns once bound (or throws with the OS's reason). */
-    public void bind(EventLoopGroup group, Transport transport, InetSocketAddress address) throws InterruptedException {
-        WriteBufferWaterMark waterMark = new WriteBufferWaterMark(config.writeBufferLow(), config.writeBufferHigh());
-        ConnectionLimiter limiter = new ConnectionLimiter(config.name(), config.maxConnections(), accepted,
-                () -> rejected());
-        long idleNanos = config.idleTimeout().toNanos();
+    public BackendPool pool() {
+        return pool;
+    }
+
+    /** New settings and pool for connections accepted from now on. */
+    public void update(ListenerConfig config, BackendPool pool) {
+        this.config = config;
+        this.pool = pool;
+    }
+
+    UpstreamConnector.Attempt connect(Channel client, InetAddress clientIp, Frontend frontend) {
+        ListenerConfig cfg = config;
+        return connector.connect(client, clientIp, pool,
+                new WriteBufferWaterMark(cfg.writeBufferLow(), cfg.writeBufferHigh()), frontend);
+    }
+
+    /** Binds {@code address}; returns once bound (or throws with the OS's reason). */
+    public void bind(InetSocketAddress address) throws InterruptedException {
+        ConnectionLimiter limiter = new ConnectionLimiter(name, () -> config.maxConnections(), accepted, this::rejected);
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannel())
@@ -69,33 +95,42 @@ public final class ProxyListener {
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        // Counts bytes both ways on the client socket: no byte either way for idle-timeout closes.
-                        ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS));
+                        ListenerConfig cfg = config;
+                        ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(cfg.writeBufferLow(), cfg.writeBufferHigh()));
+                        // On the client socket, reads and writes count both directions: idle-timeout sees all traffic.
+                        ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, cfg.idleTimeout().toNanos(), TimeUnit.NANOSECONDS));
                         ch.pipeline().addLast("frontend", new Frontend(ProxyListener.this));
                     }
                 });
         ChannelFuture f = b.bind(address).await();
         if (!f.isSuccess()) {
-            throw new IllegalStateException("listeners." + config.name() + ".bind: cannot bind " + address
-                    + " (" + f.cause().getMessage() + ")", f.cause());
+            throw new IllegalStateException("listeners." + name + ".bind: cannot bind " + address.getAddress().getHostAddress()
+                    + ":" + address.getPort() + " (" + f.cause().getMessage() + ")", f.cause());
         }
+        Channel previous = serverChannel;
         serverChannel = f.channel();
         InetSocketAddress bound = localAddress();
-        log.info("listener bound listener={} address={}:{} pool={} max_connections={}", config.name(),
-                bound.getAddress().getHostAddress(), bound.getPort(), connector.pool().name(), config.maxConnections());
+        log.info("listener bound listener={} address={}:{} pool={} max_connections={}", name,
+                bound.getAddress().getHostAddress(), bound.getPort(), pool.name(), config.maxConnections());
+        if (previous != null) {
+            previous.close().await();
+        }
     }
 
     public InetSocketAddress localAddress() {
-        return serverChannel == null ? null : (InetSocketAddress) serverChannel.localAddress();
+        Channel ch = serverChannel;
+        return ch == null ? null : (InetSocketAddress) ch.localAddress();
     }
 
     /** Stops accepting; live connections go on. */
-    public ChannelFuture stopAccepting() {
-        return serverChannel.close();
+    public void stopAccepting() throws InterruptedException {
+        Channel ch = serverChannel;
+        if (ch != null) {
+            ch.close().await();
+        }
     }
 
     /** Live client connections. */
@@ -135,7 +170,7 @@ public final class ProxyListener {
 
     Connection opened(Channel client) {
         meters.opened().increment();
-        Connection conn = new Connection(this, client);
+        Connection conn = new Connection(this, pool, client);
         live.add(conn);
         client.closeFuture().addListener(f -> {
             live.remove(conn);
@@ -146,18 +181,18 @@ public final class ProxyListener {
 
     private void rejected() {
         meters.opened().increment();
-        metrics.connectionClosed(config.name(), connector.pool().name(), null, CloseReason.CONNECTION_LIMIT.name());
+        metrics.connectionClosed(name, pool.name(), null, CloseReason.CONNECTION_LIMIT.name());
     }
 
     void recordClose(Connection c) {
         String backendId = c.backend == null ? null : c.backend.id();
         meters.bytesReceived().increment(c.bytesFromClient);
         meters.bytesSent().increment(c.bytesFromBackend);
-        metrics.connectionClosed(config.name(), connector.pool().name(), backendId, c.reason().name());
+        metrics.connectionClosed(name, c.pool.name(), backendId, c.reason().name());
         if (access.isInfoEnabled()) {
             access.info("listener={} client={}:{} pool={} backend={} reason={} duration_ms={} bytes_in={} bytes_out={}",
-                    config.name(), c.clientAddress.getAddress().getHostAddress(), c.clientAddress.getPort(),
-                    connector.pool().name(), backendId == null ? "-" : backendId, c.reason(),
+                    name, c.clientAddress.getAddress().getHostAddress(), c.clientAddress.getPort(),
+                    c.pool.name(), backendId == null ? "-" : backendId, c.reason(),
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - c.startNanos),
                     c.bytesFromClient, c.bytesFromBackend);
         }
@@ -165,10 +200,10 @@ public final class ProxyListener {
 
     void logSocketError(Connection c, boolean clientSide, Throwable cause) {
         if (cause instanceof IOException) {
-            log.debug("socket error listener={} side={} client={} cause=\"{}\"", config.name(),
+            log.debug("socket error listener={} side={} client={} cause=\"{}\"", name,
                     clientSide ? "client" : "backend", c == null ? "-" : c.clientAddress, cause.getMessage());
         } else {
-            log.warn("unexpected error listener={} side={} client={}", config.name(),
+            log.warn("unexpected error listener={} side={} client={}", name,
                     clientSide ? "client" : "backend", c == null ? "-" : c.clientAddress, cause);
         }
     }

@@ -2,6 +2,7 @@ package dev.weir.proxy.upstream;
 
 import dev.weir.proxy.backend.Backend;
 import dev.weir.proxy.backend.BackendPool;
+import dev.weir.proxy.config.PoolConfig;
 import dev.weir.proxy.metrics.ProxyMetrics;
 import dev.weir.proxy.relay.CloseReason;
 import dev.weir.proxy.transport.Transport;
@@ -16,16 +17,16 @@ import io.netty.channel.WriteBufferWaterMark;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.NoRouteToHostException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Connects a client to a backend of one pool: picks, connects on the client's own event loop with
+ * Connects a client to a backend of a pool: picks, connects on the client's own event loop with
  * the pool's connect-timeout, and on failure tries another backend up to connect-attempts. It runs
- * before any client byte is forwarded, so a retry can never duplicate data.
+ * before any client byte is forwarded, so a retry can never duplicate data. Connect results feed
+ * the pool's passive health.
  */
 public final class UpstreamConnector {
 
@@ -39,37 +40,33 @@ public final class UpstreamConnector {
         void failed(CloseReason reason);
     }
 
-    private final BackendPool pool;
-    private final int attempts;
+    private final Transport transport;
     private final ProxyMetrics metrics;
-    private final Bootstrap template;
 
-    public UpstreamConnector(BackendPool pool, Transport transport, Duration connectTimeout, int attempts,
-                             WriteBufferWaterMark waterMark, ProxyMetrics metrics) {
-        this.pool = pool;
-        this.attempts = attempts;
+    public UpstreamConnector(Transport transport, ProxyMetrics metrics) {
+        this.transport = transport;
         this.metrics = metrics;
-        this.template = new Bootstrap()
+    }
+
+    /**
+     * Starts connecting {@code client} to a backend of {@code pool}. The returned handle lets the
+     * caller abandon the attempt when the client leaves first; a backend channel that connects after
+     * that is closed here.
+     */
+    public Attempt connect(Channel client, InetAddress clientIp, BackendPool pool, WriteBufferWaterMark waterMark,
+                           Callback callback) {
+        PoolConfig cfg = pool.config();
+        Bootstrap bootstrap = new Bootstrap()
+                .group(client.eventLoop())
                 .channel(transport.socketChannel())
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, cfg.connectTimeout().toMillis()))
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
                 .handler(NoopHandler.INSTANCE);
-    }
-
-    public BackendPool pool() {
-        return pool;
-    }
-
-    /**
-     * Starts connecting for {@code client}. The returned handle lets the caller abandon the attempt
-     * when the client leaves first; a backend channel that connects after that is closed here.
-     */
-    public Attempt connect(Channel client, InetAddress clientIp, Callback callback) {
-        Attempt attempt = new Attempt(client, clientIp, callback);
+        Attempt attempt = new Attempt(client, clientIp, pool, cfg.connectAttempts(), bootstrap, callback);
         attempt.next();
         return attempt;
     }
@@ -78,14 +75,21 @@ public final class UpstreamConnector {
     public final class Attempt {
         private final Channel client;
         private final InetAddress clientIp;
+        private final BackendPool pool;
+        private final int attempts;
+        private final Bootstrap bootstrap;
         private final Callback callback;
         private final List<Backend> tried = new ArrayList<>(2);
         private Channel pending;
         private boolean abandoned;
 
-        private Attempt(Channel client, InetAddress clientIp, Callback callback) {
+        private Attempt(Channel client, InetAddress clientIp, BackendPool pool, int attempts, Bootstrap bootstrap,
+                        Callback callback) {
             this.client = client;
             this.clientIp = clientIp;
+            this.pool = pool;
+            this.attempts = attempts;
+            this.bootstrap = bootstrap;
             this.callback = callback;
         }
 
@@ -105,16 +109,19 @@ public final class UpstreamConnector {
             }
             tried.add(backend);
             backend.connectionStarted();
-            ChannelFuture f = template.clone(client.eventLoop()).connect(backend.address());
+            ChannelFuture f = bootstrap.connect(backend.address());
             pending = f.channel();
             f.addListener((ChannelFuture done) -> onConnect(done, backend));
         }
 
         private void onConnect(ChannelFuture f, Backend backend) {
             pending = null;
-            if (f.isSuccess() && !abandoned && client.isActive()) {
-                callback.connected(f.channel(), backend);
-                return;
+            if (f.isSuccess()) {
+                pool.feedback().connectSucceeded(backend);
+                if (!abandoned && client.isActive()) {
+                    callback.connected(f.channel(), backend);
+                    return;
+                }
             }
             backend.connectionEnded();
             if (f.isSuccess() || abandoned || !client.isActive()) {
@@ -123,9 +130,11 @@ public final class UpstreamConnector {
             }
             backend.connectFailed();
             String cause = causeOf(f.cause());
+            String detail = detail(f.cause());
             metrics.connectFailed(pool.name(), backend.id(), cause);
+            pool.feedback().connectFailed(backend, detail);
             log.info("connect failed pool={} backend={} attempt={}/{} client={} cause=\"{}\"",
-                    pool.name(), backend.id(), tried.size(), attempts, clientIp.getHostAddress(), detail(f.cause()));
+                    pool.name(), backend.id(), tried.size(), attempts, clientIp.getHostAddress(), detail);
             if (tried.size() < attempts) {
                 next();
             } else {

@@ -15,6 +15,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 @Timeout(30)
 class ConfigLoaderTest {
 
+    private static final String POOL_KEYS = "balance, connect-timeout, connect-attempts, backends, discovery, "
+            + "health-check, passive, drain-timeout, close-spread, close-on-down";
+
     private static final String MINIMAL = """
             listeners:
               web: {bind: 127.0.0.1:8080, pool: web}
@@ -61,11 +64,11 @@ class ConfigLoaderTest {
         assertThat(config.listeners().get("admin-side")).isEqualTo(new ListenerConfig("admin-side",
                 new HostPort("::1", 0), "api", 50, Duration.ofHours(1), 32 * 1024, 64 * 1024));
         assertThat(config.pools().keySet()).containsExactly("web", "api");
-        assertThat(config.pools().get("web")).isEqualTo(new PoolConfig("web", BalanceKind.IP_HASH,
+        assertThat(config.pools().get("web")).isEqualTo(staticPool("web", BalanceKind.IP_HASH,
                 Duration.ofMillis(250), 1, List.of(
                         new BackendConfig(new HostPort("10.0.0.1", 9001), 1, null),
                         new BackendConfig(new HostPort("10.0.0.2", 9002), 2, "b-2"))));
-        assertThat(config.pools().get("api")).isEqualTo(new PoolConfig("api", BalanceKind.ROUND_ROBIN,
+        assertThat(config.pools().get("api")).isEqualTo(staticPool("api", BalanceKind.ROUND_ROBIN,
                 Duration.ofSeconds(5), 3, List.of(new BackendConfig(new HostPort("fd00::1", 7000), 1, null))));
         assertThat(config.shutdown().drainTimeout()).isZero();
     }
@@ -86,7 +89,14 @@ class ConfigLoaderTest {
         assertThat(pool.connectTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(pool.connectAttempts()).isEqualTo(3);
         assertThat(pool.backends()).containsExactly(new BackendConfig(new HostPort("127.0.0.1", 9001), 1, null));
+        assertThat(pool.healthCheck()).isNull();
+        assertThat(pool.passive()).isNull();
+        assertThat(pool.discovery()).isNull();
+        assertThat(pool.drainTimeout()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(pool.closeSpread()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(pool.closeOnDown()).isFalse();
         assertThat(config.shutdown().drainTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(config.reload().watch()).isFalse();
     }
 
     @Test
@@ -105,7 +115,7 @@ class ConfigLoaderTest {
         assertErrors(MINIMAL + "    conect-timeout: 2s\n",
                 "pools.web.conect-timeout: unknown key (did you mean connect-timeout?)");
         assertErrors(MINIMAL + "    colour: blue\n",
-                "pools.web.colour: unknown key (expected: one of balance, connect-timeout, connect-attempts, backends)");
+                "pools.web.colour: unknown key (expected: one of " + POOL_KEYS + ")");
         assertErrors(MINIMAL + "listener: {}\n", "listener: unknown key (did you mean listeners?)");
     }
 
@@ -124,9 +134,11 @@ class ConfigLoaderTest {
                 "transport: \"iouring\" (expected: one of auto, io_uring, epoll, nio)");
         // A section of the wrong type is reported once, not once more for each key it lacks.
         assertErrors(MINIMAL.replace("pools:\n  web:", "pools:\n  web: [a]\n  x:"),
-                "pools.web: a list (expected: a map of balance, connect-timeout, connect-attempts, backends)");
+                "pools.web: a list (expected: a map of " + POOL_KEYS + ")");
         assertErrors(MINIMAL.replace("pools:\n  web:", "pools:\n  x: {}\n  web:"),
-                "pools.x.backends: missing (expected: a list of backends, at least one)");
+                "pools.x.backends: missing (expected: a list of backends, or discovery)");
+        assertErrors(MINIMAL.replace("[127.0.0.1:9001]", "5"),
+                "pools.web.backends: \"5\" (expected: a list of backends, at least one)");
     }
 
     @Test
@@ -151,7 +163,7 @@ class ConfigLoaderTest {
         assertErrors("listeners: {}\npools:\n", "listeners: empty (expected: at least one listener)",
                 "pools: empty (expected: at least one pool)");
         assertErrors("- listeners\n", "(top level): a list (expected: a map of transport, event-loop-threads, "
-                + "listeners, pools, shutdown)");
+                + "listeners, pools, shutdown, reload)");
         assertErrors(MINIMAL.replace("[127.0.0.1:9001]", "[]"),
                 "pools.web.backends: empty (expected: at least one backend)");
         assertErrors(MINIMAL.replace("listeners:\n", "listeners:\n  \"bad name\": {bind: 127.0.0.1:1, pool: web}\n"),
@@ -311,6 +323,12 @@ class ConfigLoaderTest {
         assertErrors(MINIMAL.replace("pool: web}", "pool: web, write-buffer: {low: 32KB, high: 4GiB}}"),
                 "listeners.web.write-buffer.low: \"32KB\" (expected: a size like 65536, 32KiB, 1MiB)",
                 "listeners.web.write-buffer.high: 4GiB (expected: < 2GiB)");
+    }
+
+    private static PoolConfig staticPool(String name, BalanceKind balance, Duration connectTimeout,
+            int connectAttempts, List<BackendConfig> backends) {
+        return new PoolConfig(name, balance, connectTimeout, connectAttempts, backends, null, null,
+                Duration.ofMinutes(5), Duration.ofSeconds(10), false, null);
     }
 
     private static ConfigException parseFails(String yaml) {

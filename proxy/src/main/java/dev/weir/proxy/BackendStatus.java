@@ -1,0 +1,26 @@
+package dev.weir.proxy;
+
+import dev.weir.proxy.backend.AdminState;
+import dev.weir.proxy.backend.BackendState;
+import dev.weir.proxy.health.HealthStatus;
+
+/**
+ * One backend as an operator sees it (the admin API serializes this).
+ *
+ * @param health null when the pool has no health checks
+ */
+public record BackendStatus(
+        String id,
+        String address,
+        BackendState state,
+        AdminState admin,
+        boolean removed,
+        int weight,
+        int activeConnections,
+        long totalConnections,
+        long connectFailures,
+        long bytesToBackend,
+        long bytesFromBackend,
+        long drainStartedMillis,
+        HealthStatus health) {
+}

@@ -1,0 +1,275 @@
+package dev.weir.proxy;
+
+import dev.weir.proxy.backend.Backend;
+import dev.weir.proxy.backend.BackendPool;
+import dev.weir.proxy.backend.ConnectFeedback;
+import dev.weir.proxy.config.BackendConfig;
+import dev.weir.proxy.config.DiscoveryConfig;
+import dev.weir.proxy.config.HostPort;
+import dev.weir.proxy.config.PoolConfig;
+import dev.weir.proxy.discovery.DnsDiscovery;
+import dev.weir.proxy.health.PoolHealth;
+import dev.weir.proxy.transport.Transport;
+import io.netty.channel.EventLoop;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A pool and what keeps its membership and health current: active/passive health checks and,
+ * when configured, DNS discovery. Reload hands it a new {@link PoolConfig}; it changes what
+ * differs and keeps the rest (backend states, counters, live connections).
+ */
+final class PoolRuntime {
+
+    private static final Logger log = LoggerFactory.getLogger(PoolRuntime.class);
+
+    final BackendPool pool;
+    private final EventLoop loop;
+    private final Transport transport;
+    private PoolConfig config;
+    private PoolHealth health;
+    private DnsDiscovery discovery;
+
+    /** Builds the pool from its static backends (resolved here, off the event loops); health and discovery start later. */
+    PoolRuntime(PoolConfig config, EventLoop loop, Transport transport) throws Weir.StartException {
+        this.config = config;
+        this.loop = loop;
+        this.transport = transport;
+        List<Backend> backends = new ArrayList<>();
+        for (int i = 0; i < config.backends().size(); i++) {
+            backends.add(newBackend(config.backends().get(i), "pools." + config.name() + ".backends[" + i + "].address"));
+        }
+        this.pool = new BackendPool(config, backends, loop);
+        pool.onForgotten(b -> {
+            PoolHealth h = health;
+            if (h != null) {
+                h.remove(b);
+            }
+        });
+    }
+
+    /** Starts health checks (every present backend counts as healthy until checks say otherwise) and discovery. */
+    void start(boolean waitForDiscovery) {
+        startHealth();
+        startDiscovery(waitForDiscovery);
+    }
+
+    PoolHealth health() {
+        return health;
+    }
+
+    PoolConfig config() {
+        return config;
+    }
+
+    static Backend newBackend(BackendConfig bc, String path) throws Weir.StartException {
+        InetSocketAddress resolved = bc.address().resolve();
+        if (resolved.isUnresolved()) {
+            throw new Weir.StartException(path + ": cannot resolve \"" + bc.address().host() + "\"", null);
+        }
+        return new Backend(bc.id(), bc.address().toString(), resolved, bc.weight());
+    }
+
+    /** Adds a backend at runtime: with active checks it stays DOWN until its first passing probe. */
+    Backend add(Backend b) {
+        PoolHealth h = health;
+        pool.add(b, h == null || !hasActiveChecks());
+        if (h != null) {
+            h.add(b, false);
+        }
+        return b;
+    }
+
+    private boolean hasActiveChecks() {
+        return config.healthCheck() != null;
+    }
+
+    /**
+     * Applies a reloaded config of this pool; returns what changed, in words. The new backends
+     * were resolved by the caller beforehand ({@code resolved}, by key), so this cannot fail.
+     */
+    List<String> update(PoolConfig next, Map<String, Backend> resolved) {
+        List<String> changes = new ArrayList<>();
+        String p = "pool " + next.name();
+        PoolConfig old = config;
+        config = next;
+        if (!settings(old).equals(settings(next))) {
+            pool.update(next);
+            changes.add(p + ": settings changed");
+        }
+        if (!Objects.equals(old.healthCheck(), next.healthCheck()) || !Objects.equals(old.passive(), next.passive())) {
+            updateHealth(next);
+            changes.add(p + ": health checks changed");
+        }
+        if (!Objects.equals(old.discovery(), next.discovery())) {
+            stopDiscovery();
+            changes.add(p + ": discovery changed");
+        }
+        if (next.discovery() == null) {
+            changes.addAll(reconcileStatic(next, resolved));
+        }
+        if (!Objects.equals(old.discovery(), next.discovery())) {
+            startDiscovery(false);
+        }
+        return changes;
+    }
+
+    /** Keys of the static backends a reload adds (to resolve them before anything is changed). */
+    List<BackendConfig> newStaticBackends(PoolConfig next) {
+        List<BackendConfig> added = new ArrayList<>();
+        for (BackendConfig bc : next.backends()) {
+            Backend existing = pool.byKey(bc.address().toString());
+            if (existing == null || !existing.id().equals(bc.id())) {
+                added.add(bc);
+            }
+        }
+        return added;
+    }
+
+    private List<String> reconcileStatic(PoolConfig next, Map<String, Backend> resolved) {
+        List<String> changes = new ArrayList<>();
+        Map<String, BackendConfig> wanted = new HashMap<>();
+        for (BackendConfig bc : next.backends()) {
+            wanted.put(bc.address().toString(), bc);
+        }
+        for (Backend b : pool.members()) {
+            if (b.removed()) {
+                continue;
+            }
+            BackendConfig bc = wanted.get(b.key());
+            if (bc == null || !bc.id().equals(b.id())) {
+                pool.remove(b);
+                changes.add("pool " + next.name() + ": backend " + b.id() + " removed (draining)");
+            } else if (bc.weight() != b.weight()) {
+                changes.add("pool " + next.name() + ": backend " + b.id() + " weight " + b.weight() + " -> " + bc.weight());
+                pool.setWeight(b, bc.weight());
+            }
+        }
+        for (BackendConfig bc : next.backends()) {
+            if (pool.byKey(bc.address().toString()) == null) {
+                add(resolved.get(bc.address().toString()));
+                changes.add("pool " + next.name() + ": backend " + bc.id() + " added");
+            }
+        }
+        return changes;
+    }
+
+    private void startHealth() {
+        if (config.healthCheck() == null && config.passive() == null) {
+            return;
+        }
+        health = new PoolHealth(config.name(), config.healthCheck(), config.passive(), loop, transport,
+                (b, healthy, cause) -> pool.setHealthy(b, healthy));
+        for (Backend b : pool.members()) {
+            health.add(b, b.healthy());
+        }
+        pool.feedback(new ConnectFeedback() {
+            @Override
+            public void connectFailed(Backend b, String cause) {
+                PoolHealth h = health;
+                if (h != null) {
+                    h.connectFailed(b, cause);
+                }
+            }
+
+            @Override
+            public void connectSucceeded(Backend b) {
+                PoolHealth h = health;
+                if (h != null) {
+                    h.connectSucceeded(b);
+                }
+            }
+        });
+    }
+
+    private void updateHealth(PoolConfig next) {
+        boolean wants = next.healthCheck() != null || next.passive() != null;
+        if (health != null && wants) {
+            health.update(next.healthCheck(), next.passive());
+        } else if (health != null) {
+            health.close();
+            health = null;
+            pool.feedback(ConnectFeedback.NONE);
+            pool.members().forEach(b -> pool.setHealthy(b, true));
+        } else if (wants) {
+            startHealth();
+        }
+    }
+
+    private void startDiscovery(boolean waitForFirst) {
+        DiscoveryConfig d = config.discovery();
+        if (d == null) {
+            return;
+        }
+        discovery = new DnsDiscovery(config.name(), d, loop, transport, (added, removed, all) -> reconcileDiscovered(all));
+        discovery.start();
+        if (waitForFirst) {
+            // Serve from the first answer when it comes quickly; otherwise start empty and fill in later.
+            if (!discovery.firstResult().awaitUninterruptibly(Math.min(d.refresh().toMillis(), 5_000), TimeUnit.MILLISECONDS)) {
+                log.warn("discovery slow pool={} dns={} starting_with=0 backends", config.name(), d.dns());
+            }
+        }
+    }
+
+    private void stopDiscovery() {
+        if (discovery != null) {
+            discovery.close();
+            discovery = null;
+        }
+    }
+
+    /** Makes the pool's members the discovered set: new addresses join (through health checks), gone ones drain. */
+    private void reconcileDiscovered(Set<InetSocketAddress> all) {
+        Set<String> keys = new HashSet<>();
+        for (InetSocketAddress a : all) {
+            keys.add(new HostPort(a.getAddress().getHostAddress(), a.getPort()).toString());
+        }
+        for (Backend b : pool.members()) {
+            if (!b.removed() && !keys.contains(b.key())) {
+                pool.remove(b);
+            }
+        }
+        int weight = config.discovery() == null ? 1 : config.discovery().weight();
+        for (InetSocketAddress a : all) {
+            String key = new HostPort(a.getAddress().getHostAddress(), a.getPort()).toString();
+            if (pool.byKey(key) == null) {
+                add(new Backend(key, key, a, weight));
+            }
+        }
+    }
+
+    /** The pool is gone from the config: its backends drain, checks and discovery stop. */
+    void retire() {
+        stopDiscovery();
+        for (Backend b : pool.members()) {
+            pool.remove(b);
+        }
+        if (health != null) {
+            health.close();
+            health = null;
+        }
+    }
+
+    void close() {
+        stopDiscovery();
+        if (health != null) {
+            health.close();
+            health = null;
+        }
+    }
+
+    /** The settings BackendPool applies itself (backends, health and discovery are reconciled apart). */
+    private static List<Object> settings(PoolConfig c) {
+        return List.of(c.balance(), c.connectTimeout(), c.connectAttempts(), c.drainTimeout(), c.closeSpread(),
+                c.closeOnDown());
+    }
+}
