@@ -218,6 +218,21 @@ class ReloadTest {
                 String source = "127.9." + (i / 200) + "." + (i % 200 + 1);
                 before.put(source, whoamiFrom(source, port));
             }
+            // Draining b2 moves only b2's clients; enabling it again brings exactly them back.
+            weir.drain("p", addr(2));
+            for (Map.Entry<String, String> e : before.entrySet()) {
+                String now = whoamiFrom(e.getKey(), port);
+                if (e.getValue().equals("b2")) {
+                    assertThat(now).isNotEqualTo("b2");
+                } else {
+                    assertThat(now).as(e.getKey()).isEqualTo(e.getValue());
+                }
+            }
+            weir.enable("p", addr(2));
+            for (Map.Entry<String, String> e : before.entrySet()) {
+                assertThat(whoamiFrom(e.getKey(), port)).as(e.getKey()).isEqualTo(e.getValue());
+            }
+
             // A reload that changes settings only: nobody moves.
             Files.writeString(file, yaml(port, "ip-hash", addr(1), addr(2), addr(3)).replace("drain-timeout: 1m", "drain-timeout: 2m"));
             assertThat(weir.reloadFromFile().outcome()).isEqualTo(ReloadResult.Outcome.RELOADED);

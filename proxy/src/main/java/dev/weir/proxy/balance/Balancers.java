@@ -17,7 +17,16 @@ public final class Balancers {
      * @return a balancer over {@code eligible}; one that always returns null if it is empty
      */
     public static Balancer create(BalanceKind kind, List<Backend> eligible) {
-        return create(kind, eligible, eligible);
+        if (eligible.isEmpty()) {
+            return NONE;
+        }
+        List<Backend> backends = List.copyOf(eligible);
+        return switch (kind) {
+            case ROUND_ROBIN -> new SmoothWeightedRoundRobin(backends);
+            case IP_HASH -> new Maglev(backends);
+            case LEAST_CONNECTIONS -> new LeastConnections(backends);
+            case RANDOM_TWO -> new RandomTwo(backends);
+        };
     }
 
     /**
@@ -31,15 +40,6 @@ public final class Balancers {
             Maglev table = new Maglev(List.copyOf(members));
             return (client, tried) -> table.pick(client, new NotUpOrTried(tried));
         }
-        if (eligible.isEmpty()) {
-            return NONE;
-        }
-        List<Backend> backends = List.copyOf(eligible);
-        return switch (kind) {
-            case ROUND_ROBIN -> new SmoothWeightedRoundRobin(backends);
-            case IP_HASH -> new Maglev(backends);
-            case LEAST_CONNECTIONS -> new LeastConnections(backends);
-            case RANDOM_TWO -> new RandomTwo(backends);
-        };
+        return create(kind, eligible);
     }
 }

@@ -90,7 +90,12 @@ public final class DnsDiscovery implements AutoCloseable {
             if (closed || resolver != null) {
                 return;
             }
-            resolver = newResolver();
+            try {
+                resolver = newResolver();
+            } catch (RuntimeException e) { // e.g. no UDP socket: fail firstResult now, not at the caller's deadline
+                failed(e);
+                return;
+            }
             lookup();
         });
     }

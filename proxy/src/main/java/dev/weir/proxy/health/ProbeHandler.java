@@ -31,6 +31,7 @@ final class ProbeHandler extends ChannelInboundHandlerAdapter implements Prober.
     static final int MAX_REPLY = 64 * 1024;
     /** An HTTP status line longer than this is not one. */
     static final int MAX_STATUS_LINE = 8 * 1024;
+    private static final byte[] LF = {'\n'};
 
     private final HealthCheckConfig check;
     private final long timeoutMillis;
@@ -110,7 +111,7 @@ final class ProbeHandler extends ChannelInboundHandlerAdapter implements Prober.
         });
     }
 
-    String httpRequest() {
+    private String httpRequest() {
         String path = check.path() == null || check.path().isEmpty() ? "/" : check.path();
         String host = target.getHostString();
         if (target.getAddress() instanceof Inet6Address && host.indexOf(':') >= 0) {
@@ -153,7 +154,7 @@ final class ProbeHandler extends ChannelInboundHandlerAdapter implements Prober.
                 fail("expect \"" + Replies.show(expect) + "\" not found in first " + limit + " bytes of reply");
             }
         } else {
-            int eol = Replies.indexOf(reply, replyLength, new byte[] {'\n'}, before);
+            int eol = Replies.indexOf(reply, replyLength, LF, before);
             if (eol >= 0) {
                 statusLine(Replies.line(reply, eol));
             } else if (full) {

@@ -71,7 +71,6 @@ final class Replies {
         if (end > 0 && bytes[end - 1] == '\r') {
             end--;
         }
-        String line = new String(bytes, 0, Math.min(end, 200), StandardCharsets.ISO_8859_1);
-        return line;
+        return new String(bytes, 0, Math.min(end, 200), StandardCharsets.ISO_8859_1);
     }
 }

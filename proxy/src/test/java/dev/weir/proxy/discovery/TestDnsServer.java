@@ -105,7 +105,7 @@ final class TestDnsServer implements AutoCloseable {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, DatagramDnsQuery query) {
-            queries.incrementAndGet(); query.retain();
+            queries.incrementAndGet();
             DnsQuestion question = query.recordAt(DnsSection.QUESTION);
             if (question == null) {
                 return;

@@ -46,7 +46,8 @@ final class Responder implements AutoCloseable {
     }
 
     InetSocketAddress address() {
-        return new InetSocketAddress(server.getInetAddress(), server.getLocalPort());
+        // An IP literal, so the probe sends "Host: 127.0.0.1" rather than the loopback name.
+        return new InetSocketAddress(server.getInetAddress().getHostAddress(), server.getLocalPort());
     }
 
     private void serve() {
