@@ -99,4 +99,26 @@ class HealthIntegrationTest {
             }
         }
     }
+
+    @Test
+    void closeOnDownClosesLiveConnectionsOfABackendThatGoesDown() throws Exception {
+        BackendSample a = BackendSample.start("a", "127.0.0.1", 0, null);
+        // Health is checked on a side port: closing it marks the backend DOWN while its traffic port still works.
+        java.net.ServerSocket side = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        String pool = """
+                health-check: {type: tcp, port: %d, interval: 200ms, timeout: 100ms, rise: 1, fall: 1}
+                close-on-down: true
+                """.formatted(side.getLocalPort());
+        try (Weir weir = Harness.start(Harness.config("auto", "", pool, "127.0.0.1:" + a.port()));
+             java.net.Socket client = Harness.connect(weir)) {
+            assertThat(Harness.whoami(client)).isEqualTo("a");
+            side.close();
+            await().atMost(Duration.ofSeconds(3)).until(() -> status(weir, a.port()).state() == BackendState.DOWN);
+            assertThat(Harness.closedByPeer(client)).isTrue();
+            await().until(() -> weir.metrics().closedCount("BACKEND_DOWN") == 1.0);
+        } finally {
+            side.close();
+            a.close();
+        }
+    }
 }

@@ -177,4 +177,45 @@ class WeirProcessIT {
             assertThat(weir.process().exitValue()).isZero();
         }
     }
+
+    @Test
+    void sighupAndAWatchedFileReloadTheConfig() throws Exception {
+        BackendSample other = BackendSample.start("other", "127.0.0.1", 0, null);
+        try {
+            Path cfg = dir.resolve("weir.yaml");
+            Files.writeString(cfg, "reload: {watch: false}\n" + Files.readString(config("1s")));
+            try (WeirProcess weir = WeirProcess.start(Map.of(), "run", "-c", cfg.toString())) {
+                int port = weir.listenerPort("web");
+                assertThat(whoami(port)).isEqualTo("echo");
+                Files.writeString(cfg, Files.readString(cfg).replace("127.0.0.1:" + echo.port(), "127.0.0.1:" + other.port()));
+                weir.signal("HUP");
+                weir.awaitGroup("reload (result=RELOADED)", Duration.ofSeconds(10));
+                assertThat(whoami(port)).isEqualTo("other");
+                // A broken file: FAILED, every error logged, the old config keeps serving.
+                Files.writeString(cfg, "listeners: [\n");
+                weir.signal("HUP");
+                weir.awaitGroup("reload (result=FAILED)", Duration.ofSeconds(10));
+                assertThat(whoami(port)).isEqualTo("other");
+                assertThat(weir.process().isAlive()).isTrue();
+            }
+
+            Files.writeString(cfg, "reload: {watch: true}\n" + Files.readString(config("1s")));
+            try (WeirProcess weir = WeirProcess.start(Map.of(), "run", "-c", cfg.toString())) {
+                int port = weir.listenerPort("web");
+                weir.awaitGroup("(watching config)", Duration.ofSeconds(10));
+                assertThat(whoami(port)).isEqualTo("echo");
+                Files.writeString(cfg, Files.readString(cfg).replace("127.0.0.1:" + echo.port(), "127.0.0.1:" + other.port()));
+                weir.awaitGroup("reload (result=RELOADED)", Duration.ofSeconds(10));
+                assertThat(whoami(port)).isEqualTo("other");
+            }
+        } finally {
+            other.close();
+        }
+    }
+
+    private static String whoami(int port) throws IOException {
+        try (Socket s = Harness.connect(new InetSocketAddress("127.0.0.1", port))) {
+            return Harness.whoami(s);
+        }
+    }
 }
