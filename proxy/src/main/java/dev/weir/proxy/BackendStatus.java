@@ -7,7 +7,8 @@ import dev.weir.proxy.health.HealthStatus;
 /**
  * One backend as an operator sees it (the admin API serializes this).
  *
- * @param health null when the pool has no health checks
+ * @param health   null when the pool has no health checks
+ * @param warmIdle idle pre-connected sockets (0 without a warm pool)
  */
 public record BackendStatus(
         String id,
@@ -22,5 +23,6 @@ public record BackendStatus(
         long bytesToBackend,
         long bytesFromBackend,
         long drainStartedMillis,
-        HealthStatus health) {
+        HealthStatus health,
+        int warmIdle) {
 }

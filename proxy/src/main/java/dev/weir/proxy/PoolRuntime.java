@@ -10,6 +10,10 @@ import dev.weir.proxy.config.PoolConfig;
 import dev.weir.proxy.discovery.DnsDiscovery;
 import dev.weir.proxy.health.PoolHealth;
 import dev.weir.proxy.transport.Transport;
+import dev.weir.proxy.upstream.UpstreamConnector;
+import dev.weir.proxy.upstream.WarmPool;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.channel.EventLoopGroup;
 import io.netty.channel.EventLoop;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -32,18 +36,25 @@ final class PoolRuntime {
 
     private static final Logger log = LoggerFactory.getLogger(PoolRuntime.class);
 
+    /** What every pool of one proxy shares. */
+    record Shared(EventLoopGroup group, Transport transport, UpstreamConnector connector, MeterRegistry registry) {
+    }
+
     final BackendPool pool;
     private final EventLoop loop;
     private final Transport transport;
+    private final Shared shared;
     private PoolConfig config;
     private PoolHealth health;
     private DnsDiscovery discovery;
+    private WarmPool warm;
 
     /** Builds the pool from its static backends (resolved here, off the event loops); health and discovery start later. */
-    PoolRuntime(PoolConfig config, EventLoop loop, Transport transport) throws Weir.StartException {
+    PoolRuntime(PoolConfig config, EventLoop loop, Shared shared) throws Weir.StartException {
         this.config = config;
         this.loop = loop;
-        this.transport = transport;
+        this.shared = shared;
+        this.transport = shared.transport();
         List<Backend> backends = new ArrayList<>();
         for (int i = 0; i < config.backends().size(); i++) {
             backends.add(newBackend(config.backends().get(i), "pools." + config.name() + ".backends[" + i + "].address"));
@@ -55,12 +66,40 @@ final class PoolRuntime {
                 h.remove(b);
             }
         });
+        pool.onChange(b -> {
+            WarmPool w = warm;
+            if (w != null) {
+                w.backendChanged(b);
+            }
+        });
     }
 
     /** Starts health checks (every present backend counts as healthy until checks say otherwise) and discovery. */
     void start(boolean waitForDiscovery) {
         startHealth();
         startDiscovery(waitForDiscovery);
+        startWarmPool();
+    }
+
+    WarmPool warmPool() {
+        return warm;
+    }
+
+    private void startWarmPool() {
+        if (config.warmPool() == null) {
+            return;
+        }
+        warm = new WarmPool(pool, config.warmPool(), config.keepAlive(), shared.group(), transport, shared.registry());
+        shared.connector().warmPool(pool, warm);
+        warm.start();
+    }
+
+    private void stopWarmPool() {
+        if (warm != null) {
+            shared.connector().warmPool(pool, null);
+            warm.close();
+            warm = null;
+        }
     }
 
     PoolHealth health() {
@@ -109,6 +148,16 @@ final class PoolRuntime {
         if (!Objects.equals(old.healthCheck(), next.healthCheck()) || !Objects.equals(old.passive(), next.passive())) {
             updateHealth(next);
             changes.add(p + ": health checks changed");
+        }
+        if (!Objects.equals(old.warmPool(), next.warmPool()) || !Objects.equals(old.keepAlive(), next.keepAlive())) {
+            if (next.warmPool() == null) {
+                stopWarmPool();
+            } else if (warm == null) {
+                startWarmPool();
+            } else {
+                warm.update(next.warmPool(), next.keepAlive());
+            }
+            changes.add(p + ": warm pool or keep-alive changed");
         }
         if (!Objects.equals(old.discovery(), next.discovery())) {
             stopDiscovery();
@@ -250,6 +299,7 @@ final class PoolRuntime {
     /** The pool is gone from the config: its backends drain, checks and discovery stop. */
     void retire() {
         stopDiscovery();
+        stopWarmPool();
         for (Backend b : pool.members()) {
             pool.remove(b);
         }
@@ -261,6 +311,7 @@ final class PoolRuntime {
 
     void close() {
         stopDiscovery();
+        stopWarmPool();
         if (health != null) {
             health.close();
             health = null;

@@ -15,6 +15,7 @@ import dev.weir.proxy.relay.CloseReason;
 import dev.weir.proxy.relay.ProxyListener;
 import dev.weir.proxy.transport.Transport;
 import dev.weir.proxy.upstream.UpstreamConnector;
+import dev.weir.proxy.upstream.WarmPool;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.EventLoop;
@@ -105,7 +106,7 @@ public final class Weir implements AutoCloseable {
 
     private synchronized void build() throws StartException, InterruptedException {
         for (PoolConfig pc : config.pools().values()) {
-            pools.put(pc.name(), new PoolRuntime(pc, control, transport));
+            pools.put(pc.name(), new PoolRuntime(pc, control, shared()));
         }
         for (ListenerConfig lc : config.listeners().values()) {
             ProxyListener listener = new ProxyListener(lc, pools.get(lc.pool()).pool, group, transport, connector, metrics);
@@ -115,6 +116,10 @@ public final class Weir implements AutoCloseable {
         for (PoolRuntime p : pools.values()) {
             p.start(true);
         }
+    }
+
+    private PoolRuntime.Shared shared() {
+        return new PoolRuntime.Shared(group, transport, connector, metrics.registry());
     }
 
     private static void bind(ProxyListener listener, ListenerConfig lc) throws StartException, InterruptedException {
@@ -182,11 +187,13 @@ public final class Weir implements AutoCloseable {
     public synchronized List<BackendStatus> backends(String pool) {
         PoolRuntime p = runtime(pool);
         PoolHealth health = p.health();
+        WarmPool warm = p.warmPool();
         List<BackendStatus> out = new ArrayList<>();
         for (Backend b : p.pool.members()) {
             out.add(new BackendStatus(b.id(), b.key(), b.state(), b.admin(), b.removed(), b.weight(),
                     b.activeConnections(), b.totalConnections(), b.connectFailures(), b.bytesToBackend(),
-                    b.bytesFromBackend(), b.drainStartedMillis(), health == null ? null : health.status(b)));
+                    b.bytesFromBackend(), b.drainStartedMillis(), health == null ? null : health.status(b),
+                    warm == null ? 0 : warm.idle(b)));
         }
         return out;
     }
@@ -308,7 +315,7 @@ public final class Weir implements AutoCloseable {
             for (PoolConfig pc : next.pools().values()) {
                 PoolRuntime existing = pools.get(pc.name());
                 if (existing == null) {
-                    newPools.put(pc.name(), new PoolRuntime(pc, control, transport));
+                    newPools.put(pc.name(), new PoolRuntime(pc, control, shared()));
                 } else if (pc.discovery() == null) {
                     Map<String, Backend> byKey = new HashMap<>();
                     for (BackendConfig bc : existing.newStaticBackends(pc)) {

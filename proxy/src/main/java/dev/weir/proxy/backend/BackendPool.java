@@ -36,6 +36,7 @@ public final class BackendPool {
     private volatile Snapshot snapshot;
     private volatile Consumer<Backend> onForgotten = b -> { };
     private volatile ConnectFeedback feedback = ConnectFeedback.NONE;
+    private volatile Consumer<Backend> onChange = b -> { };
 
     /**
      * @param timers where drain deadlines run (one of the proxy's event loops)
@@ -60,6 +61,14 @@ public final class BackendPool {
     /** Called after a removed backend's last connection ended and it left the pool. */
     public void onForgotten(Consumer<Backend> callback) {
         this.onForgotten = callback;
+    }
+
+    /**
+     * Called after a backend joined, changed state or left (the warm pool follows). Runs on the
+     * thread that made the change, with no lock held by the caller's I/O; must not block.
+     */
+    public void onChange(Consumer<Backend> callback) {
+        this.onChange = callback;
     }
 
     /** Where connect results of real traffic go (passive health). */
@@ -114,6 +123,7 @@ public final class BackendPool {
         members = List.copyOf(next);
         rebuild();
         log.info("backend added backend={}/{} address={} weight={} state={}", name, b.id(), b.key(), b.weight(), b.state());
+        onChange.accept(b);
     }
 
     /** Drains {@code b}, then forgets it once its last connection has ended. */
@@ -142,6 +152,7 @@ public final class BackendPool {
         }
         log.info("backend gone backend={}/{}", name, b.id());
         onForgotten.accept(b);
+        onChange.accept(b);
     }
 
     /** No new connections; live ones end by themselves or at drain-timeout, spread over close-spread. */
@@ -157,6 +168,7 @@ public final class BackendPool {
         cancelDrainTimer(b);
         b.admin(AdminState.DISABLED);
         rebuild();
+        onChange.accept(b);
         log.info("backend disabled backend={}/{}", name, b.id());
     }
 
@@ -168,6 +180,7 @@ public final class BackendPool {
         cancelDrainTimer(b);
         b.admin(AdminState.ACTIVE);
         rebuild();
+        onChange.accept(b);
         log.info("backend enabled backend={}/{} state={}", name, b.id(), b.state());
     }
 
@@ -187,6 +200,7 @@ public final class BackendPool {
             b.healthy(healthy);
             rebuild();
         }
+        onChange.accept(b);
         if (!healthy && config.closeOnDown()) {
             b.liveConnections().forEach(LiveConnection::closeBackendDown);
         }
@@ -195,6 +209,7 @@ public final class BackendPool {
     private void startDrain(Backend b) {
         b.admin(AdminState.DRAINING);
         rebuild();
+        onChange.accept(b);
         cancelDrainTimer(b);
         long timeoutMs = config.drainTimeout().toMillis();
         drainTimers.put(b, timers.schedule(() -> drainTimeout(b), timeoutMs, TimeUnit.MILLISECONDS));

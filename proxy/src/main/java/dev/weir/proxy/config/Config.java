@@ -12,7 +12,9 @@ public record Config(
         Map<String, ListenerConfig> listeners,
         Map<String, PoolConfig> pools,
         ShutdownConfig shutdown,
-        ReloadConfig reload) {
+        ReloadConfig reload,
+        AdminConfig admin,
+        AccessLogConfig accessLog) {
 
     public Config {
         listeners = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(listeners));

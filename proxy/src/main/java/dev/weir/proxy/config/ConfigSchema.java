@@ -59,13 +59,33 @@ final class ConfigSchema {
 
     static final Duration DEFAULT_REFRESH = Duration.ofSeconds(10);
 
-    private static final List<String> TOP_KEYS =
-            List.of("transport", "event-loop-threads", "listeners", "pools", "shutdown", "reload");
+    static final int DEFAULT_MIN_IDLE = 4;
+    static final int MAX_MIN_IDLE = 1000;
+    static final Duration DEFAULT_MAX_IDLE_TIME = Duration.ofSeconds(30);
+    static final Duration MIN_MAX_IDLE_TIME = Duration.ofSeconds(1);
+
+    static final Duration DEFAULT_KEEP_ALIVE_IDLE = Duration.ofSeconds(30);
+    static final Duration MAX_KEEP_ALIVE_IDLE = Duration.ofHours(24);
+    static final Duration DEFAULT_KEEP_ALIVE_INTERVAL = Duration.ofSeconds(10);
+    static final Duration MAX_KEEP_ALIVE_INTERVAL = Duration.ofHours(1);
+    static final Duration MIN_KEEP_ALIVE = Duration.ofSeconds(1);
+    static final int DEFAULT_KEEP_ALIVE_COUNT = 3;
+    static final int MAX_KEEP_ALIVE_COUNT = 100;
+
+    static final HostPort DEFAULT_ADMIN_BIND = new HostPort("127.0.0.1", 9090);
+    static final String DEFAULT_ADMIN_TOKEN = "";
+    static final String ADMIN_OFF = "off";
+    static final boolean DEFAULT_ACCESS_LOG_ENABLED = true;
+    static final AccessLogConfig.Format DEFAULT_ACCESS_LOG_FORMAT = AccessLogConfig.Format.TEXT;
+
+    private static final List<String> TOP_KEYS = List.of("transport", "event-loop-threads", "listeners", "pools",
+            "shutdown", "reload", "admin", "access-log");
     private static final List<String> LISTENER_KEYS =
             List.of("bind", "pool", "max-connections", "idle-timeout", "write-buffer");
     private static final List<String> WRITE_BUFFER_KEYS = List.of("low", "high");
     private static final List<String> POOL_KEYS = List.of("balance", "connect-timeout", "connect-attempts", "backends",
-            "discovery", "health-check", "passive", "drain-timeout", "close-spread", "close-on-down");
+            "discovery", "health-check", "passive", "drain-timeout", "close-spread", "close-on-down", "warm-pool",
+            "keep-alive");
     private static final List<String> BACKEND_KEYS = List.of("address", "weight", "name");
     private static final List<String> SHUTDOWN_KEYS = List.of("drain-timeout");
     private static final List<String> RELOAD_KEYS = List.of("watch");
@@ -73,6 +93,10 @@ final class ConfigSchema {
             List.of("type", "interval", "timeout", "rise", "fall", "jitter", "send", "expect", "path", "port");
     private static final List<String> PASSIVE_KEYS = List.of("consecutive-failures", "eject-for", "max-eject-for");
     private static final List<String> DISCOVERY_KEYS = List.of("dns", "port", "refresh", "resolvers", "weight");
+    private static final List<String> WARM_POOL_KEYS = List.of("min-idle", "max-idle-time");
+    private static final List<String> KEEP_ALIVE_KEYS = List.of("idle", "interval", "count");
+    private static final List<String> ADMIN_KEYS = List.of("bind", "token");
+    private static final List<String> ACCESS_LOG_KEYS = List.of("enabled", "format");
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]+");
     private static final String NAME_EXPECTED = "a name made of A-Z a-z 0-9 . _ -";
@@ -80,6 +104,8 @@ final class ConfigSchema {
             "host:port, or {address: host:port, weight: 1.." + MAX_WEIGHT + ", name: ...}";
     private static final String PORT_EXPECTED = "a port in 1..65535";
     private static final String DNS_EXPECTED = "a DNS name like web.internal";
+    private static final String ADMIN_BIND_EXPECTED = "host:port, [v6]:port or off";
+    private static final String TOKEN_EXPECTED = "a token of printable ASCII without spaces, or \"\" for none";
     private static final String HTTP_PATH_EXPECTED = "a path starting with /, in printable ASCII without spaces";
     private static final String STATUS_EXPECTED = "a status range like 200, 200-299, 2xx or 2xx-3xx";
     // A status or a class of them (2xx); either end of a range may be either form.
@@ -90,6 +116,8 @@ final class ConfigSchema {
     private final NodeReader in;
     // listener path -> the pool it names, checked once every pool name is known
     private final Map<String, String> poolReferences = new LinkedHashMap<>();
+    // false when admin.bind is the default: a clash with a listener then needs saying where the address came from
+    private boolean adminBindWritten;
 
     private ConfigSchema(NodeReader in) {
         this.in = in;
@@ -121,6 +149,8 @@ final class ConfigSchema {
                 : in.duration("shutdown.drain-timeout", shutdown.get("drain-timeout"), true, DEFAULT_DRAIN_TIMEOUT);
         Map<String, Node> reload = in.fields("reload", top.get("reload"), "a map with watch", RELOAD_KEYS);
         Boolean watch = reload == null ? null : in.bool("reload.watch", reload.get("watch"), DEFAULT_RELOAD_WATCH);
+        AdminConfig admin = admin(top.get("admin"));
+        AccessLogConfig accessLog = accessLog(top.get("access-log"));
 
         // A listener naming a pool that failed validation is not reported again: its pool exists, only broken.
         if (!poolNodes.isEmpty()) {
@@ -132,10 +162,12 @@ final class ConfigSchema {
             });
         }
         checkBindsDistinct(listeners);
+        checkAdminBind(admin, listeners);
         if (!in.errors().isEmpty()) {
             return null;
         }
-        return new Config(transport, threads, listeners, pools, new ShutdownConfig(drain), new ReloadConfig(watch));
+        return new Config(transport, threads, listeners, pools, new ShutdownConfig(drain), new ReloadConfig(watch),
+                admin, accessLog);
     }
 
     /** A map of name -> section with at least one entry; entries with invalid names are reported and skipped. */
@@ -224,11 +256,15 @@ final class ConfigSchema {
         Duration closeSpread = in.duration(child(path, "close-spread"), f.get("close-spread"), true,
                 DEFAULT_CLOSE_SPREAD);
         Boolean closeOnDown = in.bool(child(path, "close-on-down"), f.get("close-on-down"), DEFAULT_CLOSE_ON_DOWN);
+        WarmPoolConfig warmPool = f.containsKey("warm-pool")
+                ? warmPool(child(path, "warm-pool"), f.get("warm-pool")) : null;
+        KeepAliveConfig keepAlive = f.containsKey("keep-alive")
+                ? keepAlive(child(path, "keep-alive"), f.get("keep-alive")) : null;
         if (!in.cleanSince(mark)) {
             return null;
         }
         return new PoolConfig(name, balance, connectTimeout, connectAttempts, backends, healthCheck, passive,
-                drainTimeout, closeSpread, closeOnDown, discovery);
+                drainTimeout, closeSpread, closeOnDown, discovery, warmPool, keepAlive);
     }
 
     /** The static list; each entry is checked even after a bad one, so that one pass reports them all. */
@@ -401,6 +437,88 @@ final class ConfigSchema {
         return new DiscoveryConfig(dns, port, refresh, resolvers, weight);
     }
 
+    private WarmPoolConfig warmPool(String path, Node node) {
+        int mark = in.mark();
+        Map<String, Node> f = in.fields(path, node, "a map of " + String.join(", ", WARM_POOL_KEYS), WARM_POOL_KEYS);
+        if (f == null) {
+            return null;
+        }
+        Integer minIdle = in.integer(child(path, "min-idle"), f.get("min-idle"), 1, MAX_MIN_IDLE, DEFAULT_MIN_IDLE);
+        Duration maxIdleTime = in.duration(child(path, "max-idle-time"), f.get("max-idle-time"), MIN_MAX_IDLE_TIME,
+                null, false, DEFAULT_MAX_IDLE_TIME);
+        if (!in.cleanSince(mark)) {
+            return null;
+        }
+        return new WarmPoolConfig(minIdle, maxIdleTime);
+    }
+
+    /** The kernel takes TCP_KEEPIDLE and TCP_KEEPINTVL in whole seconds: a fraction is refused, not cut off. */
+    private KeepAliveConfig keepAlive(String path, Node node) {
+        int mark = in.mark();
+        Map<String, Node> f = in.fields(path, node, "a map of " + String.join(", ", KEEP_ALIVE_KEYS), KEEP_ALIVE_KEYS);
+        if (f == null) {
+            return null;
+        }
+        Duration idle = in.duration(child(path, "idle"), f.get("idle"), MIN_KEEP_ALIVE, MAX_KEEP_ALIVE_IDLE, true,
+                DEFAULT_KEEP_ALIVE_IDLE);
+        Duration interval = in.duration(child(path, "interval"), f.get("interval"), MIN_KEEP_ALIVE,
+                MAX_KEEP_ALIVE_INTERVAL, true, DEFAULT_KEEP_ALIVE_INTERVAL);
+        Integer count = in.integer(child(path, "count"), f.get("count"), 1, MAX_KEEP_ALIVE_COUNT,
+                DEFAULT_KEEP_ALIVE_COUNT);
+        if (!in.cleanSince(mark)) {
+            return null;
+        }
+        return new KeepAliveConfig(idle, interval, count);
+    }
+
+    /**
+     * Absent, the endpoint is on at 127.0.0.1:9090 without a token. Only loopback may go without one: anyone who can
+     * reach the port could otherwise drain backends. The token is read as a secret, so no error shows it.
+     */
+    private AdminConfig admin(Node node) {
+        int mark = in.mark();
+        Map<String, Node> f = in.fields("admin", node, "a map of " + String.join(", ", ADMIN_KEYS), ADMIN_KEYS);
+        if (f == null) {
+            return null;
+        }
+        HostPort bind = DEFAULT_ADMIN_BIND;
+        adminBindWritten = f.containsKey("bind");
+        if (adminBindWritten) {
+            String text = in.text("admin.bind", f.get("bind"), ADMIN_BIND_EXPECTED);
+            bind = text == null || text.equals(ADMIN_OFF) ? null
+                    : in.address("admin.bind", text, 0, ADMIN_BIND_EXPECTED);
+        }
+        String token = f.containsKey("token") ? in.secret("admin.token", f.get("token"), TOKEN_EXPECTED)
+                : DEFAULT_ADMIN_TOKEN;
+        if (token != null && !token.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+            // It goes into an Authorization header: a space or CR LF there could never match.
+            in.error("admin.token", NodeReader.MASK, TOKEN_EXPECTED);
+        } else if (token != null && token.isEmpty() && bind != null && !NodeReader.isLoopback(bind.host())) {
+            in.error("admin.token", "missing", "a token when admin.bind " + bind + " is not a loopback address");
+        }
+        if (!in.cleanSince(mark)) {
+            return null;
+        }
+        return new AdminConfig(bind, token);
+    }
+
+    private AccessLogConfig accessLog(Node node) {
+        int mark = in.mark();
+        Map<String, Node> f = in.fields("access-log", node, "a map of " + String.join(", ", ACCESS_LOG_KEYS),
+                ACCESS_LOG_KEYS);
+        if (f == null) {
+            return null;
+        }
+        Boolean enabled = in.bool("access-log.enabled", f.get("enabled"), DEFAULT_ACCESS_LOG_ENABLED);
+        AccessLogConfig.Format format = in.oneOf("access-log.format", f.get("format"),
+                choices(AccessLogConfig.Format.values(), v -> v.name().toLowerCase(Locale.ROOT)),
+                DEFAULT_ACCESS_LOG_FORMAT);
+        if (!in.cleanSince(mark)) {
+            return null;
+        }
+        return new AccessLogConfig(enabled, format);
+    }
+
     /** Letters, digits, - and _ in dot-separated labels of up to 63, 253 in all; a trailing dot is allowed. */
     private static boolean isDnsName(String name) {
         String bare = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
@@ -476,8 +594,7 @@ final class ConfigSchema {
             String path = child(child("listeners", name), "bind");
             for (int i = 0; i < binds.size(); i++) {
                 HostPort other = binds.get(i);
-                if (other.port() == bind.port() && (other.host().equalsIgnoreCase(bind.host())
-                        || isWildcard(other.host()) || isWildcard(bind.host()))) {
+                if (clash(other, bind)) {
                     in.error(path, bind.toString(),
                             "an address no other listener binds; " + paths.get(i) + " is " + other);
                     return;
@@ -486,6 +603,28 @@ final class ConfigSchema {
             paths.add(path);
             binds.add(bind);
         });
+    }
+
+    /** The admin endpoint cannot share a listener's address either, by the same rule. */
+    private void checkAdminBind(AdminConfig admin, Map<String, ListenerConfig> listeners) {
+        if (admin == null || admin.bind() == null || admin.bind().port() == 0) {
+            return;
+        }
+        for (Map.Entry<String, ListenerConfig> entry : listeners.entrySet()) {
+            ListenerConfig listener = entry.getValue();
+            if (listener != null && listener.bind().port() != 0 && clash(listener.bind(), admin.bind())) {
+                String hint = adminBindWritten ? ""
+                        : "; admin is on by default: write admin.bind: another address or off";
+                in.error("admin.bind", admin.bind().toString(), "an address no listener binds; "
+                        + child(child("listeners", entry.getKey()), "bind") + " is " + listener.bind() + hint);
+                return;
+            }
+        }
+    }
+
+    private static boolean clash(HostPort a, HostPort b) {
+        return a.port() == b.port()
+                && (a.host().equalsIgnoreCase(b.host()) || isWildcard(a.host()) || isWildcard(b.host()));
     }
 
     private static boolean isWildcard(String host) {

@@ -2,6 +2,7 @@ package dev.weir.proxy.config;
 
 import io.netty.util.NetUtil;
 import java.math.BigDecimal;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -34,6 +35,8 @@ final class NodeReader {
     static final String PERCENT_EXPECTED = "a percentage like 10%";
     static final String HEX_EXPECTED = "hex digits in pairs after hex:";
     static final String HEX_PREFIX = "hex:";
+    /** Shown in place of a secret's value, in errors as in toString. */
+    static final String MASK = "****";
 
     // Tags a plain config may carry; anything else (!foo, !!binary, !!set) is refused before its value is read.
     private static final Set<Tag> PLAIN_TAGS =
@@ -152,6 +155,15 @@ final class NodeReader {
 
     /** A required scalar's text with {@code ${VAR}} references substituted; null, reported, when unusable. */
     String text(String path, Node node, String expected) {
+        return text(path, node, expected, false);
+    }
+
+    /** Like {@link #text}, for a secret: no error shows its value, not even as written before substitution. */
+    String secret(String path, Node node, String expected) {
+        return text(path, node, expected, true);
+    }
+
+    private String text(String path, Node node, String expected, boolean secret) {
         if (isNull(node)) {
             error(path, "missing", expected);
             return null;
@@ -166,7 +178,7 @@ final class NodeReader {
         try {
             return EnvSubstitution.apply(scalar.getValue(), env);
         } catch (IllegalArgumentException e) {
-            error(path, quote(scalar.getValue()), e.getMessage());
+            error(path, secret ? MASK : quote(scalar.getValue()), e.getMessage());
             return null;
         }
     }
@@ -216,6 +228,37 @@ final class NodeReader {
         }
         if (!zeroAllowed && value.isZero()) {
             error(path, text, "> 0");
+            return null;
+        }
+        return value;
+    }
+
+    /**
+     * A duration in {@code min..max} (null max: no upper bound). {@code wholeSeconds} for values handed to the kernel
+     * in seconds (TCP keep-alive), where 1500ms would be silently cut to 1s.
+     */
+    Duration duration(String path, Node node, Duration min, Duration max, boolean wholeSeconds, Duration fallback) {
+        if (node == null) {
+            return fallback;
+        }
+        String text = text(path, node, Units.DURATION_EXPECTED);
+        if (text == null) {
+            return null;
+        }
+        Duration value;
+        try {
+            value = Units.parseDuration(text);
+        } catch (IllegalArgumentException e) {
+            error(path, quote(text), Units.DURATION_EXPECTED);
+            return null;
+        }
+        if (wholeSeconds && value.toMillisPart() != 0) {
+            error(path, text, "whole seconds");
+            return null;
+        }
+        if (value.compareTo(min) < 0 || (max != null && value.compareTo(max) > 0)) {
+            error(path, text, max == null ? ">= " + Units.formatDuration(min)
+                    : Units.formatDuration(min) + ".." + Units.formatDuration(max));
             return null;
         }
         return value;
@@ -328,7 +371,7 @@ final class NodeReader {
             error(path, quote(text), IP_ADDRESS_EXPECTED);
             return null;
         }
-        if (!NetUtil.isValidIpV4Address(address.host()) && !NetUtil.isValidIpV6Address(address.host())) {
+        if (!isIpLiteral(address.host())) {
             error(path, quote(text), IP_ADDRESS_EXPECTED);
             return null;
         }
@@ -359,21 +402,22 @@ final class NodeReader {
     /** A required address; the port must be at least {@code minPort} (0 lets a listener pick a free port). */
     HostPort address(String path, Node node, int minPort) {
         String text = text(path, node, ADDRESS_EXPECTED);
-        if (text == null) {
-            return null;
-        }
+        return text == null ? null : address(path, text, minPort, ADDRESS_EXPECTED);
+    }
+
+    /** An address already read as text; {@code expected} names what else the key accepts, if anything. */
+    HostPort address(String path, String text, int minPort, String expected) {
         HostPort address;
         try {
             address = HostPort.parse(text);
         } catch (IllegalArgumentException e) {
-            error(path, quote(text), ADDRESS_EXPECTED + ": " + e.getMessage());
+            error(path, quote(text), expected + ": " + e.getMessage());
             return null;
         }
         // HostPort.parse checks the shape only; refuse hosts that could never resolve (spaces, slashes, schemes).
         boolean v6 = address.host().indexOf(':') >= 0;
         if (!(v6 ? IPV6 : HOSTNAME).matcher(address.host()).matches()) {
-            error(path, quote(text),
-                    ADDRESS_EXPECTED + ": \"" + address.host() + "\" is not a host name or IP address");
+            error(path, quote(text), expected + ": \"" + address.host() + "\" is not a host name or IP address");
             return null;
         }
         if (address.port() < minPort) {
@@ -381,6 +425,27 @@ final class NodeReader {
             return null;
         }
         return address;
+    }
+
+    /** An IPv4 or IPv6 literal (a scope as in fe80::1%eth0 allowed): known without asking DNS. */
+    static boolean isIpLiteral(String host) {
+        return NetUtil.isValidIpV4Address(host) || NetUtil.isValidIpV6Address(host);
+    }
+
+    /**
+     * 127.0.0.0/8, ::1 (in any spelling, or v4-mapped) and the name {@code localhost}: reachable from this host only.
+     * Decided without DNS, so any other name counts as not loopback.
+     */
+    static boolean isLoopback(String host) {
+        if (host.equalsIgnoreCase("localhost")) {
+            return true;
+        }
+        if (!isIpLiteral(host)) {
+            return false;
+        }
+        int scope = host.indexOf('%');
+        InetAddress ip = NetUtil.createInetAddressFromIpAddressString(scope < 0 ? host : host.substring(0, scope));
+        return ip != null && ip.isLoopbackAddress();
     }
 
     /** How a value is shown in an error: scalars quoted as written, collections by kind. */

@@ -13,6 +13,8 @@ import java.util.List;
  * @param closeSpread  ... spread over this window, so clients do not reconnect in one burst
  * @param closeOnDown  close a backend's live connections when it goes DOWN
  * @param discovery    take the backends from DNS; null = use {@code backends}
+ * @param warmPool     pre-connected idle sockets per backend; null = off
+ * @param keepAlive    TCP keep-alive timings on upstream sockets; null = the OS defaults (SO_KEEPALIVE stays on)
  */
 public record PoolConfig(
         String name,
@@ -25,7 +27,9 @@ public record PoolConfig(
         Duration drainTimeout,
         Duration closeSpread,
         boolean closeOnDown,
-        DiscoveryConfig discovery) {
+        DiscoveryConfig discovery,
+        WarmPoolConfig warmPool,
+        KeepAliveConfig keepAlive) {
 
     public PoolConfig {
         backends = List.copyOf(backends);

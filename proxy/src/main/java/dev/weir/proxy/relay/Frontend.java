@@ -2,6 +2,7 @@ package dev.weir.proxy.relay;
 
 import dev.weir.proxy.backend.Backend;
 import dev.weir.proxy.upstream.UpstreamConnector;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -9,6 +10,7 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
+import java.util.List;
 
 /**
  * The client side until its backend is connected: starts the connect, then hands over to two
@@ -37,19 +39,27 @@ final class Frontend extends ChannelInboundHandlerAdapter implements UpstreamCon
     }
 
     @Override
-    public void connected(Channel backendChannel, Backend backend) {
+    public void connected(Channel backendChannel, Backend backend, List<ByteBuf> banner) {
         conn.attach(backendChannel, backend);
         backendChannel.pipeline().addLast("relay", new Relay(conn, false));
+        // What a pre-connected backend already said goes to the client before anything else from it.
+        for (ByteBuf b : banner) {
+            conn.bytesFromBackend += b.readableBytes();
+            conn.client.write(b, conn.client.voidPromise());
+        }
+        if (!banner.isEmpty()) {
+            conn.client.flush();
+        }
         if (early != null) {
             for (Object msg : early) {
-                conn.bytesFromClient += msg instanceof io.netty.buffer.ByteBuf b ? b.readableBytes() : 0;
+                conn.bytesFromClient += msg instanceof ByteBuf b ? b.readableBytes() : 0;
                 backendChannel.write(msg, backendChannel.voidPromise());
             }
             early = null;
             backendChannel.flush();
         }
         ctx.pipeline().replace(this, "relay", new Relay(conn, true));
-        backendChannel.config().setAutoRead(true);
+        backendChannel.config().setAutoRead(conn.client.isWritable());
         if (earlyFin) {
             conn.forwardFin(conn.client);
         } else {

@@ -6,7 +6,13 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
+import dev.weir.proxy.config.KeepAliveConfig;
+import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.socket.nio.NioChannelOption;
+import io.netty.channel.uring.IoUringChannelOption;
+import jdk.net.ExtendedSocketOptions;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
@@ -121,6 +127,29 @@ public record Transport(
         return new MultiThreadIoEventLoopGroup(threads,
                 new io.netty.util.concurrent.DefaultThreadFactory(threadPrefix, false),
                 ioHandlerFactory.get());
+    }
+
+    /**
+     * TCP keep-alive timings for an upstream socket on this transport: the native transports'
+     * own options, NIO through the JDK's extended socket options. SO_KEEPALIVE itself is set by
+     * the caller. The options apply to channels made by {@code b}.
+     */
+    public void keepAlive(Bootstrap b, KeepAliveConfig ka) {
+        int idle = (int) ka.idle().toSeconds();
+        int interval = (int) ka.interval().toSeconds();
+        if (this == IO_URING) {
+            b.option(IoUringChannelOption.TCP_KEEPIDLE, idle)
+                    .option(IoUringChannelOption.TCP_KEEPINTVL, interval)
+                    .option(IoUringChannelOption.TCP_KEEPCNT, ka.count());
+        } else if (this == EPOLL) {
+            b.option(EpollChannelOption.TCP_KEEPIDLE, idle)
+                    .option(EpollChannelOption.TCP_KEEPINTVL, interval)
+                    .option(EpollChannelOption.TCP_KEEPCNT, ka.count());
+        } else {
+            b.option(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPIDLE), idle)
+                    .option(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPINTERVAL), interval)
+                    .option(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPCOUNT), ka.count());
+        }
     }
 
     @Override

@@ -7,6 +7,7 @@ import dev.weir.proxy.metrics.ProxyMetrics;
 import dev.weir.proxy.relay.CloseReason;
 import dev.weir.proxy.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
@@ -19,6 +20,8 @@ import java.net.InetAddress;
 import java.net.NoRouteToHostException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,18 +37,32 @@ public final class UpstreamConnector {
 
     /** What the caller does with the outcome. Called on the client's event loop. */
     public interface Callback {
-        /** The backend channel is connected (autoRead off); the caller owns it and the backend's count. */
-        void connected(Channel backendChannel, Backend backend);
+        /**
+         * The backend channel is connected (autoRead off); the caller owns it and the backend's count.
+         * {@code banner}: bytes the backend sent before the client came (a pre-connected socket), to
+         * be sent to the client first; the caller owns them. Empty for a fresh connect.
+         */
+        void connected(Channel backendChannel, Backend backend, List<ByteBuf> banner);
 
         void failed(CloseReason reason);
     }
 
     private final Transport transport;
     private final ProxyMetrics metrics;
+    private final Map<BackendPool, WarmPool> warmPools = new ConcurrentHashMap<>();
 
     public UpstreamConnector(Transport transport, ProxyMetrics metrics) {
         this.transport = transport;
         this.metrics = metrics;
+    }
+
+    /** The pool's warm pool (null removes it); clients of the pool take pre-connected sockets from it. */
+    public void warmPool(BackendPool pool, WarmPool warm) {
+        if (warm == null) {
+            warmPools.remove(pool);
+        } else {
+            warmPools.put(pool, warm);
+        }
     }
 
     /**
@@ -66,7 +83,11 @@ public final class UpstreamConnector {
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
                 .handler(NoopHandler.INSTANCE);
-        Attempt attempt = new Attempt(client, clientIp, pool, cfg.connectAttempts(), bootstrap, callback);
+        if (cfg.keepAlive() != null) {
+            transport.keepAlive(bootstrap, cfg.keepAlive());
+        }
+        Attempt attempt = new Attempt(client, clientIp, pool, cfg.connectAttempts(), bootstrap, waterMark,
+                warmPools.get(pool), callback);
         attempt.next();
         return attempt;
     }
@@ -78,13 +99,17 @@ public final class UpstreamConnector {
         private final BackendPool pool;
         private final int attempts;
         private final Bootstrap bootstrap;
+        private final WriteBufferWaterMark waterMark;
+        private final WarmPool warm;
         private final Callback callback;
         private final List<Backend> tried = new ArrayList<>(2);
         private Channel pending;
         private boolean abandoned;
 
         private Attempt(Channel client, InetAddress clientIp, BackendPool pool, int attempts, Bootstrap bootstrap,
-                        Callback callback) {
+                        WriteBufferWaterMark waterMark, WarmPool warm, Callback callback) {
+            this.waterMark = waterMark;
+            this.warm = warm;
             this.client = client;
             this.clientIp = clientIp;
             this.pool = pool;
@@ -109,6 +134,12 @@ public final class UpstreamConnector {
             }
             tried.add(backend);
             backend.connectionStarted();
+            WarmPool.Taken taken = warm == null ? null : warm.take(backend, client.eventLoop());
+            if (taken != null) {
+                taken.channel().config().setWriteBufferWaterMark(waterMark);
+                callback.connected(taken.channel(), backend, taken.banner());
+                return;
+            }
             ChannelFuture f = bootstrap.connect(backend.address());
             pending = f.channel();
             f.addListener((ChannelFuture done) -> onConnect(done, backend));
@@ -119,7 +150,7 @@ public final class UpstreamConnector {
             if (f.isSuccess()) {
                 pool.feedback().connectSucceeded(backend);
                 if (!abandoned && client.isActive()) {
-                    callback.connected(f.channel(), backend);
+                    callback.connected(f.channel(), backend, List.of());
                     return;
                 }
             }

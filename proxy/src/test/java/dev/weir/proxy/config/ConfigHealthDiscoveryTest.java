@@ -73,7 +73,7 @@ class ConfigHealthDiscoveryTest {
                 new HealthCheckConfig(HealthCheckType.SEND_EXPECT, Duration.ofSeconds(5), Duration.ofMillis(1500),
                         1, 100, 0.125, Bytes.utf8("PING\r\n"), Bytes.utf8("+PONG"), null, 0, 0, 8081),
                 new PassiveConfig(1000, Duration.ofSeconds(1), Duration.ofSeconds(1)),
-                Duration.ZERO, Duration.ofMillis(250), true, null));
+                Duration.ZERO, Duration.ofMillis(250), true, null, null, null));
         PoolConfig api = config.pools().get("api");
         assertThat(api.backends()).isEmpty();
         assertThat(api.discovery()).isEqualTo(new DiscoveryConfig("api.internal.", 7000, Duration.ofMinutes(1),
@@ -299,7 +299,8 @@ class ConfigHealthDiscoveryTest {
         String reference = Files.readString(Path.of("../config/weir.yaml"));
         // "# key:" becomes "key:"; prose and doubly commented keys ("#   # send:") stay comments.
         String uncommented = reference.replaceAll("(?m)^( *)# (?= *[a-z][a-z-]*:( |$))", "$1");
-        assertThat(uncommented).contains("\n    health-check:", "\n    passive:", "\n  web-dns:");
+        assertThat(uncommented).contains("\n    health-check:", "\n    passive:", "\n    warm-pool:",
+                "\n    keep-alive:", "\n  web-dns:");
 
         Config config = ConfigLoader.parse(uncommented, Map.of());
         Config expected = ConfigLoader.parse("""
@@ -310,6 +311,8 @@ class ConfigHealthDiscoveryTest {
                                {address: 127.0.0.1:9003, name: web-3}]
                     health-check: {}
                     passive: {}
+                    warm-pool: {}
+                    keep-alive: {}
                   web-dns:
                     discovery: {dns: web.internal, port: 8080}
                 """, Map.of());

@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ConfigLoaderTest {
 
     private static final String POOL_KEYS = "balance, connect-timeout, connect-attempts, backends, discovery, "
-            + "health-check, passive, drain-timeout, close-spread, close-on-down";
+            + "health-check, passive, drain-timeout, close-spread, close-on-down, warm-pool, keep-alive";
 
     private static final String MINIMAL = """
             listeners:
@@ -163,7 +163,7 @@ class ConfigLoaderTest {
         assertErrors("listeners: {}\npools:\n", "listeners: empty (expected: at least one listener)",
                 "pools: empty (expected: at least one pool)");
         assertErrors("- listeners\n", "(top level): a list (expected: a map of transport, event-loop-threads, "
-                + "listeners, pools, shutdown, reload)");
+                + "listeners, pools, shutdown, reload, admin, access-log)");
         assertErrors(MINIMAL.replace("[127.0.0.1:9001]", "[]"),
                 "pools.web.backends: empty (expected: at least one backend)");
         assertErrors(MINIMAL.replace("listeners:\n", "listeners:\n  \"bad name\": {bind: 127.0.0.1:1, pool: web}\n"),
@@ -328,7 +328,7 @@ class ConfigLoaderTest {
     private static PoolConfig staticPool(String name, BalanceKind balance, Duration connectTimeout,
             int connectAttempts, List<BackendConfig> backends) {
         return new PoolConfig(name, balance, connectTimeout, connectAttempts, backends, null, null,
-                Duration.ofMinutes(5), Duration.ofSeconds(10), false, null);
+                Duration.ofMinutes(5), Duration.ofSeconds(10), false, null, null, null);
     }
 
     private static ConfigException parseFails(String yaml) {

@@ -1,0 +1,205 @@
+package dev.weir.proxy.admin;
+
+import dev.weir.proxy.Weir;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.NetUtil;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The admin HTTP endpoint: health, readiness, Prometheus metrics, the JSON API and the status
+ * page (routes in the README). It runs on an event loop group of its own with one thread, so a
+ * slow scrape or a reload never delays the proxy's traffic, and it serves one request at a time.
+ *
+ * <p>Limits: request bodies up to 64 KiB (413 beyond), 64 admin connections at once (more are
+ * closed at accept), and a connection idle for 60 s is closed.
+ */
+public final class AdminServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
+
+    static final int MAX_BODY = 64 * 1024;
+    static final int MAX_CONNECTIONS = 64;
+    static final Duration IDLE_TIMEOUT = Duration.ofSeconds(60);
+    private static final String PAGE = "status.html";
+
+    private final EventLoopGroup group;
+    private final Channel serverChannel;
+
+    private AdminServer(EventLoopGroup group, Channel serverChannel) {
+        this.group = group;
+        this.serverChannel = serverChannel;
+    }
+
+    /**
+     * Binds the endpoint and returns once it listens.
+     *
+     * @param token      bearer token for every state change; null or empty for none (then only a
+     *                   loopback bind allows state changes)
+     * @param prometheus the registry {@code /metrics} scrapes; null answers 404 there
+     * @throws Weir.StartException when the address cannot be bound
+     */
+    public static AdminServer start(InetSocketAddress bind, String token, Weir weir, PrometheusMeterRegistry prometheus)
+            throws Weir.StartException {
+        return start(bind, token, weir, prometheus, IDLE_TIMEOUT);
+    }
+
+    static AdminServer start(InetSocketAddress bind, String token, Weir weir, PrometheusMeterRegistry prometheus,
+                             Duration idleTimeout) throws Weir.StartException {
+        boolean loopback = bind.getAddress() != null && bind.getAddress().isLoopbackAddress();
+        AdminHandler handler = new AdminHandler(weir, prometheus, token, loopback, page());
+        ConnectionLimit limit = new ConnectionLimit(MAX_CONNECTIONS);
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("weir-admin"),
+                NioIoHandler.newFactory());
+        ChannelFuture bound = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        if (!limit.admit(ch)) {
+                            return;
+                        }
+                        ch.pipeline().addLast(
+                                new IdleStateHandler(0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS),
+                                new CloseWhenIdle(),
+                                new HttpServerCodec(),
+                                new BodyLimit(MAX_BODY),
+                                handler);
+                    }
+                })
+                .bind(bind)
+                .awaitUninterruptibly();
+        if (!bound.isSuccess()) {
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            Throwable cause = bound.cause();
+            throw new Weir.StartException("admin.bind: cannot listen on " + NetUtil.toSocketAddressString(bind) + ": "
+                    + (cause.getMessage() != null ? cause.getMessage() : cause.toString()), cause);
+        }
+        AdminServer server = new AdminServer(group, bound.channel());
+        log.info("admin endpoint bound address={} token={}", NetUtil.toSocketAddressString(server.address()),
+                token == null || token.isEmpty() ? "none" : "set");
+        return server;
+    }
+
+    private static byte[] page() {
+        try (InputStream in = AdminServer.class.getResourceAsStream(PAGE)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + PAGE + " next to " + AdminServer.class.getName());
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The bound address (the real port when the bind said port 0). */
+    public InetSocketAddress address() {
+        return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    /** Stops listening, closes every admin connection and stops the admin event loop. */
+    @Override
+    public void close() {
+        serverChannel.close().awaitUninterruptibly();
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+
+    /** Closes a connection that sent and received nothing for the idle timeout. */
+    private static final class CloseWhenIdle extends ChannelInboundHandlerAdapter {
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (evt instanceof IdleStateEvent) {
+                ctx.close();
+            } else {
+                super.userEventTriggered(ctx, evt);
+            }
+        }
+    }
+
+    /**
+     * {@link HttpObjectAggregator} whose 413 is JSON like every other error. As in Netty's own,
+     * a keep-alive request announced too large by its Content-Length keeps the connection (the
+     * rest of its body is skipped); otherwise the connection closes after the answer.
+     */
+    private static final class BodyLimit extends HttpObjectAggregator {
+        BodyLimit(int maxContentLength) {
+            super(maxContentLength);
+        }
+
+        @Override
+        protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) throws Exception {
+            if (!(oversized instanceof HttpRequest request)) {
+                super.handleOversizedMessage(ctx, oversized);
+                return;
+            }
+            boolean keep = !(oversized instanceof io.netty.handler.codec.http.FullHttpMessage)
+                    && (HttpUtil.is100ContinueExpected(request) || HttpUtil.isKeepAlive(request));
+            log.info("admin request refused method={} path=\"{}\" status=413 max_body={}", request.method(),
+                    AdminHandler.printable(request.uri()), MAX_BODY);
+            AdminHandler.send(ctx, AdminHandler.error(new ApiException(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                    "payload_too_large", "body: more than " + MAX_BODY + " bytes (expected: at most 64 KiB)")), !keep);
+        }
+    }
+
+    /**
+     * At most {@code max} admin connections; the next is closed at accept with an RST. A flood is
+     * logged once per second with the count refused, not once per connection.
+     */
+    private static final class ConnectionLimit {
+        private final int max;
+        private int open; // only touched on the one admin event loop
+        private long refused;
+        private long lastLogNanos;
+
+        ConnectionLimit(int max) {
+            this.max = max;
+        }
+
+        boolean admit(Channel ch) {
+            if (open >= max) {
+                refused++;
+                long now = System.nanoTime();
+                if (now - lastLogNanos >= TimeUnit.SECONDS.toNanos(1) || lastLogNanos == 0) {
+                    log.warn("admin connection refused reason=limit max_connections={} refused={}", max, refused);
+                    refused = 0;
+                    lastLogNanos = now;
+                }
+                ch.config().setOption(ChannelOption.SO_LINGER, 0);
+                ch.close();
+                return false;
+            }
+            open++;
+            ch.closeFuture().addListener(f -> open--);
+            return true;
+        }
+    }
+}

@@ -1,0 +1,203 @@
+package dev.weir.proxy.upstream;
+
+import dev.weir.proxy.backend.Backend;
+import dev.weir.proxy.backend.BackendState;
+import dev.weir.proxy.config.KeepAliveConfig;
+import dev.weir.proxy.config.WarmPoolConfig;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The idle sockets of one backend on one event loop. Every field is touched on {@code loop} only.
+ * Idle sockets keep reading, so a socket the backend closed is seen at once on every transport
+ * (NIO reports a dead idle socket as active until something reads it), and a banner is kept.
+ */
+final class PerLoop {
+
+    private static final Logger log = LoggerFactory.getLogger(PerLoop.class);
+    private static final long MIN_BACKOFF_MS = 100;
+    private static final long MAX_BACKOFF_MS = 10_000;
+
+    final EventLoop loop;
+    private final WarmPool owner;
+    private final WarmPool.PerBackend pb;
+    private final int index;
+    private final ArrayDeque<Idle> idle = new ArrayDeque<>();
+    private int connecting;
+    private long backoffMs;
+    private ScheduledFuture<?> retry;
+
+    /** One idle socket with its watcher and its retirement timer. */
+    private record Idle(Channel channel, IdleWatcher watcher, ScheduledFuture<?> retire, long sinceNanos) {
+    }
+
+    PerLoop(WarmPool owner, WarmPool.PerBackend pb, EventLoop loop, int index) {
+        this.owner = owner;
+        this.pb = pb;
+        this.loop = loop;
+        this.index = index;
+    }
+
+    private Backend backend() {
+        return pb.backend;
+    }
+
+    private boolean wanted() {
+        Backend b = backend();
+        return !owner.isClosed() && b.state() == BackendState.UP && !b.removed();
+    }
+
+    /** Opens sockets until idle + connecting reaches this loop's share of min-idle. */
+    void refill() {
+        if (!wanted()) {
+            closeIdle();
+            return;
+        }
+        if (retry != null) {
+            return; // backing off after a failure
+        }
+        int target = owner.target(index);
+        while (idle.size() + connecting < target) {
+            connectOne();
+        }
+    }
+
+    private void connectOne() {
+        WarmPoolConfig cfg = owner.config();
+        KeepAliveConfig ka = owner.keepAlive();
+        IdleWatcher watcher = new IdleWatcher(this);
+        Bootstrap b = new Bootstrap()
+                .group(loop)
+                .channel(owner.transport().socketChannel())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                        (int) Math.min(Integer.MAX_VALUE, owner.pool().config().connectTimeout().toMillis()))
+                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .handler(watcher);
+        if (ka != null) {
+            owner.transport().keepAlive(b, ka);
+        }
+        connecting++;
+        b.connect(backend().address()).addListener((ChannelFuture f) -> {
+            connecting--;
+            Backend be = backend();
+            if (!f.isSuccess()) {
+                owner.pool().feedback().connectFailed(be, UpstreamConnector.detail(f.cause()));
+                backOff(UpstreamConnector.detail(f.cause()));
+                return;
+            }
+            owner.pool().feedback().connectSucceeded(be);
+            if (!wanted() || watcher.dead()) {
+                f.channel().close();
+                return;
+            }
+            backoffMs = 0;
+            pb.refills.increment();
+            long maxIdle = cfg.maxIdleTime().toMillis();
+            // Retire somewhat before max-idle-time, at a random point, so a batch does not expire together.
+            long retireIn = maxIdle - (long) (ThreadLocalRandom.current().nextDouble(0.1, 0.2) * maxIdle);
+            Idle entry = new Idle(f.channel(), watcher,
+                    loop.schedule(() -> retire(f.channel()), Math.max(1, retireIn), TimeUnit.MILLISECONDS),
+                    System.nanoTime());
+            idle.addLast(entry);
+            pb.idle.incrementAndGet();
+        });
+    }
+
+    private void backOff(String cause) {
+        backoffMs = backoffMs == 0 ? MIN_BACKOFF_MS : Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+        long delay = backoffMs / 2 + ThreadLocalRandom.current().nextLong(backoffMs / 2 + 1);
+        if (retry == null) {
+            log.debug("warm pool connect failed backend={}/{} retry_in={}ms cause=\"{}\"",
+                    owner.pool().name(), backend().id(), delay, cause);
+            retry = loop.schedule(() -> {
+                retry = null;
+                refill();
+            }, delay, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Hands out the newest live idle socket, or null. Stale ones met on the way are dropped and counted. */
+    WarmPool.Taken take() {
+        Idle entry;
+        while ((entry = idle.pollLast()) != null) {
+            pb.idle.decrementAndGet();
+            entry.retire().cancel(false);
+            Channel ch = entry.channel();
+            if (!ch.isActive() || entry.watcher().dead()) {
+                pb.stale.increment();
+                ch.close();
+                continue;
+            }
+            ch.config().setAutoRead(false);
+            WarmPool.Taken taken = new WarmPool.Taken(ch, entry.watcher().handOver(ch));
+            pb.hits.increment();
+            loop.execute(this::refill);
+            return taken;
+        }
+        pb.misses.increment();
+        loop.execute(this::refill);
+        return null;
+    }
+
+    /** The backend closed (or broke) an idle socket: drop it, count it, open another. */
+    void died(Channel ch) {
+        Iterator<Idle> it = idle.iterator();
+        while (it.hasNext()) {
+            Idle entry = it.next();
+            if (entry.channel() == ch) {
+                it.remove();
+                pb.idle.decrementAndGet();
+                entry.retire().cancel(false);
+                pb.stale.increment();
+                ch.close();
+                if (System.nanoTime() - entry.sinceNanos() < TimeUnit.SECONDS.toNanos(1)) {
+                    // Closed right after connecting: a backend refusing to be pre-connected; do not spin.
+                    backOff("closed by the backend right after connecting");
+                } else {
+                    refill();
+                }
+                return;
+            }
+        }
+    }
+
+    private void retire(Channel ch) {
+        Iterator<Idle> it = idle.iterator();
+        while (it.hasNext()) {
+            Idle entry = it.next();
+            if (entry.channel() == ch) {
+                it.remove();
+                pb.idle.decrementAndGet();
+                ch.close();
+                refill();
+                return;
+            }
+        }
+    }
+
+    /** Closes every idle socket now (backend not UP, removed, or the pool closed). */
+    void closeIdle() {
+        Idle entry;
+        while ((entry = idle.pollFirst()) != null) {
+            pb.idle.decrementAndGet();
+            entry.retire().cancel(false);
+            entry.channel().close();
+        }
+        if (retry != null) {
+            retry.cancel(false);
+            retry = null;
+        }
+    }
+}
