@@ -12,7 +12,7 @@ import dev.weir.proxy.health.PoolHealth;
 import dev.weir.proxy.transport.Transport;
 import dev.weir.proxy.upstream.UpstreamConnector;
 import dev.weir.proxy.upstream.WarmPool;
-import io.micrometer.core.instrument.MeterRegistry;
+import dev.weir.proxy.metrics.ProxyMetrics;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.EventLoop;
 import java.net.InetSocketAddress;
@@ -37,7 +37,7 @@ final class PoolRuntime {
     private static final Logger log = LoggerFactory.getLogger(PoolRuntime.class);
 
     /** What every pool of one proxy shares. */
-    record Shared(EventLoopGroup group, Transport transport, UpstreamConnector connector, MeterRegistry registry) {
+    record Shared(EventLoopGroup group, Transport transport, UpstreamConnector connector, ProxyMetrics metrics) {
     }
 
     final BackendPool pool;
@@ -60,7 +60,9 @@ final class PoolRuntime {
             backends.add(newBackend(config.backends().get(i), "pools." + config.name() + ".backends[" + i + "].address"));
         }
         this.pool = new BackendPool(config, backends, loop);
+        backends.forEach(b -> shared.metrics().backendAdded(config.name(), b));
         pool.onForgotten(b -> {
+            shared.metrics().backendRemoved(b);
             PoolHealth h = health;
             if (h != null) {
                 h.remove(b);
@@ -89,7 +91,7 @@ final class PoolRuntime {
         if (config.warmPool() == null) {
             return;
         }
-        warm = new WarmPool(pool, config.warmPool(), config.keepAlive(), shared.group(), transport, shared.registry());
+        warm = new WarmPool(pool, config.warmPool(), config.keepAlive(), shared.group(), transport, shared.metrics().registry());
         shared.connector().warmPool(pool, warm);
         warm.start();
     }
@@ -120,6 +122,7 @@ final class PoolRuntime {
 
     /** Adds a backend at runtime: with active checks it stays DOWN until its first passing probe. */
     Backend add(Backend b) {
+        shared.metrics().backendAdded(config.name(), b);
         PoolHealth h = health;
         pool.add(b, h == null || !hasActiveChecks());
         if (h != null) {
@@ -216,8 +219,20 @@ final class PoolRuntime {
         if (config.healthCheck() == null && config.passive() == null) {
             return;
         }
+        ProxyMetrics metrics = shared.metrics();
         health = new PoolHealth(config.name(), config.healthCheck(), config.passive(), loop, transport,
-                (b, healthy, cause) -> pool.setHealthy(b, healthy));
+                new PoolHealth.Listener() {
+                    @Override
+                    public void healthChanged(Backend b, boolean healthy, String cause) {
+                        metrics.healthChanged(b, healthy);
+                        pool.setHealthy(b, healthy);
+                    }
+
+                    @Override
+                    public void probed(Backend b, boolean ok, long durationMillis) {
+                        metrics.probed(b, ok, durationMillis);
+                    }
+                });
         for (Backend b : pool.members()) {
             health.add(b, b.healthy());
         }

@@ -4,18 +4,20 @@ import java.util.List;
 
 /**
  * What a reload did: RELOADED with the changes in words, UNCHANGED, or FAILED with every error
- * (the running config is then untouched).
+ * (the running config is then untouched). {@code overridden}: backends changed through the
+ * operator API ({@code pool/id}) whose runtime changes the file replaced.
  */
-public record ReloadResult(Outcome outcome, List<String> changes, List<String> errors) {
+public record ReloadResult(Outcome outcome, List<String> changes, List<String> errors, List<String> overridden) {
 
     public enum Outcome { RELOADED, UNCHANGED, FAILED }
 
     public ReloadResult {
         changes = List.copyOf(changes);
         errors = List.copyOf(errors);
+        overridden = List.copyOf(overridden);
     }
 
     static ReloadResult failed(List<String> errors) {
-        return new ReloadResult(Outcome.FAILED, List.of(), errors);
+        return new ReloadResult(Outcome.FAILED, List.of(), errors, List.of());
     }
 }

@@ -10,6 +10,7 @@ import dev.weir.proxy.config.HostPort;
 import dev.weir.proxy.config.ListenerConfig;
 import dev.weir.proxy.config.PoolConfig;
 import dev.weir.proxy.health.PoolHealth;
+import dev.weir.proxy.metrics.AccessLog;
 import dev.weir.proxy.metrics.ProxyMetrics;
 import dev.weir.proxy.relay.CloseReason;
 import dev.weir.proxy.relay.ProxyListener;
@@ -51,9 +52,12 @@ public final class Weir implements AutoCloseable {
     private final EventLoop control;
     private final ProxyMetrics metrics;
     private final UpstreamConnector connector;
+    private final AccessLog accessLog;
     private final Path configFile;
     private final Map<String, PoolRuntime> pools = new LinkedHashMap<>();
     private final Map<String, ProxyListener> listeners = new LinkedHashMap<>();
+    /** Backends changed through the operator API since the last reload ("pool/id"); the file wins on reload. */
+    private final java.util.Set<String> apiTouched = new java.util.LinkedHashSet<>();
     private volatile Config config;
     private volatile boolean stopping;
 
@@ -66,6 +70,8 @@ public final class Weir implements AutoCloseable {
         this.group = transport.newGroup(threads, "weir-loop");
         this.control = group.next();
         this.connector = new UpstreamConnector(transport, metrics);
+        this.accessLog = new AccessLog(config.accessLog());
+        metrics.bindRuntime(group);
     }
 
     public static Weir start(Config config, MeterRegistry registry) throws StartException {
@@ -109,7 +115,7 @@ public final class Weir implements AutoCloseable {
             pools.put(pc.name(), new PoolRuntime(pc, control, shared()));
         }
         for (ListenerConfig lc : config.listeners().values()) {
-            ProxyListener listener = new ProxyListener(lc, pools.get(lc.pool()).pool, group, transport, connector, metrics);
+            ProxyListener listener = new ProxyListener(lc, pools.get(lc.pool()).pool, group, transport, connector, metrics, accessLog);
             bind(listener, lc);
             listeners.put(lc.name(), listener);
         }
@@ -119,7 +125,7 @@ public final class Weir implements AutoCloseable {
     }
 
     private PoolRuntime.Shared shared() {
-        return new PoolRuntime.Shared(group, transport, connector, metrics.registry());
+        return new PoolRuntime.Shared(group, transport, connector, metrics);
     }
 
     private static void bind(ProxyListener listener, ListenerConfig lc) throws StartException, InterruptedException {
@@ -202,17 +208,20 @@ public final class Weir implements AutoCloseable {
     public synchronized void drain(String pool, String id) {
         PoolRuntime p = runtime(pool);
         p.pool.drain(backend(p, id));
+        apiTouched.add(pool + "/" + id);
     }
 
     public synchronized void disable(String pool, String id) {
         PoolRuntime p = runtime(pool);
         p.pool.disable(backend(p, id));
+        apiTouched.add(pool + "/" + id);
     }
 
     /** Back in rotation (when healthy). IllegalStateException for a removed backend. */
     public synchronized void enable(String pool, String id) {
         PoolRuntime p = runtime(pool);
         p.pool.enable(backend(p, id));
+        apiTouched.add(pool + "/" + id);
     }
 
     /**
@@ -241,6 +250,7 @@ public final class Weir implements AutoCloseable {
             throw new IllegalArgumentException(e.getMessage());
         }
         p.add(b);
+        apiTouched.add(pool + "/" + b.id());
         return backends(pool).stream().filter(s -> s.id().equals(b.id()) && !s.removed()).findFirst().orElseThrow();
     }
 
@@ -252,6 +262,7 @@ public final class Weir implements AutoCloseable {
             throw new IllegalStateException("backend \"" + id + "\" is already being removed");
         }
         p.pool.remove(b);
+        apiTouched.add(pool + "/" + id);
     }
 
     /** Live client connections over all listeners. */
@@ -298,8 +309,8 @@ public final class Weir implements AutoCloseable {
             return report(ReloadResult.failed(List.of("shutting down")));
         }
         Config old = config;
-        if (next.equals(old)) {
-            return report(new ReloadResult(ReloadResult.Outcome.UNCHANGED, List.of(), List.of()));
+        if (next.equals(old) && apiTouched.isEmpty()) {
+            return report(new ReloadResult(ReloadResult.Outcome.UNCHANGED, List.of(), List.of(), List.of()));
         }
         List<String> changes = new ArrayList<>();
         if (next.transport() != old.transport() || next.eventLoopThreads() != old.eventLoopThreads()) {
@@ -328,7 +339,7 @@ public final class Weir implements AutoCloseable {
                 ProxyListener existing = listeners.get(lc.name());
                 BackendPool pool = newPools.containsKey(lc.pool()) ? newPools.get(lc.pool()).pool : pools.get(lc.pool()).pool;
                 if (existing == null) {
-                    ProxyListener l = new ProxyListener(lc, pool, group, transport, connector, metrics);
+                    ProxyListener l = new ProxyListener(lc, pool, group, transport, connector, metrics, accessLog);
                     bind(l, lc);
                     newListeners.put(lc.name(), l);
                 } else if (!existing.config().bind().equals(lc.bind()) && !boundAt(existing, lc.bind())) {
@@ -402,10 +413,28 @@ public final class Weir implements AutoCloseable {
                 changes.add("pool " + name + ": removed (backends draining)");
             }
         }
+        // The file wins over runtime changes: API-added backends not in the file were removed above,
+        // API-removed ones in the file came back; drained or disabled ones are active again.
+        List<String> overridden = new ArrayList<>(apiTouched);
+        for (String touched : apiTouched) {
+            int slash = touched.indexOf('/');
+            PoolRuntime p = pools.get(touched.substring(0, slash));
+            Backend b = p == null ? null : p.pool.backend(touched.substring(slash + 1));
+            if (b != null && !b.removed() && b.admin() != dev.weir.proxy.backend.AdminState.ACTIVE) {
+                p.pool.enable(b);
+                changes.add("pool " + p.pool.name() + ": backend " + b.id() + " active again (its "
+                        + b.admin().name().toLowerCase(java.util.Locale.ROOT) + " through the API was overridden)");
+            }
+        }
+        apiTouched.clear();
+        if (!next.accessLog().equals(old.accessLog())) {
+            accessLog.update(next.accessLog());
+            changes.add("access-log: " + (next.accessLog().enabled() ? next.accessLog().format().name().toLowerCase(java.util.Locale.ROOT) : "off"));
+        }
         config = next;
         // e.g. the file now names the port that port 0 was given: nothing to do.
         ReloadResult.Outcome outcome = changes.isEmpty() ? ReloadResult.Outcome.UNCHANGED : ReloadResult.Outcome.RELOADED;
-        return report(new ReloadResult(outcome, changes, List.of()));
+        return report(new ReloadResult(outcome, changes, List.of(), overridden));
     }
 
     /** True when the listener already listens on {@code bind} (e.g. the file now names the port that port 0 got). */

@@ -46,6 +46,8 @@ final class Harness {
             sb.append("      - ").append(b).append('\n');
         }
         sb.append("shutdown:\n  drain-timeout: 5s\n");
+        // Tests run many proxies at once: no admin endpoint on the default port.
+        sb.append("admin: {bind: off}\n");
         return sb.toString();
     }
 

@@ -95,7 +95,7 @@ class MainTest {
     void runWithAPortInUseExits1WithTheReason() throws Exception {
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             Path cfg = dir.resolve("taken.yaml");
-            Files.writeString(cfg, "listeners:\n  web:\n    bind: 127.0.0.1:" + taken.getLocalPort()
+            Files.writeString(cfg, "admin: {bind: \"off\"}\nlisteners:\n  web:\n    bind: 127.0.0.1:" + taken.getLocalPort()
                     + "\n    pool: web\npools:\n  web:\n    backends: [127.0.0.1:9]\n");
             Result r = weir("run", "-c", cfg.toString());
             assertThat(r.code()).isEqualTo(1);

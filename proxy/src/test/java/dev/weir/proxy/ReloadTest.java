@@ -55,6 +55,7 @@ class ReloadTest {
     /** A config whose listener "l" keeps its address across reloads. */
     private static String yaml(int port, String balance, String... backendLines) {
         StringBuilder sb = new StringBuilder("""
+                admin: {bind: "off"}
                 listeners:
                   l:
                     bind: 127.0.0.1:%d

@@ -50,6 +50,7 @@ class WeirProcessIT {
     private Path config(String drainTimeout) throws IOException {
         Path cfg = dir.resolve("weir.yaml");
         Files.writeString(cfg, """
+                admin: {bind: 127.0.0.1:0}
                 listeners:
                   web:
                     bind: 127.0.0.1:0
@@ -131,7 +132,7 @@ class WeirProcessIT {
     @Test
     void anInvalidConfigExits2AndNamesThePath() throws Exception {
         Path bad = dir.resolve("bad.yaml");
-        Files.writeString(bad, "listeners:\n  web:\n    bind: 127.0.0.1:0\n    pool: api\npools:\n  web:\n    backends: [127.0.0.1:9]\n");
+        Files.writeString(bad, "admin: {bind: \"off\"}\nlisteners:\n  web:\n    bind: 127.0.0.1:0\n    pool: api\npools:\n  web:\n    backends: [127.0.0.1:9]\n");
         try (WeirProcess weir = WeirProcess.start(Map.of(), "run", "-c", bad.toString())) {
             assertThat(weir.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
             assertThat(weir.process().exitValue()).isEqualTo(2);
@@ -153,7 +154,8 @@ class WeirProcessIT {
 
     @Test
     void demoAnswersWhoamiFromThreeBackends() throws Exception {
-        Map<String, String> env = Map.of("WEIR_DEMO_BIND", "127.0.0.1:0", "WEIR_DEMO_STICKY_BIND", "127.0.0.1:0");
+        Map<String, String> env = Map.of("WEIR_DEMO_BIND", "127.0.0.1:0", "WEIR_DEMO_STICKY_BIND", "127.0.0.1:0",
+                "WEIR_DEMO_ADMIN_BIND", "127.0.0.1:0");
         try (WeirProcess weir = WeirProcess.start(env, "demo")) {
             int port = weir.listenerPort("demo");
             weir.awaitGroup("(Weir demo is running)", Duration.ofSeconds(30));

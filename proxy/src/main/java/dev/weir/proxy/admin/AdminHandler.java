@@ -170,8 +170,12 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // A reset by the client is an event, not an error.
-        log.debug("admin connection failed client={} cause=\"{}\"", client(ctx), cause.toString());
+        if (cause instanceof IOException) {
+            // A reset by the client is an event, not an error.
+            log.debug("admin connection failed client={} cause=\"{}\"", client(ctx), cause.toString());
+        } else {
+            log.warn("admin connection failed client={}", client(ctx), cause);
+        }
         ctx.close();
     }
 

@@ -109,8 +109,7 @@ final class ApiJson {
         } else {
             o.putNull("health");
         }
-        // No source yet: the warm pool reports its idle sockets per backend in a later change.
-        o.put("warm_pool_idle", 0);
+        o.put("warm_pool_idle", b.warmIdle());
         return o;
     }
 
@@ -121,6 +120,9 @@ final class ApiJson {
         r.changes().forEach(changes::add);
         ArrayNode errors = o.putArray("errors");
         r.errors().forEach(errors::add);
+        // Runtime changes made through this API that the file replaced ("pool/id").
+        ArrayNode overridden = o.putArray("overridden");
+        r.overridden().forEach(overridden::add);
         return o;
     }
 

@@ -216,14 +216,8 @@ final class NodeReader {
             return fallback;
         }
         String text = text(path, node, Units.DURATION_EXPECTED);
-        if (text == null) {
-            return null;
-        }
-        Duration value;
-        try {
-            value = Units.parseDuration(text);
-        } catch (IllegalArgumentException e) {
-            error(path, quote(text), Units.DURATION_EXPECTED);
+        Duration value = text == null ? null : parseDuration(path, text);
+        if (value == null) {
             return null;
         }
         if (!zeroAllowed && value.isZero()) {
@@ -242,14 +236,8 @@ final class NodeReader {
             return fallback;
         }
         String text = text(path, node, Units.DURATION_EXPECTED);
-        if (text == null) {
-            return null;
-        }
-        Duration value;
-        try {
-            value = Units.parseDuration(text);
-        } catch (IllegalArgumentException e) {
-            error(path, quote(text), Units.DURATION_EXPECTED);
+        Duration value = text == null ? null : parseDuration(path, text);
+        if (value == null) {
             return null;
         }
         if (wholeSeconds && value.toMillisPart() != 0) {
@@ -262,6 +250,15 @@ final class NodeReader {
             return null;
         }
         return value;
+    }
+
+    private Duration parseDuration(String path, String text) {
+        try {
+            return Units.parseDuration(text);
+        } catch (IllegalArgumentException e) {
+            error(path, quote(text), Units.DURATION_EXPECTED);
+            return null;
+        }
     }
 
     /** A byte size that fits in an int (Netty's watermarks are ints). */

@@ -67,6 +67,11 @@ final class BackendHealth {
         }
         Transition tr = state.probed(r.ok(), r.cause(), owner.scheduler.currentTimeMillis(), r.durationMillis(),
                 a.rise(), a.fall());
+        try {
+            owner.listener.probed(backend, r.ok(), r.durationMillis());
+        } catch (RuntimeException e) {
+            log.error("health listener failed pool={} backend={}", owner.pool, backend.id(), e);
+        }
         publish();
         report(tr, null);
         if (!stopped && !owner.closed() && nextProbe == null) {

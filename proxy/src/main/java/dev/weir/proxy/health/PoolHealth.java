@@ -33,6 +33,10 @@ public final class PoolHealth implements AutoCloseable {
     public interface Listener {
         /** @param cause why it went DOWN; null when it came UP */
         void healthChanged(Backend b, boolean healthy, String cause);
+
+        /** Every active probe's result (metrics); on the health loop. */
+        default void probed(Backend b, boolean ok, long durationMillis) {
+        }
     }
 
     // Package-private for BackendHealth, which does the per-backend work on the loop.

@@ -1,28 +1,58 @@
 package dev.weir.proxy.metrics;
 
+import dev.weir.proxy.backend.Backend;
+import dev.weir.proxy.backend.BackendState;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.netty4.NettyAllocatorMetrics;
+import io.micrometer.core.instrument.binder.netty4.NettyEventExecutorMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
+import io.netty.channel.EventLoopGroup;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * The proxy's meters. Few names, dimensions in tags:
+ * The proxy's meters. Few names, dimensions in tags (Prometheus adds {@code _total}, {@code _seconds}):
  * <ul>
- *   <li>{@code weir.connections.opened{listener}} — accepted client connections (limit rejects included)</li>
- *   <li>{@code weir.connections.closed{listener,pool,backend,reason}} — ended connections by CloseReason</li>
- *   <li>{@code weir.connections.active{listener}} — live client connections</li>
- *   <li>{@code weir.bytes.received{listener}} / {@code weir.bytes.sent{listener}} — from / to clients</li>
- *   <li>{@code weir.connect.failures{pool,backend,cause}} — failed backend connects (refused, timeout, ...)</li>
+ *   <li>{@code weir.connections.opened{listener}}: accepted client connections (limit rejects included)</li>
+ *   <li>{@code weir.connections.closed{listener,pool,backend,reason}}: ended connections by CloseReason</li>
+ *   <li>{@code weir.connections.active{listener}}: live client connections</li>
+ *   <li>{@code weir.listener.rejects{listener,cause}}: clients refused at accept</li>
+ *   <li>{@code weir.bytes.received{listener}} / {@code weir.bytes.sent{listener}}: from / to clients</li>
+ *   <li>{@code weir.flow.pauses{listener,side}}: reads paused because the other side was full</li>
+ *   <li>{@code weir.connect.time{pool,backend}}: backend connect latency (histogram)</li>
+ *   <li>{@code weir.connect.failures{pool,backend,cause}}: failed backend connects (refused, timeout, ...)</li>
+ *   <li>{@code weir.backend.state{pool,backend,state}}: 1 for the backend's current state, else 0</li>
+ *   <li>{@code weir.backend.connections.active{pool,backend}}: live connections (what a drain waits for)</li>
+ *   <li>{@code weir.backend.transitions{pool,backend,to}}: health changes</li>
+ *   <li>{@code weir.health.checks{pool,backend,result}} and {@code weir.health.check.duration{pool,backend}}</li>
+ *   <li>{@code weir.warmpool.*}, {@code weir.reloads{result}}; JVM, process and Netty meters</li>
  * </ul>
- * Counters are looked up once and cached, so the per-connection path does a map lookup, not a registration.
+ * Meters on the per-connection path are looked up once and cached.
  */
 public final class ProxyMetrics {
 
     private final MeterRegistry registry;
     private final ConcurrentMap<Tags, Counter> closed = new ConcurrentHashMap<>();
     private final ConcurrentMap<Tags, Counter> connectFailures = new ConcurrentHashMap<>();
+    private final ConcurrentMap<Backend, BackendMeters> backends = new ConcurrentHashMap<>();
 
     public ProxyMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -32,19 +62,38 @@ public final class ProxyMetrics {
         return registry;
     }
 
+    /** JVM, process, allocator and event-loop meters, once per proxy. */
+    public void bindRuntime(EventLoopGroup group) {
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+        if (ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider provider) {
+            new NettyAllocatorMetrics(provider).bindTo(registry);
+        }
+        new NettyEventExecutorMetrics(group).bindTo(registry);
+    }
+
     /** Meters of one listener. */
     public ListenerMeters listener(String listener, Supplier<Number> active) {
-        io.micrometer.core.instrument.Gauge.builder("weir.connections.active", active)
-                .tag("listener", listener)
-                .description("Live client connections")
-                .register(registry);
+        Gauge.builder("weir.connections.active", active).tag("listener", listener)
+                .description("Live client connections").register(registry);
         return new ListenerMeters(
                 Counter.builder("weir.connections.opened").tag("listener", listener)
                         .description("Accepted client connections").register(registry),
                 Counter.builder("weir.bytes.received").tag("listener", listener).baseUnit("bytes")
                         .description("Bytes received from clients").register(registry),
                 Counter.builder("weir.bytes.sent").tag("listener", listener).baseUnit("bytes")
-                        .description("Bytes sent to clients").register(registry));
+                        .description("Bytes sent to clients").register(registry),
+                Counter.builder("weir.listener.rejects").tags("listener", listener, "cause", "max_connections")
+                        .description("Clients refused at accept").register(registry),
+                Counter.builder("weir.flow.pauses").tags("listener", listener, "side", "client")
+                        .description("Reads paused because the other side could take no more").register(registry),
+                Counter.builder("weir.flow.pauses").tags("listener", listener, "side", "backend")
+                        .description("Reads paused because the other side could take no more").register(registry));
     }
 
     public void connectionClosed(String listener, String pool, String backend, String reason) {
@@ -60,6 +109,42 @@ public final class ProxyMetrics {
                 .description("Failed connects to backends by cause").register(registry)).increment();
     }
 
+    /** A backend connect that succeeded after {@code nanos}. */
+    public void connected(String pool, Backend backend, long nanos) {
+        BackendMeters m = backends.get(backend);
+        if (m != null) {
+            m.connectTime.record(nanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** Registers a backend's meters (state gauges, live connections, health); idempotent. */
+    public void backendAdded(String pool, Backend backend) {
+        backends.computeIfAbsent(backend, b -> new BackendMeters(pool, b));
+    }
+
+    /** Removes a backend's meters once it has left its pool. */
+    public void backendRemoved(Backend backend) {
+        BackendMeters m = backends.remove(backend);
+        if (m != null) {
+            m.meters.forEach(registry::remove);
+        }
+    }
+
+    public void healthChanged(Backend backend, boolean healthy) {
+        BackendMeters m = backends.get(backend);
+        if (m != null) {
+            (healthy ? m.toUp : m.toDown).increment();
+        }
+    }
+
+    public void probed(Backend backend, boolean ok, long durationMillis) {
+        BackendMeters m = backends.get(backend);
+        if (m != null) {
+            (ok ? m.checksPassed : m.checksFailed).increment();
+            m.checkDuration.record(durationMillis, TimeUnit.MILLISECONDS);
+        }
+    }
+
     /** Sum of {@code weir.connections.closed} for one reason over every tag set (tests, status). */
     public double closedCount(String reason) {
         return registry.find("weir.connections.closed").tag("reason", reason).counters().stream()
@@ -67,6 +152,46 @@ public final class ProxyMetrics {
     }
 
     /** Counters of one listener, resolved once at bind. */
-    public record ListenerMeters(Counter opened, Counter bytesReceived, Counter bytesSent) {
+    public record ListenerMeters(Counter opened, Counter bytesReceived, Counter bytesSent, Counter rejects,
+                                 Counter clientPauses, Counter backendPauses) {
+    }
+
+    private final class BackendMeters {
+        final List<Meter> meters = new ArrayList<>();
+        final Timer connectTime;
+        final Counter toUp;
+        final Counter toDown;
+        final Counter checksPassed;
+        final Counter checksFailed;
+        final Timer checkDuration;
+
+        BackendMeters(String pool, Backend b) {
+            Tags tags = Tags.of("pool", pool, "backend", b.id());
+            for (BackendState s : BackendState.values()) {
+                meters.add(Gauge.builder("weir.backend.state", b, x -> x.state() == s ? 1 : 0)
+                        .tags(tags.and("state", s.name())).description("1 for the backend's current state")
+                        .register(registry));
+            }
+            meters.add(Gauge.builder("weir.backend.connections.active", b, Backend::activeConnections).tags(tags)
+                    .description("Live connections to the backend").register(registry));
+            connectTime = add(Timer.builder("weir.connect.time").tags(tags).publishPercentileHistogram()
+                    .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
+                    .description("Time to connect to the backend").register(registry));
+            toUp = add(Counter.builder("weir.backend.transitions").tags(tags.and("to", "UP"))
+                    .description("Health state changes").register(registry));
+            toDown = add(Counter.builder("weir.backend.transitions").tags(tags.and("to", "DOWN"))
+                    .description("Health state changes").register(registry));
+            checksPassed = add(Counter.builder("weir.health.checks").tags(tags.and("result", "pass"))
+                    .description("Active health check results").register(registry));
+            checksFailed = add(Counter.builder("weir.health.checks").tags(tags.and("result", "fail"))
+                    .description("Active health check results").register(registry));
+            checkDuration = add(Timer.builder("weir.health.check.duration").tags(tags)
+                    .description("Duration of active health checks").register(registry));
+        }
+
+        private <M extends Meter> M add(M meter) {
+            meters.add(meter);
+            return meter;
+        }
     }
 }

@@ -25,6 +25,7 @@ final class Connection implements LiveConnection {
 
     Channel backendChannel;
     Backend backend;
+    long connectedNanos;
     long bytesFromClient;
     long bytesFromBackend;
 
@@ -53,6 +54,7 @@ final class Connection implements LiveConnection {
 
     /** The backend is connected: from now on the pool can close this connection (drain, down). */
     void attach(Channel backendChannel, Backend backend) {
+        this.connectedNanos = System.nanoTime();
         this.backendChannel = backendChannel;
         this.backend = backend;
         backend.register(this);

@@ -2,6 +2,7 @@ package dev.weir.proxy.relay;
 
 import dev.weir.proxy.backend.BackendPool;
 import dev.weir.proxy.config.ListenerConfig;
+import dev.weir.proxy.metrics.AccessLog;
 import dev.weir.proxy.metrics.ProxyMetrics;
 import dev.weir.proxy.transport.Transport;
 import dev.weir.proxy.upstream.UpstreamConnector;
@@ -32,13 +33,13 @@ import org.slf4j.LoggerFactory;
 public final class ProxyListener {
 
     private static final Logger log = LoggerFactory.getLogger(ProxyListener.class);
-    private static final Logger access = LoggerFactory.getLogger("weir.access");
 
     private final String name;
     private final EventLoopGroup group;
     private final Transport transport;
     private final UpstreamConnector connector;
     private final ProxyMetrics metrics;
+    private final AccessLog accessLog;
     private final ProxyMetrics.ListenerMeters meters;
     private final Set<Connection> live = ConcurrentHashMap.newKeySet();
     private final AtomicInteger accepted = new AtomicInteger();
@@ -47,7 +48,8 @@ public final class ProxyListener {
     private volatile Channel serverChannel;
 
     public ProxyListener(ListenerConfig config, BackendPool pool, EventLoopGroup group, Transport transport,
-                         UpstreamConnector connector, ProxyMetrics metrics) {
+                         UpstreamConnector connector, ProxyMetrics metrics, AccessLog accessLog) {
+        this.accessLog = accessLog;
         this.name = config.name();
         this.config = config;
         this.pool = pool;
@@ -179,8 +181,13 @@ public final class ProxyListener {
         return conn;
     }
 
+    ProxyMetrics.ListenerMeters meters() {
+        return meters;
+    }
+
     private void rejected() {
         meters.opened().increment();
+        meters.rejects().increment();
         metrics.connectionClosed(name, pool.name(), null, CloseReason.CONNECTION_LIMIT.name());
     }
 
@@ -189,12 +196,11 @@ public final class ProxyListener {
         meters.bytesReceived().increment(c.bytesFromClient);
         meters.bytesSent().increment(c.bytesFromBackend);
         metrics.connectionClosed(name, c.pool.name(), backendId, c.reason().name());
-        if (access.isInfoEnabled()) {
-            access.info("listener={} client={}:{} pool={} backend={} reason={} duration_ms={} bytes_in={} bytes_out={}",
-                    name, c.clientAddress.getAddress().getHostAddress(), c.clientAddress.getPort(),
-                    c.pool.name(), backendId == null ? "-" : backendId, c.reason(),
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - c.startNanos),
-                    c.bytesFromClient, c.bytesFromBackend);
+        if (accessLog.enabled()) {
+            long now = System.nanoTime();
+            accessLog.log(new AccessLog.Entry(name, c.clientAddress.getAddress().getHostAddress(), c.clientAddress.getPort(),
+                    c.pool.name(), backendId, c.backend == null ? -1 : TimeUnit.NANOSECONDS.toMillis(c.connectedNanos - c.startNanos),
+                    TimeUnit.NANOSECONDS.toMillis(now - c.startNanos), c.bytesFromClient, c.bytesFromBackend, c.reason().name()));
         }
     }
 

@@ -54,7 +54,12 @@ final class Relay extends ChannelInboundHandlerAdapter {
         // Our output queue is filled by the peer's reads: pause the peer above the high watermark.
         Channel peer = peer();
         if (peer.isActive()) {
-            peer.config().setAutoRead(ctx.channel().isWritable());
+            boolean writable = ctx.channel().isWritable();
+            if (!writable) {
+                // This side is full: the peer's reads pause (side = whose reads).
+                (clientSide ? conn.listener.meters().backendPauses() : conn.listener.meters().clientPauses()).increment();
+            }
+            peer.config().setAutoRead(writable);
         }
         ctx.fireChannelWritabilityChanged();
     }

@@ -140,14 +140,16 @@ public final class UpstreamConnector {
                 callback.connected(taken.channel(), backend, taken.banner());
                 return;
             }
+            long start = System.nanoTime();
             ChannelFuture f = bootstrap.connect(backend.address());
             pending = f.channel();
-            f.addListener((ChannelFuture done) -> onConnect(done, backend));
+            f.addListener((ChannelFuture done) -> onConnect(done, backend, start));
         }
 
-        private void onConnect(ChannelFuture f, Backend backend) {
+        private void onConnect(ChannelFuture f, Backend backend, long start) {
             pending = null;
             if (f.isSuccess()) {
+                metrics.connected(pool.name(), backend, System.nanoTime() - start);
                 pool.feedback().connectSucceeded(backend);
                 if (!abandoned && client.isActive()) {
                     callback.connected(f.channel(), backend, List.of());

@@ -33,6 +33,7 @@ class DiscoveryIntegrationTest {
         try (TestDnsServer dns = new TestDnsServer()) {
             dns.answer("svc.test", "127.0.0.1");
             String yaml = """
+                    admin: {bind: "off"}
                     listeners:
                       l: {bind: 127.0.0.1:0, pool: p}
                     pools:

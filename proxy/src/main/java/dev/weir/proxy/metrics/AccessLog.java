@@ -1,0 +1,88 @@
+package dev.weir.proxy.metrics;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.weir.proxy.config.AccessLogConfig;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One line per finished connection on the logger {@code weir.access}, as text ({@code key=value})
+ * or as one JSON object per line. The settings can change on reload.
+ */
+public final class AccessLog {
+
+    private static final Logger access = LoggerFactory.getLogger("weir.access");
+    private static final JsonFactory JSON = new JsonFactory();
+
+    /** What one finished connection was. {@code backend} is null when none was connected; connectMillis -1 then. */
+    public record Entry(String listener, String clientIp, int clientPort, String pool, String backend,
+                        long connectMillis, long durationMillis, long bytesUp, long bytesDown, String reason) {
+    }
+
+    private volatile AccessLogConfig config;
+
+    public AccessLog(AccessLogConfig config) {
+        this.config = config;
+    }
+
+    public void update(AccessLogConfig config) {
+        this.config = config;
+    }
+
+    public boolean enabled() {
+        return config.enabled() && access.isInfoEnabled();
+    }
+
+    public void log(Entry e) {
+        if (!enabled()) {
+            return;
+        }
+        access.info(config.format() == AccessLogConfig.Format.JSON ? json(e) : text(e));
+    }
+
+    static String text(Entry e) {
+        return "listener=" + e.listener() + " client=" + hostPort(e.clientIp(), e.clientPort()) + " pool=" + e.pool()
+                + " backend=" + (e.backend() == null ? "-" : e.backend())
+                + " connect_ms=" + (e.connectMillis() < 0 ? "-" : e.connectMillis())
+                + " duration_ms=" + e.durationMillis() + " bytes_up=" + e.bytesUp() + " bytes_down=" + e.bytesDown()
+                + " reason=" + e.reason();
+    }
+
+    static String json(Entry e) {
+        StringWriter out = new StringWriter(256);
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("time", Instant.now().toString());
+            g.writeStringField("listener", e.listener());
+            g.writeStringField("client", hostPort(e.clientIp(), e.clientPort()));
+            g.writeStringField("pool", e.pool());
+            if (e.backend() == null) {
+                g.writeNullField("backend");
+            } else {
+                g.writeStringField("backend", e.backend());
+            }
+            if (e.connectMillis() < 0) {
+                g.writeNullField("connect_ms");
+            } else {
+                g.writeNumberField("connect_ms", e.connectMillis());
+            }
+            g.writeNumberField("duration_ms", e.durationMillis());
+            g.writeNumberField("bytes_up", e.bytesUp());
+            g.writeNumberField("bytes_down", e.bytesDown());
+            g.writeStringField("reason", e.reason());
+            g.writeEndObject();
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+        return out.toString();
+    }
+
+    private static String hostPort(String ip, int port) {
+        return ip.indexOf(':') >= 0 ? "[" + ip + "]:" + port : ip + ":" + port;
+    }
+}
