@@ -86,7 +86,8 @@ public final class Ttfb {
                         pct(s, 50), pct(s, 90), pct(s, 99), s[s.length - 1] / 1000,
                         Arrays.stream(s).sum() / s.length / 1000));
                 if (splitUs >= 0) {
-                    long slow = Arrays.stream(s).filter(v -> v >= splitUs * 1000).count();
+                    long splitNs = splitUs * 1000;
+                    long slow = Arrays.stream(s).filter(v -> v >= splitNs).count();
                     line.append(" slow=").append(slow);
                 }
             }

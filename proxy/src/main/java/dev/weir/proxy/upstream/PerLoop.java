@@ -153,6 +153,28 @@ final class PerLoop {
 
     /** The backend closed (or broke) an idle socket: drop it, count it, open another. */
     void died(Channel ch) {
+        Idle entry = remove(ch);
+        if (entry == null) {
+            return;
+        }
+        pb.stale.increment();
+        if (System.nanoTime() - entry.sinceNanos() < TimeUnit.SECONDS.toNanos(1)) {
+            // Closed right after connecting: a backend refusing to be pre-connected; do not spin.
+            backOff("closed by the backend right after connecting");
+        } else {
+            refill();
+        }
+    }
+
+    /** max-idle-time is near: replace the socket before the backend's own idle timeout can hit it. */
+    private void retire(Channel ch) {
+        if (remove(ch) != null) {
+            refill();
+        }
+    }
+
+    /** Takes {@code ch} out of the idle set and closes it; null when it was not idle here. */
+    private Idle remove(Channel ch) {
         Iterator<Idle> it = idle.iterator();
         while (it.hasNext()) {
             Idle entry = it.next();
@@ -160,31 +182,11 @@ final class PerLoop {
                 it.remove();
                 pb.idle.decrementAndGet();
                 entry.retire().cancel(false);
-                pb.stale.increment();
                 ch.close();
-                if (System.nanoTime() - entry.sinceNanos() < TimeUnit.SECONDS.toNanos(1)) {
-                    // Closed right after connecting: a backend refusing to be pre-connected; do not spin.
-                    backOff("closed by the backend right after connecting");
-                } else {
-                    refill();
-                }
-                return;
+                return entry;
             }
         }
-    }
-
-    private void retire(Channel ch) {
-        Iterator<Idle> it = idle.iterator();
-        while (it.hasNext()) {
-            Idle entry = it.next();
-            if (entry.channel() == ch) {
-                it.remove();
-                pb.idle.decrementAndGet();
-                ch.close();
-                refill();
-                return;
-            }
-        }
+        return null;
     }
 
     /** Closes every idle socket now (backend not UP, removed, or the pool closed). */

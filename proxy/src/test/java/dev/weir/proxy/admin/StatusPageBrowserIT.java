@@ -1,0 +1,159 @@
+package dev.weir.proxy.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.weir.proxy.BackendStatus;
+import dev.weir.proxy.backend.BackendState;
+import dev.weir.sample.BackendSample;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The status page in a real browser (Debian's chromium and chromedriver, headless): it lists the
+ * backends, a drain click changes a backend's state, and a killed backend turns DOWN on screen.
+ * Without chromium the test fails and says what to install: CI installs it, so a skip would hide
+ * a broken setup.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class StatusPageBrowserIT {
+
+    private static final File CHROMIUM = new File("/usr/bin/chromium");
+    private static final File CHROMEDRIVER = new File("/usr/bin/chromedriver");
+
+    @TempDir
+    Path profile;
+
+    private BackendSample a;
+    private BackendSample b;
+    private BackendSample c;
+    private WebDriver browser;
+
+    @BeforeEach
+    void start() throws Exception {
+        assertThat(CHROMIUM.canExecute() && CHROMEDRIVER.canExecute())
+                .as("this test drives %s through %s; install them with: apt-get install -y chromium chromium-driver",
+                        CHROMIUM, CHROMEDRIVER)
+                .isTrue();
+        a = BackendSample.start("a", "127.0.0.1", 0, null);
+        b = BackendSample.start("b", "127.0.0.1", 0, null);
+        c = BackendSample.start("c", "127.0.0.1", 0, null);
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER)
+                .usingAnyFreePort()
+                .build();
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM);
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--user-data-dir=" + Files.createDirectories(profile.resolve("chromium")));
+        browser = new ChromeDriver(service, options);
+    }
+
+    @AfterEach
+    void stop() {
+        if (browser != null) {
+            browser.quit();
+        }
+        for (BackendSample s : new BackendSample[] {a, b, c}) {
+            if (s != null) {
+                s.close();
+            }
+        }
+    }
+
+    private static String id(BackendSample s) {
+        return "127.0.0.1:" + s.port();
+    }
+
+    private String config() {
+        return AdminHarness.config("health-check: {type: tcp, interval: 200ms, timeout: 200ms, rise: 1, fall: 2, jitter: 0%}",
+                id(a), id(b), id(c));
+    }
+
+    private static By row(BackendSample s) {
+        return By.cssSelector("tr[data-pool='p'][data-backend='" + id(s) + "']");
+    }
+
+    private WebDriverWait waitUpTo(int seconds) {
+        return new WebDriverWait(browser, Duration.ofSeconds(seconds), Duration.ofMillis(100));
+    }
+
+    private String stateOnScreen(BackendSample s) {
+        return browser.findElement(row(s)).findElement(By.cssSelector(".state")).getText();
+    }
+
+    private static BackendStatus status(AdminHarness h, BackendSample s) {
+        return h.weir.backends("p").stream().filter(x -> x.id().equals(id(s))).findFirst().orElseThrow();
+    }
+
+    @Test
+    void listsBackendsDrainsOnClickAndShowsAKilledBackendDown() throws Exception {
+        try (AdminHarness h = AdminHarness.start(config(), AdminHarness.loopback(), null)) {
+            browser.get(h.uri("/").toString());
+            for (BackendSample s : new BackendSample[] {a, b, c}) {
+                waitUpTo(10).until(ExpectedConditions.presenceOfElementLocated(row(s)));
+                waitUpTo(10).until(d -> stateOnScreen(s).equals("UP"));
+            }
+            assertThat(browser.findElement(By.cssSelector("#listeners tr[data-listener='l']")).getText())
+                    .contains("127.0.0.1:" + h.weir.listenerAddress("l").getPort());
+
+            WebElement drain = browser.findElement(row(a)).findElement(By.cssSelector("button[data-action='drain']"));
+            drain.click();
+            waitUpTo(10).until(d -> stateOnScreen(a).equals("DRAINING"));
+            assertThat(status(h, a).state()).isEqualTo(BackendState.DRAINING);
+            assertThat(stateOnScreen(b)).isEqualTo("UP");
+
+            c.close();
+            // fall 2 x interval 200ms, then at most one 2 s page refresh.
+            waitUpTo(15).until(d -> stateOnScreen(c).equals("DOWN"));
+            assertThat(browser.findElement(row(c)).getText()).contains("failing");
+            assertThat(stateOnScreen(b)).isEqualTo("UP");
+
+            browser.findElement(row(a)).findElement(By.cssSelector("button[data-action='enable']")).click();
+            waitUpTo(10).until(d -> stateOnScreen(a).equals("UP"));
+        }
+    }
+
+    @Test
+    void withATokenThePageAsksForItBeforeAChange() throws Exception {
+        try (AdminHarness h = AdminHarness.start(config(), AdminHarness.loopback(), "page-token")) {
+            browser.get(h.uri("/").toString());
+            waitUpTo(10).until(ExpectedConditions.presenceOfElementLocated(row(b)));
+            WebElement token = waitUpTo(10).until(ExpectedConditions.visibilityOfElementLocated(By.id("token")));
+
+            browser.findElement(row(b)).findElement(By.cssSelector("button[data-action='disable']")).click();
+            waitUpTo(5).until(ExpectedConditions.textToBe(By.id("message"), "enter the admin token first"));
+            assertThat(status(h, b).state()).isEqualTo(BackendState.UP);
+
+            token.sendKeys("wrong");
+            browser.findElement(By.id("token-set")).click();
+            browser.findElement(row(b)).findElement(By.cssSelector("button[data-action='disable']")).click();
+            waitUpTo(5).until(ExpectedConditions.textToBe(By.id("message"), "the admin token was refused: enter it again"));
+            assertThat(status(h, b).state()).isEqualTo(BackendState.UP);
+
+            token = waitUpTo(5).until(ExpectedConditions.visibilityOfElementLocated(By.id("token")));
+            token.clear();
+            token.sendKeys("page-token");
+            browser.findElement(By.id("token-set")).click();
+            browser.findElement(row(b)).findElement(By.cssSelector("button[data-action='disable']")).click();
+            waitUpTo(10).until(d -> stateOnScreen(b).equals("DISABLED"));
+            assertThat(status(h, b).state()).isEqualTo(BackendState.DISABLED);
+        }
+    }
+}
