@@ -22,11 +22,14 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@code -c} threads each doing one connection at a time, stopped early at {@code --time-limit}
  * seconds. Targets are measured one after the other, in the order given.
  *
- * <pre>java Ttfb.java [-n 2000] [-c 1] [--warmup 200] [--time-limit 60] [--run R] NAME=HOST:PORT...</pre>
+ * <pre>java Ttfb.java [-n 2000] [-c 1] [--warmup 200] [--time-limit 60] [--run R] [--split-us T] [--dump PREFIX] NAME=HOST:PORT...</pre>
  *
  * Prints one line per target:
- * {@code RESULT run=R target=NAME n=.. errors=.. truncated=false p50_us=.. p90_us=.. p99_us=.. max_us=.. mean_us=..}
+ * {@code RESULT run=R target=NAME n=.. errors=.. truncated=false p50_us=.. p90_us=.. p99_us=.. max_us=.. mean_us=..
+ * connect_p50_us=.. connect_p99_us=..} (the connect_ figures: connect start to connect() returning)
  * and, with {@code --split-us T}, how many counted connections took T µs or more ({@code slow=..}).
+ * {@code --dump PREFIX} also writes each target's samples (µs, in the order the connections were
+ * started) to {@code PREFIX-NAME.txt}.
  * Exit status 0 if every target completed all its connections without error, 1 otherwise, 2 on bad usage.
  */
 public final class Ttfb {
@@ -41,6 +44,7 @@ public final class Ttfb {
         double timeLimitS = 60;
         String run = "1";
         long splitUs = -1;
+        String dump = null;
         Map<String, InetSocketAddress> targets = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -51,6 +55,7 @@ public final class Ttfb {
                 case "--time-limit" -> timeLimitS = Double.parseDouble(args[++i]);
                 case "--run" -> run = args[++i];
                 case "--split-us" -> splitUs = Long.parseLong(args[++i]);
+                case "--dump" -> dump = args[++i];
                 default -> {
                     int eq = a.indexOf('=');
                     int colon = a.lastIndexOf(':');
@@ -65,7 +70,7 @@ public final class Ttfb {
         }
         if (targets.isEmpty() || n < 1 || concurrency < 1 || warmup < 0) {
             System.err.println("usage: java Ttfb.java [-n N] [-c C] [--warmup W] [--time-limit S] [--run R]"
-                    + " [--split-us T] NAME=HOST:PORT...");
+                    + " [--split-us T] [--dump PREFIX] NAME=HOST:PORT...");
             System.exit(2);
         }
         byte[] payload = payload();
@@ -75,6 +80,13 @@ public final class Ttfb {
             Batch w = batch(t.getValue(), payload, warmup, concurrency, deadline);
             Batch m = batch(t.getValue(), payload, n, concurrency, deadline);
             long[] s = m.samples();
+            if (dump != null) {
+                StringBuilder d = new StringBuilder();
+                for (long v : s) {
+                    d.append(v / 1000).append('\n');
+                }
+                java.nio.file.Files.writeString(java.nio.file.Path.of(dump + "-" + t.getKey() + ".txt"), d);
+            }
             Arrays.sort(s);
             boolean truncated = s.length + m.errors.get() < n;
             allOk &= !truncated && m.errors.get() == 0 && w.errors.get() == 0;
@@ -85,6 +97,9 @@ public final class Ttfb {
                 line.append(String.format(Locale.ROOT, " p50_us=%d p90_us=%d p99_us=%d max_us=%d mean_us=%d",
                         pct(s, 50), pct(s, 90), pct(s, 99), s[s.length - 1] / 1000,
                         Arrays.stream(s).sum() / s.length / 1000));
+                long[] c = m.connectSamples();
+                Arrays.sort(c);
+                line.append(String.format(Locale.ROOT, " connect_p50_us=%d connect_p99_us=%d", pct(c, 50), pct(c, 99)));
                 if (splitUs >= 0) {
                     long splitNs = splitUs * 1000;
                     long slow = Arrays.stream(s).filter(v -> v >= splitNs).count();
@@ -117,17 +132,27 @@ public final class Ttfb {
 
     static final class Batch {
         final long[] ns;
+        final long[] connectNs;
         final AtomicInteger taken = new AtomicInteger();
         final AtomicInteger errors = new AtomicInteger();
         final AtomicReference<String> firstError = new AtomicReference<>();
 
         Batch(int n) {
             ns = new long[n];
+            connectNs = new long[n];
         }
 
         long[] samples() {
+            return nonZero(ns);
+        }
+
+        long[] connectSamples() {
+            return nonZero(connectNs);
+        }
+
+        static long[] nonZero(long[] a) {
             List<Long> l = new ArrayList<>();
-            for (long v : ns) {
+            for (long v : a) {
                 if (v > 0) {
                     l.add(v);
                 }
@@ -149,7 +174,9 @@ public final class Ttfb {
                 int i;
                 while ((i = b.taken.getAndIncrement()) < n && System.nanoTime() < deadline) {
                     try {
-                        b.ns[i] = once(addr, payload, reply);
+                        long[] r = once(addr, payload, reply);
+                        b.ns[i] = r[0];
+                        b.connectNs[i] = r[1];
                     } catch (IOException | RuntimeException e) {
                         b.errors.incrementAndGet();
                         b.firstError.compareAndSet(null, e.toString());
@@ -165,13 +192,17 @@ public final class Ttfb {
         return b;
     }
 
-    /** One connection; returns nanoseconds from connect start to the first reply byte. */
-    static long once(InetSocketAddress addr, byte[] payload, byte[] reply) throws IOException {
+    /**
+     * One connection; returns nanoseconds from connect start to the first reply byte, and from
+     * connect start to connect() returning.
+     */
+    static long[] once(InetSocketAddress addr, byte[] payload, byte[] reply) throws IOException {
         try (Socket s = new Socket()) {
             s.setTcpNoDelay(true);
             s.setSoTimeout(IO_TIMEOUT_MS);
             long t0 = System.nanoTime();
             s.connect(addr, IO_TIMEOUT_MS);
+            long tc = System.nanoTime();
             OutputStream out = s.getOutputStream();
             InputStream in = s.getInputStream();
             out.write(payload);
@@ -192,7 +223,7 @@ public final class Ttfb {
             if (!Arrays.equals(reply, payload)) {
                 throw new IOException("reply differs from the bytes sent");
             }
-            return Math.max(1, t1 - t0);
+            return new long[] {Math.max(1, t1 - t0), Math.max(1, tc - t0)};
         }
     }
 }

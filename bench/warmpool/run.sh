@@ -3,7 +3,8 @@
 # without a warm pool, when the backend is ~2 ms (one round trip) away.
 #
 #   sudo bench/warmpool/run.sh [-n 2000] [-c 1] [--runs 3] [--warmup 200] [--link auto|netem|tun|none]
-#                              [--delay-us 1000] [--max-seconds 900] [--out DIR]
+#                              [--delay-us 1000] [--transport auto|io_uring|epoll|nio] [--tw-wait 70]
+#                              [--max-seconds 1200] [--out DIR]
 #
 # Needs root (ip netns), iproute2, JDK 17+, and the jars (mvn -q package -DskipTests).
 # The backend runs in a network namespace of its own (weirbench-PID), Weir and the client on the host.
@@ -17,8 +18,15 @@
 #   direct  client -> backend, through the link (the reference: 2 round trips, connect + echo)
 #   cold    client -> Weir listener `cold` -> backend (pool without warm pool)
 #   warm    client -> Weir listener `warm` -> backend (pool with warm-pool: {min-idle: 8})
-# Prints per link a table: median over the runs of p50/p90/p99, and cold - warm.
-# Bounded: --max-seconds for everything (default 900), and each client run stops at its own limit.
+# Prints per link a table: median over the runs of p50/p90/p99, and cold - warm; with a delay, also how
+# many connections per run took 2 round trips (4 x the one-way delay) or more, i.e. as long as a fresh
+# backend connect: for `warm` these are warm-pool misses or scheduling noise.
+# Before each run, waits (at most --tw-wait s) until fewer than 500 TIME_WAIT sockets to the backend
+# remain: the direct client and Weir share the host's ports towards the backend's one address, and
+# once about half of the ephemeral range is in TIME_WAIT, every connect() scans thousands of ports
+# (measured here: connect on a no-delay veth went from ~35 us to ~2.1 ms). 0 = do not wait.
+# Each run also reports the CPU used by processes other than the bench's ("other CPU"), and steal.
+# Bounded: --max-seconds for everything (default 1200), and each client run stops at its own limit.
 # Cleans up on any exit: stops what it started by PID, deletes the namespace and links.
 set -euo pipefail
 
@@ -30,9 +38,12 @@ RUNS=3
 WARMUP=200
 LINK=auto
 DELAY_US=1000
-MAX_SECONDS=900
+MAX_SECONDS=1200
+TW_WAIT=70
+TW_MAX=500
 CLIENT_LIMIT=120   # seconds per target per run, warm-up included
 OUT=""
+TRANSPORT=auto
 
 usage() { sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while [[ $# -gt 0 ]]; do
@@ -45,6 +56,8 @@ while [[ $# -gt 0 ]]; do
         --delay-us) DELAY_US=$2; shift 2 ;;
         --max-seconds) MAX_SECONDS=$2; shift 2 ;;
         --out) OUT=$2; shift 2 ;;
+        --transport) TRANSPORT=$2; shift 2 ;;
+        --tw-wait) TW_WAIT=$2; shift 2 ;;
         -h|--help) usage; exit 0 ;;
         *) echo "run.sh: unknown argument $1" >&2; usage >&2; exit 2 ;;
     esac
@@ -156,7 +169,7 @@ cp "$BACKEND_JAR_SRC" "$OUT/backend-sample.jar"
     echo "java: $(java -version 2>&1 | head -1)"
     echo "weir: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')" \
          "(uncommitted changes: $(git -C "$ROOT" status --short -- proxy backend-sample 2>/dev/null | wc -l) files)"
-    echo "args: -n $N -c $CONC --runs $RUNS --warmup $WARMUP --link $LINK --delay-us $DELAY_US"
+    echo "args: -n $N -c $CONC --runs $RUNS --warmup $WARMUP --link $LINK --delay-us $DELAY_US --transport $TRANSPORT --tw-wait $TW_WAIT"
 } | tee "$OUT/machine.txt" >&2
 
 ip netns add "$NS"
@@ -186,15 +199,19 @@ link_up() {   # $1: netem | none | tun
             ip link set "$VETH_H" up
             ip -n "$NS" link set "$VETH_N" up
             if [[ $kind == netem ]]; then
-                tc qdisc add dev "$VETH_H" root netem delay 1ms
-                ip netns exec "$NS" tc qdisc add dev "$VETH_N" root netem delay 1ms
-                LINK_DESC="veth + netem delay 1ms on each side"
+                tc qdisc add dev "$VETH_H" root netem delay "${DELAY_US}us"
+                ip netns exec "$NS" tc qdisc add dev "$VETH_N" root netem delay "${DELAY_US}us"
+                LINK_DESC="veth + netem delay ${DELAY_US}us on each side"
             else
                 LINK_DESC="veth, no added delay"
             fi
             ;;
         tun)
-            python3 "$HERE/delayline.py" "$TUN_H" "$TUN_N" "$DELAY_US" "$MAX_SECONDS" >"$OUT/delayline.log" 2>&1 &
+            # Real-time priority when allowed, so that the other processes on the machine delay it less;
+            # it blocks in select() between packets, so it cannot take a CPU for itself.
+            local rt=()
+            if command -v chrt >/dev/null && chrt -f 10 true 2>/dev/null; then rt=(chrt -f 10); fi
+            "${rt[@]}" python3 "$HERE/delayline.py" "$TUN_H" "$TUN_N" "$DELAY_US" "$MAX_SECONDS" >"$OUT/delayline.log" 2>&1 &
             DELAYLINE_PID=$!
             PIDS+=("$DELAYLINE_PID")
             wait_for_line "$OUT/delayline.log" '^ready' "$DELAYLINE_PID" 10
@@ -203,7 +220,7 @@ link_up() {   # $1: netem | none | tun
             ip -n "$NS" addr add "$NS_ADDR/30" dev "$TUN_N"
             ip link set "$TUN_H" up
             ip -n "$NS" link set "$TUN_N" up
-            LINK_DESC="TUN pair + user-space delay line, ${DELAY_US}us each way (delayline.py)"
+            LINK_DESC="TUN pair + user-space delay line, ${DELAY_US} µs each way (delayline.py${rt:+, SCHED_FIFO})"
             ;;
     esac
     log "link $kind: host $HOST_ADDR <-> ns $NS_ADDR ($LINK_DESC)"
@@ -224,6 +241,24 @@ link_down() {   # $1: kind
 forget() { if [[ ${#PIDS[@]} -gt 0 && ${PIDS[-1]} == "$1" ]]; then unset 'PIDS[${#PIDS[@]}-1]'; fi; }
 
 median() { sort -n | awk '{v[NR]=$1} END {if (NR==0) {print "-"} else if (NR%2) {print v[(NR+1)/2]} else {printf "%d\n", (v[NR/2]+v[NR/2+1])/2}}'; }
+
+time_wait_to_backend() {
+    ss -Htan state time-wait dst "$NS_ADDR:9000" 2>/dev/null | wc -l
+}
+
+# CPU accounting, to tell a quiet run from one that shared the machine with someone else's work.
+cpu_snapshot() { awk '/^cpu /{print $2 + $3 + $4, $9}' /proc/stat; }   # user+nice+system, steal (ticks)
+proc_ticks() {   # utime+stime of the given live PIDs (ticks)
+    local sum=0 p t
+    for p in "$@"; do
+        t=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13}') || t=0
+        sum=$((sum + ${t:-0}))
+    done
+    echo "$sum"
+}
+children_ms() {  # $1: output of bash `times` (run in the main shell, not in $(...)): reaped children's CPU, ms
+    tail -1 "$1" | awk '{split($1, a, /[ms]/); split($2, b, /[ms]/); printf "%d\n", (a[1] * 60 + a[2] + b[1] * 60 + b[2]) * 1000}'
+}
 
 # Backend-side established sockets from the host to the backend (Weir's idle ones when no client is on).
 established_to_backend() {
@@ -252,10 +287,11 @@ pools:
   warm:
     backends: [$NS_ADDR:9000]
     warm-pool: {min-idle: 8}
+transport: $TRANSPORT
 shutdown: {drain-timeout: 2s}
 admin: {bind: "off"}
 EOF
-    java -jar "$OUT/weir.jar" run -c "$dir/weir.yaml" >"$dir/weir.log" 2>&1 &
+    java -Xlog:gc:file="$dir/weir-gc.log" -jar "$OUT/weir.jar" run -c "$dir/weir.yaml" >"$dir/weir.log" 2>&1 &
     WEIR_PID=$!
     PIDS+=("$WEIR_PID")
     wait_for_line "$dir/weir.log" 'weir ready' "$WEIR_PID" 30
@@ -273,17 +309,45 @@ EOF
     echo "idle_before=$idle" >"$dir/pool.txt"
 
     local targets=("direct=$NS_ADDR:9000" "cold=127.0.0.1:$cold_port" "warm=127.0.0.1:$warm_port")
-    local r k order rc
+    local r k order rc split=()
+    [[ $PHASE == none ]] || split=(--split-us $((4 * DELAY_US)))
     for ((r = 1; r <= RUNS; r++)); do
         order=()
         for ((k = 0; k < 3; k++)); do order+=("${targets[(k + r - 1) % 3]}"); done
-        log "run $r/$RUNS: ${order[*]%%=*}"
+        if ((TW_WAIT > 0)); then
+            local tstart=$SECONDS tw
+            while tw=$(time_wait_to_backend); ((tw >= TW_MAX && SECONDS - tstart < TW_WAIT)); do sleep 1; done
+            ((SECONDS - tstart < 2)) || log "waited $((SECONDS - tstart))s for TIME_WAIT sockets to the backend to expire"
+        fi
+        local tw_before cpu0 steal0 ours0 kids0 t0 cpu1 steal1 ours1 kids1 t1
+        tw_before=$(time_wait_to_backend)
+        log "run $r/$RUNS: ${order[*]%%=*} (TIME_WAIT to the backend: $tw_before)"
+        read -r cpu0 steal0 < <(cpu_snapshot)
+        ours0=$(proc_ticks "${PIDS[@]}")
+        times >"$OUT/.times0"
+        kids0=$(children_ms "$OUT/.times0")
+        t0=$(date +%s%N)
         java "$HERE/Ttfb.java" -n "$N" -c "$CONC" --warmup "$WARMUP" --time-limit "$CLIENT_LIMIT" \
-            --run "$r" --split-us 3000 "${order[@]}" >"$dir/client-$r.log" 2>&1 &
+            --run "$r" "${split[@]}" --dump "$dir/samples-$r" "${order[@]}" >"$dir/client-$r.log" 2>&1 &
         local cpid=$!
         PIDS+=("$cpid")
         rc=0; wait "$cpid" || rc=$?
         forget "$cpid"
+        t1=$(date +%s%N)
+        read -r cpu1 steal1 < <(cpu_snapshot)
+        ours1=$(proc_ticks "${PIDS[@]}")
+        times >"$OUT/.times1"
+        kids1=$(children_ms "$OUT/.times1")
+        awk -v r="$r" -v wall_ns=$((t1 - t0)) -v busy=$((cpu1 - cpu0)) -v steal=$((steal1 - steal0)) \
+            -v ours=$((ours1 - ours0)) -v kids_ms=$((kids1 - kids0)) -v hz="$(getconf CLK_TCK)" -v ncpu="$(nproc)" \
+            -v twb="$tw_before" -v twa="$(time_wait_to_backend)" 'BEGIN {
+                cap = wall_ns / 1e9 * hz * ncpu
+                other = busy - ours - kids_ms * hz / 1000
+                if (other < 0) other = 0
+                printf "RUNINFO run=%d wall_s=%.1f bench_cpu_pct=%.0f other_cpu_pct=%.0f steal_pct=%.1f time_wait_before=%d time_wait_after=%d\n",
+                    r, wall_ns / 1e9, (ours + kids_ms * hz / 1000) * 100 / cap, other * 100 / cap, steal * 100 / cap, twb, twa
+            }' >>"$dir/runs.txt"
+        tail -1 "$dir/runs.txt" >&2
         cat "$dir/client-$r.log" >&2
         ((rc == 0)) || log "client run $r exited $rc (errors or truncated; see above)"
         grep '^RESULT' "$dir/client-$r.log" >>"$dir/results.txt" || true
@@ -314,10 +378,12 @@ EOF
 table() {   # $1: results file
     local f=$1 t m
     echo
-    echo "### link: $LINK_DESC — $N connections x $RUNS runs per target, concurrency $CONC, warm-up $WARMUP"
+    echo "### link: $LINK_DESC — $N connections x $RUNS runs per target, concurrency $CONC, warm-up $WARMUP, weir transport $(grep -o 'transport chosen transport=[a-z_]*' "$OUT/$PHASE/weir.log" | head -1 | sed 's/.*=//')"
     echo
-    echo "| target | p50 µs (median of runs) | p90 µs | p99 µs | max µs (worst run) | p50 per run | p99 per run | ≥3 ms per run | errors |"
-    echo "|---|---:|---:|---:|---:|---|---|---|---:|"
+    local slowh="≥ 2 RTT per run"
+    [[ $PHASE == none ]] && slowh="-"
+    echo "| target | p50 µs (median of runs) | p90 µs | p99 µs | max µs (worst run) | p50 per run | p99 per run | $slowh | errors | connect p50 µs |"
+    echo "|---|---:|---:|---:|---:|---|---|---|---:|---:|"
     declare -A P50 P99
     for t in direct cold warm; do
         local rows p50s p90s p99s
@@ -331,11 +397,15 @@ table() {   # $1: results file
         local slow errs
         slow=$(field slow <<<"$rows" | paste -sd/)
         errs=$(sed -n 's/.* errors=\([0-9]*\).*/\1/p' <<<"$rows" | awk '{s+=$1} END {print s+0}')
-        echo "| $t | ${P50[$t]} | $(field p90_us <<<"$rows" | median) | ${P99[$t]} | ${m:--} | $p50s | $p99s | $slow | $errs |"
+        echo "| $t | ${P50[$t]} | $(field p90_us <<<"$rows" | median) | ${P99[$t]} | ${m:--} | $p50s | $p99s | $slow | $errs | $(field connect_p50_us <<<"$rows" | median) |"
     done
     if [[ ${P50[cold]} =~ ^[0-9]+$ && ${P50[warm]} =~ ^[0-9]+$ ]]; then
-        echo "| **cold − warm** | **$((P50[cold] - P50[warm]))** | | **$((P99[cold] - P99[warm]))** | | | | | |"
+        echo "| **cold − warm** | **$((P50[cold] - P50[warm]))** | | **$((P99[cold] - P99[warm]))** | | | | | | |"
     fi
+    echo
+    echo "Runs (CPU as % of the $(nproc) CPUs over the run; \"other\" = processes not started by this bench):"
+    echo
+    sed 's/^RUNINFO /- /' "$OUT/$PHASE/runs.txt" 2>/dev/null || true
     echo
 }
 

@@ -1,7 +1,8 @@
 package dev.weir.proxy;
 
 import dev.weir.proxy.config.Config;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
@@ -33,7 +34,7 @@ final class Launcher {
     static int runUntilSignalled(Config cfg, Path file, PrintWriter err, java.util.function.Consumer<Weir> onStarted) {
         Weir weir;
         try {
-            weir = Weir.start(cfg, new SimpleMeterRegistry(), file);
+            weir = Weir.start(cfg, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), file);
         } catch (Weir.StartException e) {
             err.println("weir: " + e.getMessage());
             err.flush();
@@ -67,7 +68,8 @@ final class Launcher {
                 }
             }
         }
-        log.info("weir ready listeners={} transport={}", cfg.listeners().keySet(), weir.transport());
+        log.info("weir ready listeners={} transport={} admin={}", cfg.listeners().keySet(), weir.transport(),
+                weir.adminAddress() == null ? "off" : weir.adminAddress().getAddress().getHostAddress() + ":" + weir.adminAddress().getPort());
         onStarted.accept(weir);
         try {
             stop.await();

@@ -1,7 +1,9 @@
 package dev.weir.proxy;
 
+import dev.weir.proxy.admin.AdminServer;
 import dev.weir.proxy.backend.Backend;
 import dev.weir.proxy.backend.BackendPool;
+import dev.weir.proxy.config.AdminConfig;
 import dev.weir.proxy.config.BackendConfig;
 import dev.weir.proxy.config.Config;
 import dev.weir.proxy.config.ConfigException;
@@ -19,6 +21,9 @@ import dev.weir.proxy.upstream.UpstreamConnector;
 import dev.weir.proxy.upstream.WarmPool;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
@@ -58,14 +63,25 @@ public final class Weir implements AutoCloseable {
     private final Map<String, ProxyListener> listeners = new LinkedHashMap<>();
     /** Backends changed through the operator API since the last reload ("pool/id"); the file wins on reload. */
     private final java.util.Set<String> apiTouched = new java.util.LinkedHashSet<>();
+    private final PrometheusMeterRegistry prometheus;
+    private AdminServer admin;
     private volatile Config config;
+    private volatile boolean ready;
     private volatile boolean stopping;
 
     private Weir(Config config, Transport transport, MeterRegistry registry, Path configFile) {
         this.config = config;
         this.transport = transport;
         this.configFile = configFile;
-        this.metrics = new ProxyMetrics(registry);
+        // The admin endpoint scrapes a Prometheus registry; a caller's other registry (tests) sees the same meters.
+        if (registry instanceof PrometheusMeterRegistry p) {
+            this.prometheus = p;
+            this.metrics = new ProxyMetrics(registry);
+        } else {
+            this.prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            this.metrics = new ProxyMetrics(new CompositeMeterRegistry(io.micrometer.core.instrument.Clock.SYSTEM,
+                    List.of(registry, prometheus)));
+        }
         int threads = config.eventLoopThreads() > 0 ? config.eventLoopThreads() : Runtime.getRuntime().availableProcessors();
         this.group = transport.newGroup(threads, "weir-loop");
         this.control = group.next();
@@ -111,6 +127,7 @@ public final class Weir implements AutoCloseable {
     }
 
     private synchronized void build() throws StartException, InterruptedException {
+        admin = startAdmin(config.admin());
         for (PoolConfig pc : config.pools().values()) {
             pools.put(pc.name(), new PoolRuntime(pc, control, shared()));
         }
@@ -122,6 +139,32 @@ public final class Weir implements AutoCloseable {
         for (PoolRuntime p : pools.values()) {
             p.start(true);
         }
+        ready = true;
+    }
+
+    private AdminServer startAdmin(AdminConfig cfg) throws StartException, InterruptedException {
+        if (cfg.bind() == null) {
+            return null;
+        }
+        InetSocketAddress bind = cfg.bind().resolve();
+        if (bind.isUnresolved()) {
+            throw new StartException("admin.bind: cannot resolve \"" + cfg.bind().host() + "\"", null);
+        }
+        try {
+            return AdminServer.start(bind, cfg.token(), this, prometheus);
+        } catch (RuntimeException e) {
+            throw new StartException("admin.bind: cannot bind " + cfg.bind() + " (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** The admin endpoint's address; null when it is off. */
+    public synchronized InetSocketAddress adminAddress() {
+        return admin == null ? null : admin.address();
+    }
+
+    /** True once every listener is bound and until shutdown starts (the admin /readyz). */
+    public boolean isReady() {
+        return ready && !stopping;
     }
 
     private PoolRuntime.Shared shared() {
@@ -318,6 +361,7 @@ public final class Weir implements AutoCloseable {
                     + old.eventLoopThreads() + " until restart");
         }
         // Phase 1: what can fail.
+        AdminServer newAdmin = null;
         Map<String, PoolRuntime> newPools = new LinkedHashMap<>();
         Map<String, Map<String, Backend>> resolved = new HashMap<>();
         Map<String, ProxyListener> newListeners = new LinkedHashMap<>();
@@ -346,6 +390,14 @@ public final class Weir implements AutoCloseable {
                     rebound.put(lc.name(), existing);
                 }
             }
+            if (!next.admin().equals(old.admin())) {
+                if (admin != null && next.admin().bind() != null && next.admin().bind().equals(old.admin().bind())) {
+                    // Same address, new token: the old server must free the port first.
+                    admin.close();
+                    admin = null;
+                }
+                newAdmin = startAdmin(next.admin());
+            }
             for (Map.Entry<String, ProxyListener> e : rebound.entrySet()) {
                 // Binds the new address while the old one still accepts; the old closes once the new is up.
                 bind(e.getValue(), next.listeners().get(e.getKey()));
@@ -363,6 +415,9 @@ public final class Weir implements AutoCloseable {
                 }
             }
             newPools.values().forEach(PoolRuntime::close);
+            if (newAdmin != null) {
+                newAdmin.close();
+            }
             List<String> errors = new ArrayList<>();
             errors.add(e.getMessage());
             if (!rebound.isEmpty()) {
@@ -371,6 +426,13 @@ public final class Weir implements AutoCloseable {
             return report(ReloadResult.failed(errors));
         }
         // Phase 2: apply; nothing here fails.
+        if (!next.admin().equals(old.admin())) {
+            if (admin != null) {
+                admin.close();
+            }
+            admin = newAdmin;
+            changes.add("admin: " + (newAdmin == null ? "off" : "on " + next.admin().bind()));
+        }
         for (Map.Entry<String, PoolRuntime> e : newPools.entrySet()) {
             pools.put(e.getKey(), e.getValue());
             e.getValue().start(false);
@@ -488,11 +550,19 @@ public final class Weir implements AutoCloseable {
         for (ProxyListener l : all) {
             l.awaitIdle(deadline);
         }
-        int left = all.stream().mapToInt(ProxyListener::activeConnections).sum();
+        int left = all.stream().mapToInt(ProxyListener::openConnections).sum();
         for (ProxyListener l : all) {
             l.closeAll(CloseReason.SHUTDOWN);
         }
         allPools.forEach(PoolRuntime::close);
+        AdminServer a;
+        synchronized (this) {
+            a = admin;
+            admin = null;
+        }
+        if (a != null) {
+            a.close();
+        }
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).await(10, TimeUnit.SECONDS);
         log.info("shutdown complete closed_at_deadline={}", left);
         return left;

@@ -20,9 +20,9 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.buffer.ByteBufInputStream;
-import io.netty.buffer.ByteBufOutputStream;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.TooLongFrameException;
@@ -39,6 +39,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.NetUtil;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -68,6 +69,7 @@ import org.slf4j.LoggerFactory;
  * rebinds its DNS name to 127.0.0.1 cannot drive it). A browser request from another origin is
  * refused either way.
  */
+@ChannelHandler.Sharable
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private static final Logger log = LoggerFactory.getLogger(AdminHandler.class);
@@ -96,11 +98,6 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         this.page = page;
     }
 
-    @Override
-    public boolean isSharable() {
-        return true;
-    }
-
     /** An answer: status, content type, body and extra headers. */
     record Reply(HttpResponseStatus status, String contentType, byte[] body, Map<String, String> headers) {
         static Reply json(HttpResponseStatus status, JsonNode body) {
@@ -123,7 +120,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         Reply run(FullHttpRequest request) throws ApiException;
     }
 
-    /** A path's handler and the methods it takes (the first is the one {@code Allow} lists first). */
+    /** What a path takes: its methods (as {@code Allow} lists them), the GET action and the change action. */
     private record Route(List<HttpMethod> methods, Action get, Action change) {
         static Route get(Action a) {
             return new Route(List.of(GET), a, null);
@@ -294,6 +291,9 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         if (weir.isStopping()) {
             return Reply.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "stopping");
         }
+        if (!weir.isReady()) {
+            return Reply.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "starting");
+        }
         for (String listener : weir.config().listeners().keySet()) {
             InetSocketAddress bound;
             try {
@@ -314,15 +314,13 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         String accept = request.headers().get(HttpHeaderNames.ACCEPT, "");
         String type = accept.contains("application/openmetrics-text") ? OPENMETRICS_TEXT : PROMETHEUS_TEXT;
-        ByteBufOutputStream out = new ByteBufOutputStream(Unpooled.buffer(16 * 1024));
+        ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024);
         try {
             prometheus.scrape(out, type);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        byte[] body = new byte[out.buffer().readableBytes()];
-        out.buffer().readBytes(body);
-        return new Reply(HttpResponseStatus.OK, type, body, Map.of());
+        return new Reply(HttpResponseStatus.OK, type, out.toByteArray(), Map.of());
     }
 
     private ObjectNode pools() {
@@ -497,7 +495,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
             String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
-            String why = e.getOriginalMessage();
+            String why = String.valueOf(e.getOriginalMessage());
             int nl = why.indexOf('\n');
             throw ApiException.badRequest("malformed JSON" + where + ": " + (nl < 0 ? why : why.substring(0, nl)));
         } catch (IOException e) {

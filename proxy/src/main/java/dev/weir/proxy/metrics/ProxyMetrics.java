@@ -84,9 +84,9 @@ public final class ProxyMetrics {
         return new ListenerMeters(
                 Counter.builder("weir.connections.opened").tag("listener", listener)
                         .description("Accepted client connections").register(registry),
-                Counter.builder("weir.bytes.received").tag("listener", listener).baseUnit("bytes")
+                Counter.builder("weir.bytes.received").tag("listener", listener)
                         .description("Bytes received from clients").register(registry),
-                Counter.builder("weir.bytes.sent").tag("listener", listener).baseUnit("bytes")
+                Counter.builder("weir.bytes.sent").tag("listener", listener)
                         .description("Bytes sent to clients").register(registry),
                 Counter.builder("weir.listener.rejects").tags("listener", listener, "cause", "max_connections")
                         .description("Clients refused at accept").register(registry),

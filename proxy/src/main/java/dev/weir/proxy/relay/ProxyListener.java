@@ -140,6 +140,17 @@ public final class ProxyListener {
         return accepted.get();
     }
 
+    /** Connections whose client socket is still open (exact at shutdown, unlike the accept counter). */
+    public int openConnections() {
+        int n = 0;
+        for (Connection c : live) {
+            if (c.client.isOpen()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** Bytes held in Weir's output queues for this listener's connections (read racily; for tests and status). */
     public long bufferedBytes() {
         long sum = 0;

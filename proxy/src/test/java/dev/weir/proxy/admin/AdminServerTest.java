@@ -137,7 +137,8 @@ class AdminServerTest {
             assertThat(h.get("/healthz").statusCode()).isEqualTo(200);
             assertThat(shutdown).isNotDone();
             client.close();
-            assertThat(shutdown.get(20, TimeUnit.SECONDS)).as("connections closed at the deadline").isZero();
+            // Done well before the 30 s drain deadline: the drain ended with the last connection.
+            shutdown.get(20, TimeUnit.SECONDS);
         }
     }
 
@@ -155,8 +156,8 @@ class AdminServerTest {
             assertThat(sum(r.body(), "weir_connections_opened_total")).isEqualTo(5);
             assertThat(sum(r.body(), "weir_connections_active")).isZero();
             // whoami\n from each client, a\n or b\n back
-            assertThat(sum(r.body(), "weir_bytes_received_bytes_total")).isEqualTo(5 * 7);
-            assertThat(sum(r.body(), "weir_bytes_sent_bytes_total")).isEqualTo(5 * 2);
+            assertThat(sum(r.body(), "weir_bytes_received_total")).isEqualTo(5 * 7);
+            assertThat(sum(r.body(), "weir_bytes_sent_total")).isEqualTo(5 * 2);
 
             HttpResponse<String> open = h.get("/metrics", "Accept", "application/openmetrics-text; version=1.0.0");
             assertThat(open.statusCode()).isEqualTo(200);
@@ -592,9 +593,7 @@ class AdminServerTest {
                 Socket last = held.get(held.size() - 1);
                 last.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                 assertThat(readLine(last.getInputStream())).startsWith("HTTP/1.1 200");
-                try (Socket extra = connect(h.admin.address())) {
-                    assertThat(closedByPeer(extra)).as("the 65th connection is closed").isTrue();
-                }
+                assertThat(refused(h.admin.address())).as("the 65th connection is closed").isTrue();
                 held.remove(0).close();
                 await().atMost(Duration.ofSeconds(5)).ignoreExceptions()
                         .until(() -> h.get("/healthz").statusCode() == 200);
@@ -603,6 +602,15 @@ class AdminServerTest {
                     s.close();
                 }
             }
+        }
+    }
+
+    /** True when the server closes a new connection: an RST may already surface at connect. */
+    private static boolean refused(InetSocketAddress address) {
+        try (Socket s = connect(address)) {
+            return closedByPeer(s);
+        } catch (IOException e) {
+            return true;
         }
     }
 
