@@ -1,0 +1,108 @@
+package dev.weir.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.weir.sample.BackendSample;
+import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.slf4j.LoggerFactory;
+
+/** One access-log line per finished connection, text or JSON, for normal closes, refused connects and idle timeouts. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class AccessLogTest {
+
+    private final Logger access = (Logger) LoggerFactory.getLogger("weir.access");
+    private final ListAppender<ILoggingEvent> lines = new ListAppender<>();
+    private Level before;
+
+    @BeforeEach
+    void capture() {
+        before = access.getLevel();
+        access.setLevel(Level.INFO);
+        lines.start();
+        access.addAppender(lines);
+    }
+
+    @AfterEach
+    void release() {
+        access.detachAppender(lines);
+        access.setLevel(before);
+    }
+
+    private List<String> messages() {
+        return lines.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+    }
+
+    @Test
+    void textLinesForANormalCloseARefusedConnectAndAnIdleTimeout() throws Exception {
+        BackendSample a = BackendSample.start("a", "127.0.0.1", 0, null);
+        int dead = Harness.closedPort();
+        try (Weir weir = Harness.start(Harness.config("auto", "idle-timeout: 300ms", "connect-attempts: 1",
+                "127.0.0.1:" + a.port(), "127.0.0.1:" + dead))) {
+            assertThat(Harness.whoami(weir)).isEqualTo("a");                 // normal close
+            try (Socket s = Harness.connect(weir)) {                          // round-robin: the dead port
+                assertThat(Harness.closedByPeer(s)).isTrue();
+            }
+            try (Socket s = Harness.connect(weir)) {                          // back on a, then idle
+                assertThat(Harness.whoami(s)).isEqualTo("a");
+                assertThat(Harness.closedByPeer(s)).isTrue();
+            }
+            await().until(() -> messages().size() == 3);
+            List<String> m = messages();
+            assertThat(m.get(0)).matches("listener=l client=127\\.0\\.0\\.1:\\d+ pool=p backend=127\\.0\\.0\\.1:" + a.port()
+                    + " connect_ms=\\d+ duration_ms=\\d+ bytes_up=7 bytes_down=2 reason=CLIENT_CLOSED");
+            assertThat(m.get(1)).matches("listener=l client=127\\.0\\.0\\.1:\\d+ pool=p backend=- connect_ms=- "
+                    + "duration_ms=\\d+ bytes_up=0 bytes_down=0 reason=CONNECT_FAILED");
+            assertThat(m.get(2)).contains("backend=127.0.0.1:" + a.port()).contains("bytes_up=7 bytes_down=2")
+                    .endsWith("reason=IDLE_TIMEOUT");
+        } finally {
+            a.close();
+        }
+    }
+
+    @Test
+    void jsonLinesCarryTheSameFields() throws Exception {
+        BackendSample a = BackendSample.start("a", "127.0.0.1", 0, null);
+        try (Weir weir = Harness.start(Harness.config("auto", "", "", "127.0.0.1:" + a.port())
+                + "access-log: {format: json}\n")) {
+            assertThat(Harness.whoami(weir)).isEqualTo("a");
+            await().until(() -> messages().size() == 1);
+            JsonNode line = new ObjectMapper().readTree(messages().get(0));
+            assertThat(line.get("listener").asText()).isEqualTo("l");
+            assertThat(line.get("client").asText()).startsWith("127.0.0.1:");
+            assertThat(line.get("backend").asText()).isEqualTo("127.0.0.1:" + a.port());
+            assertThat(line.get("connect_ms").isNumber()).isTrue();
+            assertThat(line.get("bytes_up").asLong()).isEqualTo(7);
+            assertThat(line.get("bytes_down").asLong()).isEqualTo(2);
+            assertThat(line.get("reason").asText()).isEqualTo("CLIENT_CLOSED");
+            assertThat(line.get("time").asText()).isNotEmpty();
+        } finally {
+            a.close();
+        }
+    }
+
+    @Test
+    void disabledMeansNoLines() throws Exception {
+        BackendSample a = BackendSample.start("a", "127.0.0.1", 0, null);
+        try (Weir weir = Harness.start(Harness.config("auto", "", "", "127.0.0.1:" + a.port())
+                + "access-log: {enabled: false}\n")) {
+            assertThat(Harness.whoami(weir)).isEqualTo("a");
+            await().until(() -> weir.metrics().closedCount("CLIENT_CLOSED") == 1.0);
+            assertThat(messages()).isEmpty();
+        } finally {
+            a.close();
+        }
+    }
+}
