@@ -452,7 +452,7 @@ public final class Weir implements AutoCloseable {
                 ListenerConfig before = existing.config();
                 existing.update(lc, pools.get(lc.pool()).pool);
                 ListenerConfig sameBind = new ListenerConfig(lc.name(), before.bind(), lc.pool(), lc.maxConnections(),
-                        lc.idleTimeout(), lc.writeBufferLow(), lc.writeBufferHigh());
+                        lc.idleTimeout(), lc.writeBufferLow(), lc.writeBufferHigh(), lc.edge());
                 if (!sameBind.equals(before)) {
                     changes.add("listener " + lc.name() + ": settings changed"
                             + (before.pool().equals(lc.pool()) ? "" : " (pool " + before.pool() + " -> " + lc.pool() + ")"));

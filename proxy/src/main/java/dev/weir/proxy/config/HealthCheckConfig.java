@@ -12,6 +12,7 @@ import java.time.Duration;
  * @param statusMin  http: lowest passing status (default 200)
  * @param statusMax  http: highest passing status (default 399)
  * @param port       probe this port instead of the backend's traffic port; 0 = the traffic port
+ * @param proxyProtocol send the pool's PROXY header (a LOCAL one) before probing
  */
 public record HealthCheckConfig(
         HealthCheckType type,
@@ -25,5 +26,12 @@ public record HealthCheckConfig(
         String path,
         int statusMin,
         int statusMax,
-        int port) {
+        int port,
+        boolean proxyProtocol) {
+
+    public HealthCheckConfig(HealthCheckType type, Duration interval, Duration timeout, int rise, int fall,
+                             double jitter, Bytes send, Bytes expect, String path, int statusMin, int statusMax,
+                             int port) {
+        this(type, interval, timeout, rise, fall, jitter, send, expect, path, statusMin, statusMax, port, false);
+    }
 }

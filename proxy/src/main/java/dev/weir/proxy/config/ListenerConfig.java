@@ -8,6 +8,7 @@ import java.time.Duration;
  * @param idleTimeout no byte in either direction for this long closes both sides
  * @param writeBufferLow  resume reading the peer once a side's pending output falls below this (bytes)
  * @param writeBufferHigh stop reading the peer once a side's pending output exceeds this (bytes)
+ * @param edge            PROXY protocol in, SNI, access lists, per-client limits, lifetime cap
  */
 public record ListenerConfig(
         String name,
@@ -16,5 +17,12 @@ public record ListenerConfig(
         int maxConnections,
         Duration idleTimeout,
         int writeBufferLow,
-        int writeBufferHigh) {
+        int writeBufferHigh,
+        EdgeConfig edge) {
+
+    /** Without edge features. */
+    public ListenerConfig(String name, HostPort bind, String pool, int maxConnections, Duration idleTimeout,
+                          int writeBufferLow, int writeBufferHigh) {
+        this(name, bind, pool, maxConnections, idleTimeout, writeBufferLow, writeBufferHigh, EdgeConfig.NONE);
+    }
 }

@@ -15,6 +15,7 @@ import java.util.List;
  * @param discovery    take the backends from DNS; null = use {@code backends}
  * @param warmPool     pre-connected idle sockets per backend; null = off
  * @param keepAlive    TCP keep-alive timings on upstream sockets; null = the OS defaults (SO_KEEPALIVE stays on)
+ * @param proxyProtocol PROXY header written to backends before any relayed byte; null = none
  */
 public record PoolConfig(
         String name,
@@ -29,9 +30,19 @@ public record PoolConfig(
         boolean closeOnDown,
         DiscoveryConfig discovery,
         WarmPoolConfig warmPool,
-        KeepAliveConfig keepAlive) {
+        KeepAliveConfig keepAlive,
+        ProxyProtocolVersion proxyProtocol) {
 
     public PoolConfig {
         backends = List.copyOf(backends);
+    }
+
+    /** Without a PROXY header to backends. */
+    public PoolConfig(String name, BalanceKind balance, Duration connectTimeout, int connectAttempts,
+                      List<BackendConfig> backends, HealthCheckConfig healthCheck, PassiveConfig passive,
+                      Duration drainTimeout, Duration closeSpread, boolean closeOnDown, DiscoveryConfig discovery,
+                      WarmPoolConfig warmPool, KeepAliveConfig keepAlive) {
+        this(name, balance, connectTimeout, connectAttempts, backends, healthCheck, passive, drainTimeout,
+                closeSpread, closeOnDown, discovery, warmPool, keepAlive, null);
     }
 }
