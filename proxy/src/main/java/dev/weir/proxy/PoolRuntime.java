@@ -117,7 +117,9 @@ final class PoolRuntime {
         if (resolved.isUnresolved()) {
             throw new Weir.StartException(path + ": cannot resolve \"" + bc.address().host() + "\"", null);
         }
-        return new Backend(bc.id(), bc.address().toString(), resolved, bc.weight());
+        Backend b = new Backend(bc.id(), bc.address().toString(), resolved, bc.weight());
+        b.maxConnections(bc.maxConnections());
+        return b;
     }
 
     /** Adds a backend at runtime: with active checks it stays DOWN until its first passing probe. */
@@ -201,9 +203,16 @@ final class PoolRuntime {
             if (bc == null || !bc.id().equals(b.id())) {
                 pool.remove(b);
                 changes.add("pool " + next.name() + ": backend " + b.id() + " removed (draining)");
-            } else if (bc.weight() != b.weight()) {
-                changes.add("pool " + next.name() + ": backend " + b.id() + " weight " + b.weight() + " -> " + bc.weight());
-                pool.setWeight(b, bc.weight());
+            } else {
+                if (bc.weight() != b.weight()) {
+                    changes.add("pool " + next.name() + ": backend " + b.id() + " weight " + b.weight() + " -> " + bc.weight());
+                    pool.setWeight(b, bc.weight());
+                }
+                if (bc.maxConnections() != b.maxConnections()) {
+                    changes.add("pool " + next.name() + ": backend " + b.id() + " max-connections " + b.maxConnections()
+                            + " -> " + bc.maxConnections());
+                    b.maxConnections(bc.maxConnections());
+                }
             }
         }
         for (BackendConfig bc : next.backends()) {

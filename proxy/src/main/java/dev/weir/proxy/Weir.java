@@ -63,6 +63,8 @@ public final class Weir implements AutoCloseable {
     private final Map<String, ProxyListener> listeners = new LinkedHashMap<>();
     /** Backends changed through the operator API since the last reload ("pool/id"); the file wins on reload. */
     private final java.util.Set<String> apiTouched = new java.util.LinkedHashSet<>();
+    /** Pools by name for the data path (SNI routes): replaced whole, never locked. */
+    private volatile Map<String, BackendPool> poolsByName = Map.of();
     private final PrometheusMeterRegistry prometheus;
     private AdminServer admin;
     private volatile Config config;
@@ -131,8 +133,16 @@ public final class Weir implements AutoCloseable {
         for (PoolConfig pc : config.pools().values()) {
             pools.put(pc.name(), new PoolRuntime(pc, control, shared()));
         }
+        publishPools();
+        // Per-client tables forget idle sources, so their memory stays bounded.
+        control.scheduleAtFixedRate(() -> {
+            for (ProxyListener l : listenersSnapshot()) {
+                l.sweepClients();
+            }
+        }, 10, 10, TimeUnit.SECONDS);
         for (ListenerConfig lc : config.listeners().values()) {
-            ProxyListener listener = new ProxyListener(lc, pools.get(lc.pool()).pool, group, transport, connector, metrics, accessLog);
+            ProxyListener listener = new ProxyListener(lc, pools.get(lc.pool()).pool, this::poolForRoute, group, transport,
+                    connector, metrics, accessLog);
             bind(listener, lc);
             listeners.put(lc.name(), listener);
         }
@@ -165,6 +175,20 @@ public final class Weir implements AutoCloseable {
     /** True once every listener is bound and until shutdown starts (the admin /readyz). */
     public boolean isReady() {
         return ready && !stopping;
+    }
+
+    private BackendPool poolForRoute(String name) {
+        return poolsByName.get(name);
+    }
+
+    private void publishPools() {
+        Map<String, BackendPool> m = new HashMap<>();
+        pools.forEach((k, v) -> m.put(k, v.pool));
+        poolsByName = Map.copyOf(m);
+    }
+
+    private synchronized List<ProxyListener> listenersSnapshot() {
+        return new ArrayList<>(listeners.values());
     }
 
     private PoolRuntime.Shared shared() {
@@ -383,7 +407,8 @@ public final class Weir implements AutoCloseable {
                 ProxyListener existing = listeners.get(lc.name());
                 BackendPool pool = newPools.containsKey(lc.pool()) ? newPools.get(lc.pool()).pool : pools.get(lc.pool()).pool;
                 if (existing == null) {
-                    ProxyListener l = new ProxyListener(lc, pool, group, transport, connector, metrics, accessLog);
+                    ProxyListener l = new ProxyListener(lc, pool, this::poolForRoute, group, transport, connector, metrics,
+                            accessLog);
                     bind(l, lc);
                     newListeners.put(lc.name(), l);
                 } else if (!existing.config().bind().equals(lc.bind()) && !boundAt(existing, lc.bind())) {
@@ -438,6 +463,7 @@ public final class Weir implements AutoCloseable {
             e.getValue().start(false);
             changes.add("pool " + e.getKey() + ": added");
         }
+        publishPools();
         for (PoolConfig pc : next.pools().values()) {
             if (!newPools.containsKey(pc.name())) {
                 changes.addAll(pools.get(pc.name()).update(pc, resolved.getOrDefault(pc.name(), Map.of())));
@@ -475,6 +501,7 @@ public final class Weir implements AutoCloseable {
                 changes.add("pool " + name + ": removed (backends draining)");
             }
         }
+        publishPools();
         // The file wins over runtime changes: API-added backends not in the file were removed above,
         // API-removed ones in the file came back; drained or disabled ones are active again.
         List<String> overridden = new ArrayList<>(apiTouched);

@@ -23,6 +23,7 @@ public final class Backend {
     private final LongAdder bytesFromBackend = new LongAdder();
     private final Set<LiveConnection> live = ConcurrentHashMap.newKeySet();
     private volatile int weight;
+    private volatile int maxConnections;
     private volatile boolean healthy = true;
     private volatile AdminState admin = AdminState.ACTIVE;
     private volatile boolean removed;
@@ -133,10 +134,37 @@ public final class Backend {
         return bytesFromBackend.sum();
     }
 
+    /** Live connections at most; 0 = unlimited. */
+    public int maxConnections() {
+        return maxConnections;
+    }
+
+    public void maxConnections(int max) {
+        this.maxConnections = max;
+    }
+
     /** A connection to this backend is being attempted or is live. */
     public void connectionStarted() {
         activeConnections.incrementAndGet();
         totalConnections.increment();
+    }
+
+    /**
+     * Like {@link #connectionStarted()} unless the backend is at max-connections; atomic, so
+     * concurrent event loops never push it past its cap. False = full, nothing counted.
+     */
+    public boolean tryConnectionStarted() {
+        int max = maxConnections;
+        while (true) {
+            int now = activeConnections.get();
+            if (max > 0 && now >= max) {
+                return false;
+            }
+            if (activeConnections.compareAndSet(now, now + 1)) {
+                totalConnections.increment();
+                return true;
+            }
+        }
     }
 
     /** Undoes {@link #connectionStarted()}: the connect failed or the connection ended. */

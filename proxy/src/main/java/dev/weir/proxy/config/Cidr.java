@@ -1,7 +1,7 @@
 package dev.weir.proxy.config;
 
+import io.netty.util.NetUtil;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 
 /**
  * An address block such as {@code 10.0.0.0/8} or {@code fd00::/8}; a bare address is a /32 or /128.
@@ -9,29 +9,33 @@ import java.net.UnknownHostException;
  */
 public record Cidr(byte[] network, int prefix, String text) {
 
-    /** Parses {@code ip/prefix} or {@code ip} (IP literals only, never a DNS lookup); IllegalArgumentException says why. */
+    /**
+     * Parses {@code ip/prefix} or {@code ip}; IllegalArgumentException says why. IP literals only, read by Netty's
+     * parser: {@code InetAddress.getByName} would ask DNS about {@code 999.1.1.1}, and turns {@code ::ffff:10.0.0.0}
+     * into a 4-byte address that a /104 prefix no longer fits. IPv4 octets with a leading zero are refused, since
+     * some tools read {@code 010} as octal.
+     */
     public static Cidr parse(String text) {
         String s = text.trim();
         int slash = s.indexOf('/');
         String ip = slash < 0 ? s : s.substring(0, slash);
-        if (!ip.matches("[0-9A-Fa-f:.]+") || (ip.indexOf(':') < 0 && !ip.matches("\\d{1,3}(\\.\\d{1,3}){3}"))) {
+        boolean v6 = ip.indexOf(':') >= 0;
+        if (v6 ? !ip.matches("[0-9A-Fa-f:.]+") : !ip.matches("(0|[1-9]\\d{0,2})(\\.(0|[1-9]\\d{0,2})){3}")) {
             throw new IllegalArgumentException("not an IP address");
         }
-        byte[] addr;
-        try {
-            addr = InetAddress.getByName(ip).getAddress(); // a literal: no lookup
-        } catch (UnknownHostException e) {
+        byte[] addr = NetUtil.createByteArrayFromIpAddressString(ip);
+        if (addr == null) {
             throw new IllegalArgumentException("not an IP address");
         }
         int max = addr.length * 8;
         int prefix = max;
         if (slash >= 0) {
-            try {
-                prefix = Integer.parseInt(s.substring(slash + 1));
-            } catch (NumberFormatException e) {
+            String bits = s.substring(slash + 1);
+            if (!bits.matches("\\d{1,3}")) {
                 throw new IllegalArgumentException("prefix length is not a number");
             }
-            if (prefix < 0 || prefix > max) {
+            prefix = Integer.parseInt(bits);
+            if (prefix > max) {
                 throw new IllegalArgumentException("prefix length " + prefix + " out of 0.." + max);
             }
         }
@@ -47,15 +51,25 @@ public record Cidr(byte[] network, int prefix, String text) {
         return out;
     }
 
+    /**
+     * Whether the block holds {@code address}. An IPv4 client and its IPv4-mapped IPv6 form match alike, in an IPv4
+     * block or in one written inside {@code ::ffff:0:0/96}; a wider IPv6 block ({@code ::/0}) holds no IPv4 client.
+     */
     public boolean contains(InetAddress address) {
         byte[] a = address.getAddress();
-        if (a.length == 16 && network.length == 4 && isV4Mapped(a)) {
+        byte[] net = network;
+        int bits = prefix;
+        if (a.length == 16 && net.length == 4 && isV4Mapped(a)) {
             a = java.util.Arrays.copyOfRange(a, 12, 16);
+        } else if (a.length == 4 && net.length == 16 && bits >= 96 && isV4Mapped(net)) {
+            // Java hands a v4-mapped client over as an Inet4Address: compare it with the block's IPv4 part.
+            net = java.util.Arrays.copyOfRange(net, 12, 16);
+            bits -= 96;
         }
-        if (a.length != network.length) {
+        if (a.length != net.length) {
             return false;
         }
-        return java.util.Arrays.equals(mask(a, prefix), network);
+        return java.util.Arrays.equals(mask(a, bits), net);
     }
 
     private static boolean isV4Mapped(byte[] a) {

@@ -33,6 +33,7 @@ final class ConfigSchema {
     static final int DEFAULT_CONNECT_ATTEMPTS = 3;
     static final int DEFAULT_WEIGHT = 1;
     static final int MAX_WEIGHT = 1000;
+    static final int MAX_BACKEND_CONNECTIONS = 1_000_000;
     static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
     static final boolean DEFAULT_RELOAD_WATCH = false;
 
@@ -80,17 +81,18 @@ final class ConfigSchema {
 
     private static final List<String> TOP_KEYS = List.of("transport", "event-loop-threads", "listeners", "pools",
             "shutdown", "reload", "admin", "access-log");
-    private static final List<String> LISTENER_KEYS =
-            List.of("bind", "pool", "max-connections", "idle-timeout", "write-buffer");
+    private static final List<String> LISTENER_KEYS = List.of("bind", "pool", "max-connections", "idle-timeout",
+            "write-buffer", "proxy-protocol", "sni", "allow", "deny", "per-client", "max-connection-duration");
     private static final List<String> WRITE_BUFFER_KEYS = List.of("low", "high");
     private static final List<String> POOL_KEYS = List.of("balance", "connect-timeout", "connect-attempts", "backends",
             "discovery", "health-check", "passive", "drain-timeout", "close-spread", "close-on-down", "warm-pool",
-            "keep-alive");
-    private static final List<String> BACKEND_KEYS = List.of("address", "weight", "name");
+            "keep-alive", "proxy-protocol");
+    private static final List<String> BACKEND_KEYS = List.of("address", "weight", "name", "max-connections");
     private static final List<String> SHUTDOWN_KEYS = List.of("drain-timeout");
     private static final List<String> RELOAD_KEYS = List.of("watch");
     private static final List<String> CHECK_KEYS =
-            List.of("type", "interval", "timeout", "rise", "fall", "jitter", "send", "expect", "path", "port");
+            List.of("type", "interval", "timeout", "rise", "fall", "jitter", "send", "expect", "path", "port",
+                    "proxy-protocol");
     private static final List<String> PASSIVE_KEYS = List.of("consecutive-failures", "eject-for", "max-eject-for");
     private static final List<String> DISCOVERY_KEYS = List.of("dns", "port", "refresh", "resolvers", "weight");
     private static final List<String> WARM_POOL_KEYS = List.of("min-idle", "max-idle-time");
@@ -116,11 +118,13 @@ final class ConfigSchema {
     private final NodeReader in;
     // listener path -> the pool it names, checked once every pool name is known
     private final Map<String, String> poolReferences = new LinkedHashMap<>();
+    private final EdgeSchema edge;
     // false when admin.bind is the default: a clash with a listener then needs saying where the address came from
     private boolean adminBindWritten;
 
     private ConfigSchema(NodeReader in) {
         this.in = in;
+        this.edge = new EdgeSchema(in, poolReferences::put);
     }
 
     /** The config, or null when {@code in} has collected errors. */
@@ -217,11 +221,12 @@ final class ConfigSchema {
             // Netty needs low < high, and one side may have come from a default the operator did not see.
             in.error(wbPath, "low " + Units.formatSize(low) + ", high " + Units.formatSize(high), "low < high");
         }
+        EdgeConfig edgeConfig = edge.read(path, f);
         if (bind == null || pool == null || maxConnections == null || idleTimeout == null || low == null
-                || high == null) {
+                || high == null || edgeConfig == null) {
             return null;
         }
-        return new ListenerConfig(name, bind, pool, maxConnections, idleTimeout, low, high);
+        return new ListenerConfig(name, bind, pool, maxConnections, idleTimeout, low, high, edgeConfig);
     }
 
     /** A pool takes its backends from exactly one of {@code backends} (a static list) and {@code discovery} (DNS). */
@@ -248,8 +253,12 @@ final class ConfigSchema {
                 ? backends(child(path, "backends"), f.get("backends")) : List.of();
         DiscoveryConfig discovery = hasDiscovery ? discovery(child(path, "discovery"), f.get("discovery")) : null;
 
+        ProxyProtocolVersion proxyProtocol = in.oneOf(child(path, "proxy-protocol"), f.get("proxy-protocol"),
+                choices(ProxyProtocolVersion.values(), v -> v.name().toLowerCase(Locale.ROOT)), null);
         HealthCheckConfig healthCheck = f.containsKey("health-check")
-                ? healthCheck(child(path, "health-check"), f.get("health-check")) : null;
+                ? healthCheck(child(path, "health-check"), f.get("health-check"), child(path, "proxy-protocol"),
+                        f.containsKey("proxy-protocol"))
+                : null;
         PassiveConfig passive = f.containsKey("passive") ? passive(child(path, "passive"), f.get("passive")) : null;
         Duration drainTimeout = in.duration(child(path, "drain-timeout"), f.get("drain-timeout"), true,
                 DEFAULT_POOL_DRAIN_TIMEOUT);
@@ -264,7 +273,7 @@ final class ConfigSchema {
             return null;
         }
         return new PoolConfig(name, balance, connectTimeout, connectAttempts, backends, healthCheck, passive,
-                drainTimeout, closeSpread, closeOnDown, discovery, warmPool, keepAlive);
+                drainTimeout, closeSpread, closeOnDown, discovery, warmPool, keepAlive, proxyProtocol);
     }
 
     /** The static list; each entry is checked even after a bad one, so that one pass reports them all. */
@@ -292,8 +301,10 @@ final class ConfigSchema {
     /**
      * {@code send}, {@code expect} and {@code path} belong to one type each (expect to two, with different meanings):
      * given for another type they are refused, since the operator clearly meant a check that is not the one configured.
+     * A PROXY header before probing needs the pool's version ({@code poolProxyPath}): a backend expecting one would
+     * otherwise fail every probe.
      */
-    private HealthCheckConfig healthCheck(String path, Node node) {
+    private HealthCheckConfig healthCheck(String path, Node node, String poolProxyPath, boolean poolSendsProxy) {
         int mark = in.mark();
         Map<String, Node> f = in.fields(path, node, "a map of " + String.join(", ", CHECK_KEYS), CHECK_KEYS);
         if (f == null) {
@@ -313,6 +324,11 @@ final class ConfigSchema {
         Integer fall = in.integer(child(path, "fall"), f.get("fall"), 1, MAX_RISE_FALL, DEFAULT_FALL);
         Double jitter = in.fraction(child(path, "jitter"), f.get("jitter"), MAX_JITTER_PERCENT, DEFAULT_JITTER);
         Integer port = in.integer(child(path, "port"), f.get("port"), 0, 65535, 0);
+        String proxyPath = child(path, "proxy-protocol");
+        Boolean proxyProtocol = in.bool(proxyPath, f.get("proxy-protocol"), false);
+        if (Boolean.TRUE.equals(proxyProtocol) && !poolSendsProxy) {
+            in.error(proxyPath, "true", "only with " + poolProxyPath + " set");
+        }
 
         Bytes send = null;
         Bytes expect = null;
@@ -340,7 +356,7 @@ final class ConfigSchema {
             return null;
         }
         return new HealthCheckConfig(type, interval, timeout, rise, fall, jitter, send, expect, httpPath,
-                status[0], status[1], port);
+                status[0], status[1], port, proxyProtocol);
     }
 
     private void notUsed(String path, Map<String, Node> f, String key, HealthCheckType type, String expected) {
@@ -546,6 +562,8 @@ final class ConfigSchema {
                 ? in.address(addressPath, f.get("address"), 1)
                 : NodeReader.isNull(node) ? missingBackend(path) : in.address(path, node, 1);
         Integer weight = in.integer(child(path, "weight"), f.get("weight"), 1, MAX_WEIGHT, DEFAULT_WEIGHT);
+        Integer maxConnections = in.integer(child(path, "max-connections"), f.get("max-connections"), 0,
+                MAX_BACKEND_CONNECTIONS, 0);
         String name = null;
         boolean nameValid = true;
         if (f.containsKey("name")) {
@@ -568,10 +586,10 @@ final class ConfigSchema {
                 return null;
             }
         }
-        if (address == null || weight == null || !nameValid) {
+        if (address == null || weight == null || maxConnections == null || !nameValid) {
             return null;
         }
-        return new BackendConfig(address, weight, name);
+        return new BackendConfig(address, weight, name, maxConnections);
     }
 
     private HostPort missingBackend(String path) {

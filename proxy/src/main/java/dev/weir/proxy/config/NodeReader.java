@@ -35,6 +35,8 @@ final class NodeReader {
     static final String PERCENT_EXPECTED = "a percentage like 10%";
     static final String HEX_EXPECTED = "hex digits in pairs after hex:";
     static final String HEX_PREFIX = "hex:";
+    static final String CIDR_EXPECTED = "a CIDR like 10.0.0.0/8 or fd00::/8";
+    static final String CIDR_LIST_EXPECTED = "a list of CIDRs like [10.0.0.0/8, fd00::/8]";
     /** Shown in place of a secret's value, in errors as in toString. */
     static final String MASK = "****";
 
@@ -74,6 +76,11 @@ final class NodeReader {
         return path.isEmpty() ? key : path + "." + key;
     }
 
+    /** The path of a key that is data rather than a name, and may hold dots: {@code routes."api.example.com"}. */
+    static String quotedChild(String path, String key) {
+        return path + "." + quote(key);
+    }
+
     static String index(String path, int i) {
         return path + "[" + i + "]";
     }
@@ -88,6 +95,11 @@ final class NodeReader {
      * returns null, reported, when the node is not a mapping. Duplicate keys are reported and the first one kept.
      */
     Map<String, Node> entries(String path, Node node, String expected) {
+        return entries(path, node, expected, false);
+    }
+
+    /** {@code quoteKeys} for maps keyed by data such as server names: {@code routes."api.example.com"}. */
+    Map<String, Node> entries(String path, Node node, String expected, boolean quoteKeys) {
         Map<String, Node> out = new LinkedHashMap<>();
         if (isNull(node)) {
             return out;
@@ -107,7 +119,7 @@ final class NodeReader {
             }
             String key = scalarKey.getValue();
             if (out.containsKey(key)) {
-                error(child(path, key), "duplicate key", "each key once");
+                error(quoteKeys ? quotedChild(path, key) : child(path, key), "duplicate key", "each key once");
                 continue;
             }
             out.put(key, tuple.getValueNode());
@@ -263,6 +275,11 @@ final class NodeReader {
 
     /** A byte size that fits in an int (Netty's watermarks are ints). */
     Integer size(String path, Node node, int fallback) {
+        return size(path, node, 0, Integer.MAX_VALUE, fallback);
+    }
+
+    /** A byte size in {@code min..max}, both shown as the config writes sizes (512..64KiB). */
+    Integer size(String path, Node node, int min, int max, int fallback) {
         if (node == null) {
             return fallback;
         }
@@ -281,7 +298,44 @@ final class NodeReader {
             error(path, text, "< 2GiB");
             return null;
         }
+        if (value < min || value > max) {
+            error(path, text, Units.formatSize(min) + ".." + Units.formatSize(max));
+            return null;
+        }
         return (int) value;
+    }
+
+    /** An address block ({@code 10.0.0.0/8}, {@code fd00::/8}, or a bare IP); null, reported, otherwise. */
+    Cidr cidr(String path, Node node) {
+        String text = text(path, node, CIDR_EXPECTED);
+        if (text == null) {
+            return null;
+        }
+        try {
+            return Cidr.parse(text);
+        } catch (IllegalArgumentException e) {
+            error(path, quote(text), CIDR_EXPECTED + ": " + e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * A list of address blocks; absent or null reads as empty. Each item is checked even after a bad one; null,
+     * reported, when any is bad.
+     */
+    List<Cidr> cidrs(String path, Node node) {
+        if (isNull(node)) {
+            return List.of();
+        }
+        List<Node> items = list(path, node, CIDR_LIST_EXPECTED);
+        if (items == null) {
+            return null;
+        }
+        List<Cidr> out = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            out.add(cidr(index(path, i), items.get(i)));
+        }
+        return out.contains(null) ? null : out;
     }
 
     /** Like {@link #integer}, for a value without a default: absent or null is reported as missing. */

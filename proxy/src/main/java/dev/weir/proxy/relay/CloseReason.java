@@ -22,6 +22,24 @@ public enum CloseReason {
     BACKEND_DOWN,
     /** No byte in either direction for the listener's idle-timeout. */
     IDLE_TIMEOUT,
+    /** Every eligible backend was at its max-connections. */
+    BACKENDS_FULL,
+    /** The client's address is denied by the listener's allow/deny lists. */
+    ACL_DENIED,
+    /** The client's address already had per-client max-connections open. */
+    CLIENT_LIMIT,
+    /** The client's address opened connections faster than per-client connect-rate. */
+    CLIENT_RATE,
+    /** A PROXY header was required but the connection came from an untrusted address. */
+    UNTRUSTED_PROXY,
+    /** The PROXY header was malformed, of an unsupported kind, or too large. */
+    PROXY_MALFORMED,
+    /** The PROXY header did not arrive within its timeout. */
+    PROXY_TIMEOUT,
+    /** SNI found no route and the listener has no default pool. */
+    SNI_REJECTED,
+    /** The connection reached the listener's max-connection-duration. */
+    MAX_DURATION,
     /** Still open when the shutdown drain-timeout ran out. */
     SHUTDOWN
 }

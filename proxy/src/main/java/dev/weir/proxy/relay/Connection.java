@@ -18,9 +18,14 @@ import java.net.InetSocketAddress;
 final class Connection implements LiveConnection {
 
     final ProxyListener listener;
-    final BackendPool pool;
     final Channel client;
-    final InetSocketAddress clientAddress;
+    /** The listener's pool, or the one SNI chose. */
+    BackendPool pool;
+    /** The real client: the peer, or the source a trusted PROXY header named. */
+    InetSocketAddress clientAddress;
+    /** What the client connected to: the listener's address, or the destination a PROXY header named. */
+    InetSocketAddress destination;
+    private boolean limited;
     final long startNanos = System.nanoTime();
 
     Channel backendChannel;
@@ -39,6 +44,18 @@ final class Connection implements LiveConnection {
         this.pool = pool;
         this.client = client;
         this.clientAddress = (InetSocketAddress) client.remoteAddress();
+        this.destination = (InetSocketAddress) client.localAddress();
+    }
+
+    /** A trusted PROXY header named the real client. */
+    void identified(InetSocketAddress client, InetSocketAddress destination) {
+        this.clientAddress = client;
+        this.destination = destination;
+    }
+
+    /** Counted by the per-client limiter: released when the connection ends. */
+    void limited() {
+        this.limited = true;
     }
 
     CloseReason reason() {
@@ -143,6 +160,9 @@ final class Connection implements LiveConnection {
         if (backend != null) {
             backend.unregister(this, bytesFromClient, bytesFromBackend);
             backend.connectionEnded();
+        }
+        if (limited) {
+            listener.releaseClient(clientAddress.getAddress());
         }
         listener.recordClose(this);
     }

@@ -5,30 +5,34 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sits on the server channel and sees each accepted child before it is registered: over
- * max-connections the child is closed at once with linger 0 (an RST, no TIME_WAIT), counted, and a
- * warning is logged at most once per second, however many arrive.
+ * Sits on the server channel and sees each accepted child before it is registered. Over
+ * max-connections the child is closed at once with linger 0 (an RST, no TIME_WAIT) and counted, and
+ * accepting pauses for {@link #PAUSE_MILLIS}: the rest of a flood waits in the kernel's backlog
+ * instead of being accepted and closed in a spin. Accept errors (EMFILE: out of file descriptors)
+ * are logged the same way; Netty's acceptor then pauses accepting for a second. Warnings are
+ * logged at most once per second, however many arrive.
  */
 @ChannelHandler.Sharable
 final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(ConnectionLimiter.class);
-    private static final long WARN_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
+    static final long PAUSE_MILLIS = 100;
 
     private final String listener;
     private final IntSupplier max;
     private final AtomicInteger active;
     private final Runnable onReject;
-    private final AtomicLong lastWarn = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
-    private final AtomicLong rejectedSinceWarn = new AtomicLong();
+    private final RateLimitedLog limitLog = new RateLimitedLog(log);
+    private final RateLimitedLog errorLog = new RateLimitedLog(log);
+    private boolean paused;
 
     ConnectionLimiter(String listener, IntSupplier max, AtomicInteger active, Runnable onReject) {
         this.listener = listener;
@@ -45,20 +49,36 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
             child.config().setOption(ChannelOption.SO_LINGER, 0);
             child.unsafe().closeForcibly();
             onReject.run();
-            warn();
+            limitLog.warn("connection limit reached listener={} max_connections={} accept_paused_ms={} rejected={}",
+                    listener, max.getAsInt(), PAUSE_MILLIS);
+            pause(ctx);
             return;
         }
         child.closeFuture().addListener(f -> active.decrementAndGet());
         ctx.fireChannelRead(msg);
     }
 
-    private void warn() {
-        long n = rejectedSinceWarn.incrementAndGet();
-        long now = System.nanoTime();
-        long last = lastWarn.get();
-        if (now - last >= WARN_EVERY_NANOS && lastWarn.compareAndSet(last, now)) {
-            rejectedSinceWarn.addAndGet(-n);
-            log.warn("connection limit reached listener={} max_connections={} rejected={}", listener, max.getAsInt(), n);
+    /** Stops reading the server socket (accepting) briefly; runs on the server channel's loop. */
+    private void pause(ChannelHandlerContext ctx) {
+        if (paused) {
+            return;
         }
+        paused = true;
+        ctx.channel().config().setAutoRead(false);
+        ctx.executor().schedule(() -> {
+            paused = false;
+            if (ctx.channel().isOpen()) {
+                ctx.channel().config().setAutoRead(true);
+            }
+        }, PAUSE_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof IOException) {
+            errorLog.warn("accept failed listener={} cause=\"{}\" accept_paused_ms=1000 errors={}", listener,
+                    cause.getMessage());
+        }
+        ctx.fireExceptionCaught(cause); // Netty's acceptor pauses accepting for a second on accept errors
     }
 }

@@ -1,47 +1,101 @@
 package dev.weir.proxy.relay;
 
 import dev.weir.proxy.backend.Backend;
+import dev.weir.proxy.backend.BackendPool;
+import dev.weir.proxy.config.EdgeConfig;
 import dev.weir.proxy.upstream.UpstreamConnector;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.haproxy.HAProxyProtocolException;
+import io.netty.handler.ssl.NotSslRecordException;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
- * The client side until its backend is connected: starts the connect, then hands over to two
- * {@link Relay}s. Reads are off meanwhile, but epoll still delivers bytes and a FIN that arrive with
- * an RDHUP, so whatever comes early is queued and replayed in order once the backend is there.
+ * The client side until its backend is connected. First what the listener asks before choosing a
+ * backend: a PROXY header from a trusted source (the real client), an SNI peek (the pool), then the
+ * access lists and per-client limits on the real client's address. Then the connect, and the hand
+ * over to two {@link Relay}s. Reads are off meanwhile, but epoll still delivers bytes and a FIN that
+ * arrive with an RDHUP, so whatever comes early is queued and replayed in order.
  */
 final class Frontend extends ChannelInboundHandlerAdapter implements UpstreamConnector.Callback {
 
     private final ProxyListener listener;
+    private final EdgeConfig edge;
     private Connection conn;
     private UpstreamConnector.Attempt attempt;
     private ArrayDeque<Object> early;
     private boolean earlyFin;
+    private boolean awaitingProxyHeader;
+    private boolean awaitingSni;
+    private ScheduledFuture<?> proxyTimeout;
     private ChannelHandlerContext ctx;
 
-    Frontend(ProxyListener listener) {
+    Frontend(ProxyListener listener, EdgeConfig edge) {
         this.listener = listener;
+        this.edge = edge;
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         conn = listener.opened(ctx.channel());
-        attempt = listener.connect(ctx.channel(), conn.clientAddress.getAddress(), this);
+        awaitingProxyHeader = edge.proxyProtocol() != null;
+        awaitingSni = edge.sni() != null;
+        if (awaitingProxyHeader) {
+            if (!ProxyListener.anyContains(edge.proxyProtocol().trusted(), conn.clientAddress.getAddress())) {
+                reject(CloseReason.UNTRUSTED_PROXY);
+                return;
+            }
+            proxyTimeout = ctx.executor().schedule(() -> reject(CloseReason.PROXY_TIMEOUT),
+                    edge.proxyProtocol().timeout().toMillis(), TimeUnit.MILLISECONDS);
+        }
+        if (awaitingProxyHeader || awaitingSni) {
+            ctx.read(); // the decoders in front ask for more until they are done
+        } else {
+            admit();
+        }
         ctx.fireChannelActive();
+    }
+
+    /** Access lists and per-client limits on the real client, then the connect. */
+    private void admit() {
+        if (!conn.client.isActive()) {
+            return;
+        }
+        CloseReason refused = listener.admit(conn);
+        if (refused != null) {
+            reject(refused);
+            return;
+        }
+        if (edge.maxConnectionDuration() != null) {
+            ScheduledFuture<?> cap = ctx.executor().schedule(() -> conn.close(CloseReason.MAX_DURATION),
+                    edge.maxConnectionDuration().toMillis(), TimeUnit.MILLISECONDS);
+            conn.client.closeFuture().addListener(f -> cap.cancel(false));
+        }
+        attempt = listener.connect(conn.client, conn.clientAddress.getAddress(), conn.pool, this);
+    }
+
+    private void reject(CloseReason reason) {
+        listener.rejected(reason);
+        conn.close(reason);
     }
 
     @Override
     public void connected(Channel backendChannel, Backend backend, List<ByteBuf> banner) {
         conn.attach(backendChannel, backend);
         backendChannel.pipeline().addLast("relay", new Relay(conn, false));
+        ProxyHeaders.writeIfConfigured(conn);
         // What a pre-connected backend already said goes to the client before anything else from it.
         for (ByteBuf b : banner) {
             conn.bytesFromBackend += b.readableBytes();
@@ -52,12 +106,12 @@ final class Frontend extends ChannelInboundHandlerAdapter implements UpstreamCon
         }
         if (early != null) {
             for (Object msg : early) {
-                conn.bytesFromClient += msg instanceof ByteBuf b ? b.readableBytes() : 0;
+                conn.bytesFromClient += msg instanceof ByteBuf buf ? buf.readableBytes() : 0;
                 backendChannel.write(msg, backendChannel.voidPromise());
             }
             early = null;
-            backendChannel.flush();
         }
+        backendChannel.flush();
         ctx.pipeline().replace(this, "relay", new Relay(conn, true));
         backendChannel.config().setAutoRead(conn.client.isWritable());
         if (earlyFin) {
@@ -82,7 +136,26 @@ final class Frontend extends ChannelInboundHandlerAdapter implements UpstreamCon
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof ChannelInputShutdownEvent) {
+        if (evt instanceof Prelude.ClientIdentified id) {
+            proxyTimeout.cancel(false);
+            awaitingProxyHeader = false;
+            conn.identified(id.client(), id.destination());
+            if (!awaitingSni) {
+                admit();
+            }
+        } else if (evt instanceof Prelude.SniRouted routed) {
+            awaitingSni = false;
+            listener.sniResult(routed.result());
+            BackendPool pool = routed.pool() == null ? null : listener.poolNamed(routed.pool());
+            if (pool == null) {
+                reject(CloseReason.SNI_REJECTED);
+            } else {
+                conn.pool = pool;
+                if (!awaitingProxyHeader) {
+                    admit();
+                }
+            }
+        } else if (evt instanceof ChannelInputShutdownEvent) {
             earlyFin = true;
         } else if (evt instanceof IdleStateEvent) {
             conn.close(CloseReason.IDLE_TIMEOUT);
@@ -93,6 +166,9 @@ final class Frontend extends ChannelInboundHandlerAdapter implements UpstreamCon
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         conn.reason(CloseReason.CLIENT_CLOSED);
+        if (proxyTimeout != null) {
+            proxyTimeout.cancel(false);
+        }
         if (attempt != null) {
             attempt.abandon();
         }
@@ -106,8 +182,32 @@ final class Frontend extends ChannelInboundHandlerAdapter implements UpstreamCon
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        listener.logSocketError(conn, true, cause);
-        conn.close(CloseReason.CLIENT_ERROR);
+        if (awaitingProxyHeader && (cause instanceof HAProxyProtocolException
+                || cause instanceof DecoderException && cause.getCause() instanceof HAProxyProtocolException)) {
+            reject(CloseReason.PROXY_MALFORMED);
+        } else if (awaitingSni && isHelloProblem(cause)) {
+            sniFallback(cause);
+        } else {
+            listener.logSocketError(conn, true, cause);
+            conn.close(CloseReason.CLIENT_ERROR);
+        }
+    }
+
+    private static boolean isHelloProblem(Throwable cause) {
+        Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        return c instanceof TooLongFrameException || c instanceof SslHandshakeTimeoutException
+                || c instanceof NotSslRecordException;
+    }
+
+    /** An oversized, slow or broken hello: the default pool when there is one (with what was read so far). */
+    private void sniFallback(Throwable cause) {
+        Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        String result = c instanceof SslHandshakeTimeoutException ? "timeout"
+                : c instanceof TooLongFrameException ? "oversized" : "not_tls";
+        if (ctx.pipeline().get("sni") != null) {
+            ctx.pipeline().remove("sni");
+        }
+        userEventTriggered(ctx, new Prelude.SniRouted(edge.sni().defaultPool(), result));
     }
 
     private void releaseEarly() {

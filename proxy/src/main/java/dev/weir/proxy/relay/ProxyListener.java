@@ -1,6 +1,13 @@
 package dev.weir.proxy.relay;
 
 import dev.weir.proxy.backend.BackendPool;
+import dev.weir.proxy.config.Cidr;
+import dev.weir.proxy.config.EdgeConfig;
+import io.micrometer.core.instrument.Counter;
+import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 import dev.weir.proxy.config.ListenerConfig;
 import dev.weir.proxy.metrics.AccessLog;
 import dev.weir.proxy.metrics.ProxyMetrics;
@@ -43,13 +50,23 @@ public final class ProxyListener {
     private final ProxyMetrics.ListenerMeters meters;
     private final Set<Connection> live = ConcurrentHashMap.newKeySet();
     private final AtomicInteger accepted = new AtomicInteger();
+    private final Function<String, BackendPool> pools;
+    private final PerClientLimiter perClient;
+    private final RateLimitedLog rejectLog = new RateLimitedLog(log);
+    private final Map<String, Counter> rejectCounters = new ConcurrentHashMap<>();
     private volatile ListenerConfig config;
     private volatile BackendPool pool;
     private volatile Channel serverChannel;
 
-    public ProxyListener(ListenerConfig config, BackendPool pool, EventLoopGroup group, Transport transport,
-                         UpstreamConnector connector, ProxyMetrics metrics, AccessLog accessLog) {
+    /**
+     * @param pools finds a pool by name (SNI routes name pools); null for an unknown name
+     */
+    public ProxyListener(ListenerConfig config, BackendPool pool, Function<String, BackendPool> pools,
+                         EventLoopGroup group, Transport transport, UpstreamConnector connector, ProxyMetrics metrics,
+                         AccessLog accessLog) {
         this.accessLog = accessLog;
+        this.pools = pools;
+        this.perClient = new PerClientLimiter(config.edge().perClient());
         this.name = config.name();
         this.config = config;
         this.pool = pool;
@@ -76,17 +93,75 @@ public final class ProxyListener {
     public void update(ListenerConfig config, BackendPool pool) {
         this.config = config;
         this.pool = pool;
+        perClient.update(config.edge().perClient());
     }
 
-    UpstreamConnector.Attempt connect(Channel client, InetAddress clientIp, Frontend frontend) {
+    UpstreamConnector.Attempt connect(Channel client, InetAddress clientIp, BackendPool target, Frontend frontend) {
         ListenerConfig cfg = config;
-        return connector.connect(client, clientIp, pool,
+        return connector.connect(client, clientIp, target,
                 new WriteBufferWaterMark(cfg.writeBufferLow(), cfg.writeBufferHigh()), frontend);
+    }
+
+    BackendPool poolNamed(String name) {
+        return pools.apply(name);
+    }
+
+    static boolean anyContains(List<Cidr> blocks, InetAddress ip) {
+        for (Cidr c : blocks) {
+            if (c.contains(ip)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The access lists (deny wins; a non-empty allow list admits only its blocks), then the
+     * per-client limits, on the real client's address. Null = admitted.
+     */
+    CloseReason admit(Connection conn) {
+        EdgeConfig edge = config.edge();
+        InetAddress ip = conn.clientAddress.getAddress();
+        if (anyContains(edge.deny(), ip) || (!edge.allow().isEmpty() && !anyContains(edge.allow(), ip))) {
+            return CloseReason.ACL_DENIED;
+        }
+        CloseReason limit = perClient.admit(ip);
+        if (limit == null && edge.perClient() != null) {
+            conn.limited();
+        }
+        return limit;
+    }
+
+    void releaseClient(InetAddress ip) {
+        perClient.release(ip);
+    }
+
+    /** Sources tracked by the per-client limiter (bounded; for tests and status). */
+    public int trackedClients() {
+        return perClient.size();
+    }
+
+    /** Drops idle per-client entries; the proxy calls it periodically. */
+    public void sweepClients() {
+        perClient.sweep();
+    }
+
+    /** A client refused before any backend was chosen: counted by cause, logged at most once a second. */
+    void rejected(CloseReason reason) {
+        rejectCounters.computeIfAbsent(reason.name(), r -> Counter.builder("weir.listener.rejects")
+                .tags("listener", name, "cause", r.toLowerCase(java.util.Locale.ROOT))
+                .description("Clients refused at accept").register(metrics.registry())).increment();
+        rejectLog.warn("clients refused listener={} reason={} count={}", name, reason);
+    }
+
+    void sniResult(String result) {
+        Counter.builder("weir.sni.results").tags("listener", name, "result", result)
+                .description("SNI peeks by outcome").register(metrics.registry()).increment();
     }
 
     /** Binds {@code address}; returns once bound (or throws with the OS's reason). */
     public void bind(InetSocketAddress address) throws InterruptedException {
-        ConnectionLimiter limiter = new ConnectionLimiter(name, () -> config.maxConnections(), accepted, this::rejected);
+        ConnectionLimiter limiter = new ConnectionLimiter(name, () -> config.maxConnections(), accepted, this::limitReached);
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannel())
@@ -104,7 +179,15 @@ public final class ProxyListener {
                         ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(cfg.writeBufferLow(), cfg.writeBufferHigh()));
                         // On the client socket, reads and writes count both directions: idle-timeout sees all traffic.
                         ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, cfg.idleTimeout().toNanos(), TimeUnit.NANOSECONDS));
-                        ch.pipeline().addLast("frontend", new Frontend(ProxyListener.this));
+                        EdgeConfig edge = cfg.edge();
+                        if (edge.proxyProtocol() != null) {
+                            ch.pipeline().addLast("proxy-decoder", new HAProxyMessageDecoder(edge.proxyProtocol().maxTlvBytes()));
+                            ch.pipeline().addLast("proxy-header", new ProxyHeaderReader());
+                        }
+                        if (edge.sni() != null) {
+                            ch.pipeline().addLast("sni", new SniPeek(edge.sni()));
+                        }
+                        ch.pipeline().addLast("frontend", new Frontend(ProxyListener.this, edge));
                     }
                 });
         ChannelFuture f = b.bind(address).await();
@@ -196,7 +279,7 @@ public final class ProxyListener {
         return meters;
     }
 
-    private void rejected() {
+    private void limitReached() {
         meters.opened().increment();
         meters.rejects().increment();
         metrics.connectionClosed(name, pool.name(), null, CloseReason.CONNECTION_LIMIT.name());

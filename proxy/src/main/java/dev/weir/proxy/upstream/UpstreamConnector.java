@@ -103,6 +103,9 @@ public final class UpstreamConnector {
         private final WarmPool warm;
         private final Callback callback;
         private final List<Backend> tried = new ArrayList<>(2);
+        /** Tried or full: what the balancer must pass over. */
+        private final List<Backend> skip = new ArrayList<>(2);
+        private boolean sawFull;
         private Channel pending;
         private boolean abandoned;
 
@@ -127,13 +130,22 @@ public final class UpstreamConnector {
         }
 
         private void next() {
-            Backend backend = pool.snapshot().balancer().pick(clientIp, tried);
-            if (backend == null) {
-                callback.failed(tried.isEmpty() ? CloseReason.NO_HEALTHY_BACKEND : CloseReason.CONNECT_FAILED);
-                return;
+            Backend picked;
+            while (true) {
+                picked = pool.snapshot().balancer().pick(clientIp, skip);
+                if (picked == null) {
+                    callback.failed(!tried.isEmpty() ? CloseReason.CONNECT_FAILED
+                            : sawFull ? CloseReason.BACKENDS_FULL : CloseReason.NO_HEALTHY_BACKEND);
+                    return;
+                }
+                skip.add(picked);
+                if (picked.tryConnectionStarted()) {
+                    break;
+                }
+                sawFull = true; // at its max-connections: every balancer moves on to its next choice
             }
+            Backend backend = picked;
             tried.add(backend);
-            backend.connectionStarted();
             WarmPool.Taken taken = warm == null ? null : warm.take(backend, client.eventLoop());
             if (taken != null) {
                 taken.channel().config().setWriteBufferWaterMark(waterMark);

@@ -161,7 +161,7 @@ class ConfigHealthDiscoveryTest {
         assertErrors(MINIMAL + "    health-check: {typ: http}\n",
                 "pools.web.health-check.typ: unknown key (did you mean type?)");
         assertErrors(MINIMAL + "    health-check: tcp\n", "pools.web.health-check: \"tcp\" (expected: a map of "
-                + "type, interval, timeout, rise, fall, jitter, send, expect, path, port)");
+                + "type, interval, timeout, rise, fall, jitter, send, expect, path, port, proxy-protocol)");
     }
 
     @ParameterizedTest
@@ -300,15 +300,25 @@ class ConfigHealthDiscoveryTest {
         // "# key:" becomes "key:"; prose and doubly commented keys ("#   # send:") stay comments.
         String uncommented = reference.replaceAll("(?m)^( *)# (?= *[a-z][a-z-]*:( |$))", "$1");
         assertThat(uncommented).contains("\n    health-check:", "\n    passive:", "\n    warm-pool:",
-                "\n    keep-alive:", "\n  web-dns:");
+                "\n    keep-alive:", "\n  web-dns:", "\n    proxy-protocol:", "\n    sni:", "\n    per-client:",
+                "\n    max-connection-duration:");
 
         Config config = ConfigLoader.parse(uncommented, Map.of());
+        // Required keys and optional ones without a default hold examples; every other key its default.
         Config expected = ConfigLoader.parse("""
-                listeners: {web: {bind: 127.0.0.1:8080, pool: web}}
+                listeners:
+                  web:
+                    bind: 127.0.0.1:8080
+                    pool: web
+                    max-connection-duration: 24h
+                    proxy-protocol: {accept: true, trusted: [127.0.0.1/32]}
+                    sni: {routes: {"api.example.com": web-dns, "*.example.com": web}, default: web}
+                    per-client: {}
                 pools:
                   web:
                     backends: [127.0.0.1:9001, {address: 127.0.0.1:9002, weight: 2},
                                {address: 127.0.0.1:9003, name: web-3}]
+                    proxy-protocol: v2
                     health-check: {}
                     passive: {}
                     warm-pool: {}

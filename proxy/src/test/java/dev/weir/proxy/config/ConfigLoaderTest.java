@@ -16,7 +16,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ConfigLoaderTest {
 
     private static final String POOL_KEYS = "balance, connect-timeout, connect-attempts, backends, discovery, "
-            + "health-check, passive, drain-timeout, close-spread, close-on-down, warm-pool, keep-alive";
+            + "health-check, passive, drain-timeout, close-spread, close-on-down, warm-pool, keep-alive, "
+            + "proxy-protocol";
 
     private static final String MINIMAL = """
             listeners:

@@ -1,0 +1,80 @@
+package dev.weir.proxy.relay;
+
+import dev.weir.proxy.config.EdgeConfig;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.ssl.AbstractSniHandler;
+import io.netty.util.concurrent.Future;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Peeks at a TLS ClientHello for its server name without terminating TLS (Netty's ClientHello
+ * accumulation and SNI extraction), picks the pool, and steps aside: removing it hands the buffered
+ * hello, untouched, to the frontend, which relays it first. The hello is capped in size and time.
+ * Routing: an exact name, then the longest matching {@code *.suffix}, then the default pool.
+ */
+final class SniPeek extends AbstractSniHandler<String> {
+
+    private final EdgeConfig.Sni sni;
+    private boolean sawHello;
+
+    SniPeek(EdgeConfig.Sni sni) {
+        super(sni.maxClientHello(), sni.timeout().toMillis());
+        this.sni = sni;
+    }
+
+    @Override
+    protected Future<String> lookup(ChannelHandlerContext ctx, ByteBuf clientHello) throws Exception {
+        sawHello = clientHello != null;
+        return super.lookup(ctx, clientHello);
+    }
+
+    @Override
+    protected Future<String> lookup(ChannelHandlerContext ctx, String hostname) {
+        return ctx.executor().newSucceededFuture(hostname);
+    }
+
+    @Override
+    protected void onLookupComplete(ChannelHandlerContext ctx, String hostname, Future<String> future) {
+        String result;
+        String pool;
+        if (!sawHello) {
+            result = "not_tls";
+            pool = sni.defaultPool();
+        } else if (hostname == null) {
+            result = "no_sni";
+            pool = sni.defaultPool();
+        } else {
+            pool = route(sni.routes(), hostname);
+            result = pool != null ? "matched" : "no_match";
+            if (pool == null) {
+                pool = sni.defaultPool();
+            }
+        }
+        ctx.pipeline().remove(this);
+        ctx.fireUserEventTriggered(new Prelude.SniRouted(pool, result));
+    }
+
+    /** Exact name first, then the longest wildcard suffix; null when nothing matches. */
+    static String route(Map<String, String> routes, String hostname) {
+        String host = hostname.toLowerCase(Locale.ROOT);
+        String exact = routes.get(host);
+        if (exact != null) {
+            return exact;
+        }
+        String best = null;
+        int bestLength = -1;
+        for (Map.Entry<String, String> e : routes.entrySet()) {
+            String pattern = e.getKey();
+            if (pattern.startsWith("*.")) {
+                String suffix = pattern.substring(1); // ".example.com"
+                if (host.endsWith(suffix) && host.length() > suffix.length() && suffix.length() > bestLength) {
+                    best = e.getValue();
+                    bestLength = suffix.length();
+                }
+            }
+        }
+        return best;
+    }
+}
