@@ -25,7 +25,9 @@
 # remain: the direct client and Weir share the host's ports towards the backend's one address, and
 # once about half of the ephemeral range is in TIME_WAIT, every connect() scans thousands of ports
 # (measured here: connect on a no-delay veth went from ~35 us to ~2.1 ms). 0 = do not wait.
-# Each run also reports the CPU used by processes other than the bench's ("other CPU"), and steal.
+# Each run also reports the CPU used by processes other than the bench's ("other CPU"), and steal, and
+# Weir's own counters from its admin endpoint (/metrics): warm-pool hits, misses, stale drops and
+# refills of pool `warm` over the run (warm-up included), and Weir's mean connect time to the backend.
 # Bounded: --max-seconds for everything (default 1200), and each client run stops at its own limit.
 # Cleans up on any exit: stops what it started by PID, deletes the namespace and links.
 set -euo pipefail
@@ -260,6 +262,34 @@ children_ms() {  # $1: output of bash `times` (run in the main shell, not in $(.
     tail -1 "$1" | awk '{split($1, a, /[ms]/); split($2, b, /[ms]/); printf "%d\n", (a[1] * 60 + a[2] + b[1] * 60 + b[2]) * 1000}'
 }
 
+# Weir's Prometheus metrics (admin endpoint): warm-pool counters of pool `warm`, connect times.
+ADMIN=""
+scrape() {   # $1: file to write; empty when there is no admin endpoint or no metrics
+    if [[ -n $ADMIN ]]; then curl -s --max-time 3 "http://$ADMIN/metrics" >"$1" 2>/dev/null || : >"$1"; else : >"$1"; fi
+}
+metric() {   # $1: scrape file, $2: metric name, $3: pool; sum over its series, or NA
+    awk -v m="$2{" -v p="pool=\"$3\"" 'index($0, m) == 1 && index($0, p) {s += $NF; f = 1}
+        END {if (f) printf "%.6f\n", s; else print "NA"}' "$1"
+}
+# Metric deltas between two scrapes, as key=value words.
+metric_deltas() {   # $1: before, $2: after
+    local out="" name key a b
+    for name in hits misses stale refills; do
+        a=$(metric "$1" "weir_warmpool_${name}_total" warm); b=$(metric "$2" "weir_warmpool_${name}_total" warm)
+        out+=" warm_$name=$(awk -v a="$a" -v b="$b" 'BEGIN {if (a == "NA" || b == "NA") print "NA"; else printf "%d", b - a + 0.5}')"
+    done
+    out+=" warm_idle_after=$(metric "$2" weir_warmpool_idle warm | awk '{print ($1 == "NA") ? "NA" : int($1 + 0.5)}')"
+    for key in cold warm; do   # connects made for clients (not the warm pool's refills), and their mean time as Weir saw it
+        a=$(metric "$1" weir_connect_time_seconds_count "$key"); b=$(metric "$2" weir_connect_time_seconds_count "$key")
+        local sa sb
+        sa=$(metric "$1" weir_connect_time_seconds_sum "$key"); sb=$(metric "$2" weir_connect_time_seconds_sum "$key")
+        out+=" ${key}_connects=$(awk -v a="$a" -v b="$b" 'BEGIN {if (a == "NA" || b == "NA") print "NA"; else printf "%d", b - a + 0.5}')"
+        [[ $key == warm ]] || out+=" ${key}_connect_mean_us=$(awk -v a="$a" -v b="$b" -v sa="$sa" -v sb="$sb" \
+            'BEGIN {if (a == "NA" || b == "NA" || b - a < 1) print "NA"; else printf "%d", (sb - sa) / (b - a) * 1e6}')"
+    done
+    echo "$out"
+}
+
 # Backend-side established sockets from the host to the backend (Weir's idle ones when no client is on).
 established_to_backend() {
     ss -Htn state established dst "$NS_ADDR:9000" 2>/dev/null | wc -l
@@ -289,7 +319,7 @@ pools:
     warm-pool: {min-idle: 8}
 transport: $TRANSPORT
 shutdown: {drain-timeout: 2s}
-admin: {bind: "off"}
+admin: {bind: 127.0.0.1:0}
 EOF
     java -Xlog:gc:file="$dir/weir-gc.log" -jar "$OUT/weir.jar" run -c "$dir/weir.yaml" >"$dir/weir.log" 2>&1 &
     WEIR_PID=$!
@@ -299,6 +329,7 @@ EOF
     cold_port=$(sed -n 's/.*listener bound listener=cold address=[^ ]*:\([0-9]*\) .*/\1/p' "$dir/weir.log" | head -1)
     warm_port=$(sed -n 's/.*listener bound listener=warm address=[^ ]*:\([0-9]*\) .*/\1/p' "$dir/weir.log" | head -1)
     [[ -n $cold_port && -n $warm_port ]] || { log "listener ports not found in $dir/weir.log"; return 1; }
+    ADMIN=$(sed -n 's/.*admin endpoint bound address=\([^ ]*\).*/\1/p' "$dir/weir.log" | head -1)
     log "weir pid $WEIR_PID: cold=127.0.0.1:$cold_port warm=127.0.0.1:$warm_port;" \
         "$(grep -o 'transport chosen transport=[a-z_]*' "$dir/weir.log" | head -1)"
 
@@ -326,6 +357,7 @@ EOF
         ours0=$(proc_ticks "${PIDS[@]}")
         times >"$OUT/.times0"
         kids0=$(children_ms "$OUT/.times0")
+        scrape "$dir/metrics-$r-before.txt"
         t0=$(date +%s%N)
         java "$HERE/Ttfb.java" -n "$N" -c "$CONC" --warmup "$WARMUP" --time-limit "$CLIENT_LIMIT" \
             --run "$r" "${split[@]}" --dump "$dir/samples-$r" "${order[@]}" >"$dir/client-$r.log" 2>&1 &
@@ -334,18 +366,20 @@ EOF
         rc=0; wait "$cpid" || rc=$?
         forget "$cpid"
         t1=$(date +%s%N)
+        scrape "$dir/metrics-$r-after.txt"
         read -r cpu1 steal1 < <(cpu_snapshot)
         ours1=$(proc_ticks "${PIDS[@]}")
         times >"$OUT/.times1"
         kids1=$(children_ms "$OUT/.times1")
         awk -v r="$r" -v wall_ns=$((t1 - t0)) -v busy=$((cpu1 - cpu0)) -v steal=$((steal1 - steal0)) \
             -v ours=$((ours1 - ours0)) -v kids_ms=$((kids1 - kids0)) -v hz="$(getconf CLK_TCK)" -v ncpu="$(nproc)" \
-            -v twb="$tw_before" -v twa="$(time_wait_to_backend)" 'BEGIN {
+            -v twb="$tw_before" -v twa="$(time_wait_to_backend)" \
+            -v m="$(metric_deltas "$dir/metrics-$r-before.txt" "$dir/metrics-$r-after.txt")" 'BEGIN {
                 cap = wall_ns / 1e9 * hz * ncpu
                 other = busy - ours - kids_ms * hz / 1000
                 if (other < 0) other = 0
-                printf "RUNINFO run=%d wall_s=%.1f bench_cpu_pct=%.0f other_cpu_pct=%.0f steal_pct=%.1f time_wait_before=%d time_wait_after=%d\n",
-                    r, wall_ns / 1e9, (ours + kids_ms * hz / 1000) * 100 / cap, other * 100 / cap, steal * 100 / cap, twb, twa
+                printf "RUNINFO run=%d wall_s=%.1f bench_cpu_pct=%.0f other_cpu_pct=%.0f steal_pct=%.1f time_wait_before=%d time_wait_after=%d%s\n",
+                    r, wall_ns / 1e9, (ours + kids_ms * hz / 1000) * 100 / cap, other * 100 / cap, steal * 100 / cap, twb, twa, m
             }' >>"$dir/runs.txt"
         tail -1 "$dir/runs.txt" >&2
         cat "$dir/client-$r.log" >&2

@@ -111,6 +111,19 @@ final class Containers {
         }
     }
 
+    /** Stops (kills and removes) each container that was created; nulls are skipped. */
+    static void stopAll(GenericContainer<?>... containers) {
+        for (GenericContainer<?> c : containers) {
+            if (c != null) {
+                try {
+                    c.stop();
+                } catch (RuntimeException e) {
+                    System.err.println("[weir] stopping " + c.getContainerName() + ": " + e.getMessage());
+                }
+            }
+        }
+    }
+
     static Set<String> names(Sample... samples) {
         java.util.Set<String> names = new java.util.LinkedHashSet<>();
         for (Sample s : samples) {

@@ -1,0 +1,60 @@
+package dev.weir.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.testcontainers.lifecycle.Startables;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/** Scenario 1: round-robin across three backend-sample containers. */
+@ExtendWith(ContainerSuite.class)
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class RoundRobinIT {
+
+    static Containers.Sample a;
+    static Containers.Sample b;
+    static Containers.Sample c;
+    static WeirContainer weir;
+    static int port;
+
+    @BeforeAll
+    static void start() {
+        a = new Containers.Sample("svc-a");
+        b = new Containers.Sample("svc-b");
+        c = new Containers.Sample("svc-c");
+        Startables.deepStart(a, b, c).join();
+        port = Ports.free();
+        ConfigDir config = ConfigDir.create().write(Yaml.listener(port)
+                + "pools:\n  web:\n    balance: round-robin\n" + Yaml.backends(a, b, c));
+        weir = new WeirContainer("rr", config);
+        weir.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        Containers.stopAll(weir, a, b, c);
+    }
+
+    @Test
+    void everyBackendGetsItsTurn() throws Exception {
+        Map<String, Integer> counts = new TreeMap<>();
+        for (int i = 0; i < 30; i++) {
+            counts.merge(Net.whoami(Net.distinctSource(11, i), port), 1, Integer::sum);
+        }
+        assertThat(counts).containsExactlyInAnyOrderEntriesOf(Map.of("svc-a", 10, "svc-b", 10, "svc-c", 10));
+
+        Admin admin = weir.admin();
+        assertThat(admin.pool("web").path("balance").asText()).isEqualTo("round-robin");
+        admin.backends("web").forEach((id, backend) -> {
+            assertThat(backend.path("state").asText()).as(id).isEqualTo("UP");
+            assertThat(backend.path("total_connections").asLong()).as(id).isEqualTo(10);
+        });
+    }
+}
