@@ -146,11 +146,13 @@ final class PoolRuntime {
         String p = "pool " + next.name();
         PoolConfig old = config;
         config = next;
+        // The pool always carries the current config (connect settings, keep-alive, PROXY header out).
+        pool.update(next);
         if (!settings(old).equals(settings(next))) {
-            pool.update(next);
             changes.add(p + ": settings changed");
         }
-        if (!Objects.equals(old.healthCheck(), next.healthCheck()) || !Objects.equals(old.passive(), next.passive())) {
+        if (!Objects.equals(old.healthCheck(), next.healthCheck()) || !Objects.equals(old.passive(), next.passive())
+                || old.proxyProtocol() != next.proxyProtocol()) {
             updateHealth(next);
             changes.add(p + ": health checks changed");
         }
@@ -242,6 +244,7 @@ final class PoolRuntime {
                         metrics.probed(b, ok, durationMillis);
                     }
                 });
+        health.proxyProtocol(config.proxyProtocol());
         for (Backend b : pool.members()) {
             health.add(b, b.healthy());
         }
@@ -267,6 +270,7 @@ final class PoolRuntime {
     private void updateHealth(PoolConfig next) {
         boolean wants = next.healthCheck() != null || next.passive() != null;
         if (health != null && wants) {
+            health.proxyProtocol(next.proxyProtocol());
             health.update(next.healthCheck(), next.passive());
         } else if (health != null) {
             health.close();
@@ -344,7 +348,7 @@ final class PoolRuntime {
 
     /** The settings BackendPool applies itself (backends, health and discovery are reconciled apart). */
     private static List<Object> settings(PoolConfig c) {
-        return List.of(c.balance(), c.connectTimeout(), c.connectAttempts(), c.drainTimeout(), c.closeSpread(),
-                c.closeOnDown());
+        return java.util.Arrays.asList(c.balance(), c.connectTimeout(), c.connectAttempts(), c.drainTimeout(),
+                c.closeSpread(), c.closeOnDown(), c.proxyProtocol());
     }
 }

@@ -288,4 +288,21 @@ class EdgeTest {
             a.close();
         }
     }
+
+    @Test
+    void healthChecksSendALocalHeaderOnlyWhenAsked() throws Exception {
+        try (ServerSocket backend = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            String pool = """
+                    proxy-protocol: v2
+                    health-check: {type: tcp, interval: 200ms, timeout: 100ms, proxy-protocol: true}
+                    """;
+            try (Weir weir = Harness.start(Harness.config("auto", "", pool, "127.0.0.1:" + backend.getLocalPort()))) {
+                byte[] probe = recordOne(backend, 16).get(10, TimeUnit.SECONDS);
+                assertThat(Arrays.copyOfRange(probe, 0, 12)).isEqualTo(V2_SIGNATURE);
+                assertThat(probe[12]).as("version 2, LOCAL").isEqualTo((byte) 0x20);
+                assertThat(probe[13]).as("AF_UNSPEC").isEqualTo((byte) 0x00);
+                assertThat(probe[14] | probe[15]).isZero();
+            }
+        }
+    }
 }

@@ -152,6 +152,13 @@ public final class PoolHealth implements AutoCloseable {
         onLoop(t::connectSucceeded);
     }
 
+    /** The pool's PROXY protocol version, used by checks with {@code proxy-protocol: true}. */
+    public void proxyProtocol(dev.weir.proxy.config.ProxyProtocolVersion version) {
+        if (prober instanceof SocketProber sp) {
+            sp.proxyProtocol(version);
+        }
+    }
+
     /**
      * Stops every probe and timer. On the health loop this happens before returning; elsewhere no
      * new probe starts once this returns, and probes in flight are aborted on the loop right after.

@@ -27,6 +27,9 @@ import java.util.function.Consumer;
  */
 final class ProbeHandler extends ChannelInboundHandlerAdapter implements Prober.Handle {
 
+    /** A PROXY header to open with (health-check.proxy-protocol), or null. */
+    private final byte[] proxyHeader;
+
     /** A send-expect reply that grows past this without the expected bytes fails. */
     static final int MAX_REPLY = 64 * 1024;
     /** An HTTP status line longer than this is not one. */
@@ -45,7 +48,9 @@ final class ProbeHandler extends ChannelInboundHandlerAdapter implements Prober.
     private Future<?> timer;
     private boolean finished;
 
-    ProbeHandler(HealthCheckConfig check, long timeoutMillis, InetSocketAddress target, Consumer<Prober.Result> done) {
+    ProbeHandler(HealthCheckConfig check, long timeoutMillis, InetSocketAddress target, Consumer<Prober.Result> done,
+                 byte[] proxyHeader) {
+        this.proxyHeader = proxyHeader;
         this.check = check;
         this.timeoutMillis = timeoutMillis;
         this.target = target;
@@ -82,15 +87,29 @@ final class ProbeHandler extends ChannelInboundHandlerAdapter implements Prober.
             fail(describe(f.cause()));
             return;
         }
+        if (proxyHeader != null) {
+            // Written ahead of the probe's own bytes; flushed with them (or alone for tcp).
+            channel.write(Unpooled.wrappedBuffer(proxyHeader));
+        }
         switch (check.type()) {
             case TCP:
-                pass();
+                if (proxyHeader != null) {
+                    send(new byte[0], true);
+                } else {
+                    pass();
+                }
                 break;
             case SEND_EXPECT:
                 if (check.send() != null && check.send().length() > 0) {
                     send(check.send().value(), expect == null);
                 } else if (expect == null) {
-                    pass();
+                    if (proxyHeader != null) {
+                        send(new byte[0], true);
+                    } else {
+                        pass();
+                    }
+                } else if (proxyHeader != null) {
+                    channel.flush();
                 }
                 break;
             case HTTP:
