@@ -42,12 +42,22 @@ final class WeirProcess implements AutoCloseable {
     }
 
     static WeirProcess start(Map<String, String> env, List<String> jvmArgs, String... args) throws IOException {
+        return start(env, 0, jvmArgs, args);
+    }
+
+    /** @param fdLimit the process's open-file limit (ulimit -n); 0 = inherited */
+    static WeirProcess start(Map<String, String> env, int fdLimit, List<String> jvmArgs, String... args) throws IOException {
         String jar = System.getProperty("weir.jar", Path.of("target/weir.jar").toAbsolutePath().toString());
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dio.netty.leakDetection.level=paranoid"));
         cmd.addAll(jvmArgs);
         cmd.addAll(List.of("-jar", jar));
         cmd.addAll(List.of(args));
+        if (fdLimit > 0) {
+            List<String> wrapped = new ArrayList<>(List.of("bash", "-c", "ulimit -n " + fdLimit + " && exec \"$0\" \"$@\""));
+            wrapped.addAll(cmd);
+            cmd = wrapped;
+        }
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().putAll(env);
         return new WeirProcess(pb.start());

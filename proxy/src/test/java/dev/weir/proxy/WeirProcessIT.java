@@ -215,6 +215,30 @@ class WeirProcessIT {
         }
     }
 
+    @Test
+    void runningOutOfFileDescriptorsPausesAcceptingAndRecovers() throws Exception {
+        try (WeirProcess weir = WeirProcess.start(Map.of(), 160, List.of(), "run", "-c", config("1s").toString())) {
+            int port = weir.listenerPort("web");
+            java.util.List<Socket> clients = new java.util.ArrayList<>();
+            try {
+                // Each proxied client costs Weir two descriptors: this many cannot all be accepted.
+                for (int i = 0; i < 150; i++) {
+                    Socket s = new Socket();
+                    s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+                    clients.add(s);
+                }
+                weir.awaitGroup("accept failed listener=web cause=\"(.*Too many open files.*?)\"", Duration.ofSeconds(30));
+                assertThat(weir.process().isAlive()).isTrue();
+            } finally {
+                for (Socket s : clients) {
+                    s.close();
+                }
+            }
+            // Descriptors are free again: accepting resumes and clients are served.
+            await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> "echo".equals(whoami(port)));
+        }
+    }
+
     private static String whoami(int port) throws IOException {
         try (Socket s = Harness.connect(new InetSocketAddress("127.0.0.1", port))) {
             return Harness.whoami(s);

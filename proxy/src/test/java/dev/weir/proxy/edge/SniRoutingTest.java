@@ -1,0 +1,265 @@
+package dev.weir.proxy.edge;
+
+import static dev.weir.proxy.edge.EdgeSupport.ascii;
+import static dev.weir.proxy.edge.EdgeSupport.count;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.weir.proxy.Weir;
+import dev.weir.proxy.transport.Transport;
+import dev.weir.sample.BackendSample;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import javax.net.ssl.SSLContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * SNI routing without terminating TLS: real JDK TLS clients through Weir to JDK TLS backends, so a
+ * completed handshake proves the ClientHello reached the backend byte for byte.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class SniRoutingTest {
+
+    @TempDir
+    static Path dir;
+
+    private static SSLContext client;
+    private static Tls.Backend api;
+    private static Tls.Backend web;
+    private static Tls.Backend deep;
+    private static Tls.Backend fallback;
+    private static BackendSample echo;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path ks = Tls.keyStore(dir, "api.example.com", "www.example.com", "x.deep.example.com", "other.test");
+        SSLContext server = Tls.serverContext(ks);
+        client = Tls.trustingClientContext();
+        api = new Tls.Backend("api", server);
+        web = new Tls.Backend("web", server);
+        deep = new Tls.Backend("deep", server);
+        fallback = new Tls.Backend("dflt", server);
+        echo = BackendSample.start("echo", "127.0.0.1", 0, null);
+    }
+
+    @AfterAll
+    static void stop() throws IOException {
+        for (Tls.Backend b : new Tls.Backend[] {api, web, deep, fallback}) {
+            if (b != null) {
+                b.close();
+            }
+        }
+        if (echo != null) {
+            echo.close();
+        }
+    }
+
+    static Stream<String> transports() {
+        return Transport.available().stream().map(Transport::name);
+    }
+
+    /**
+     * Listeners: {@code sni} (routes and a default), {@code strict} (no default), {@code plain} (default is
+     * a plain echo backend), {@code small} (max-client-hello 512), {@code slow} (timeout 300ms).
+     */
+    private static String yaml(String transport) {
+        return """
+                transport: %s
+                event-loop-threads: 2
+                listeners:
+                  sni:
+                    bind: 127.0.0.1:0
+                    pool: dflt
+                    sni:
+                      # the shorter wildcard first: the longest must win, not the first
+                      routes: {"api.example.com": api, "*.example.com": web, "*.deep.example.com": deep}
+                      default: dflt
+                  strict:
+                    bind: 127.0.0.1:0
+                    pool: dflt
+                    sni:
+                      routes: {"api.example.com": api, "*.example.com": web}
+                  plain:
+                    bind: 127.0.0.1:0
+                    pool: echo
+                    sni:
+                      routes: {"api.example.com": api}
+                      default: echo
+                  small:
+                    bind: 127.0.0.1:0
+                    pool: dflt
+                    sni: {routes: {"api.example.com": api}, default: dflt, max-client-hello: 512}
+                  slow:
+                    bind: 127.0.0.1:0
+                    pool: dflt
+                    sni: {routes: {"api.example.com": api}, default: dflt, timeout: 300ms}
+                pools:
+                  api: {backends: ["127.0.0.1:%d"]}
+                  web: {backends: ["127.0.0.1:%d"]}
+                  deep: {backends: ["127.0.0.1:%d"]}
+                  dflt: {backends: ["127.0.0.1:%d"]}
+                  echo: {backends: ["127.0.0.1:%d"]}
+                shutdown: {drain-timeout: 1s}
+                admin: {bind: "off"}
+                """.formatted(transport, api.port(), web.port(), deep.port(), fallback.port(), echo.port());
+    }
+
+    private static double sni(SimpleMeterRegistry registry, String listener, String result) {
+        return count(registry, "weir.sni.results", "listener", listener, "result", result);
+    }
+
+    @ParameterizedTest
+    @MethodSource("transports")
+    void routesByExactNameThenLongestWildcardThenDefault(String transport) throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (Weir weir = EdgeSupport.start(yaml(transport), registry)) {
+            InetSocketAddress l = weir.listenerAddress("sni");
+            assertThat(Tls.request(client, l, "api.example.com", "one")).isEqualTo("api api.example.com one");
+            assertThat(Tls.request(client, l, "www.example.com", "two")).isEqualTo("web www.example.com two");
+            // Both wildcards match; *.deep.example.com is longer, though written after *.example.com.
+            assertThat(Tls.request(client, l, "x.deep.example.com", "three")).isEqualTo("deep x.deep.example.com three");
+            assertThat(Tls.request(client, l, "a.b.deep.example.com", "four")).startsWith("deep ");
+            // *.deep.example.com needs a label in front; *.example.com has one.
+            assertThat(Tls.request(client, l, "deep.example.com", "five")).startsWith("web ");
+            assertThat(Tls.request(client, l, "API.Example.COM", "six")).as("server names ignore case").startsWith("api ");
+            // No route: the apex does not match its own wildcard, nor does another domain.
+            assertThat(Tls.request(client, l, "example.com", "seven")).isEqualTo("dflt example.com seven");
+            assertThat(Tls.request(client, l, "other.test", "eight")).isEqualTo("dflt other.test eight");
+            assertThat(Tls.request(client, l, null, "nine")).as("no SNI").isEqualTo("dflt - nine");
+
+            await().untilAsserted(() -> {
+                assertThat(sni(registry, "sni", "matched")).isEqualTo(6.0);
+                assertThat(sni(registry, "sni", "no_match")).isEqualTo(2.0);
+                assertThat(sni(registry, "sni", "no_sni")).isEqualTo(1.0);
+            });
+            assertThat(weir.metrics().closedCount("SNI_REJECTED")).isZero();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("transports")
+    void aClientHelloInSevenByteSegmentsStillRoutesAndTheHandshakeCompletes(String transport) throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (Weir weir = EdgeSupport.start(yaml(transport), registry);
+             Socket s = EdgeSupport.connect(weir.listenerAddress("sni"))) {
+            Tls.EngineClient tls = new Tls.EngineClient(client, s, "www.example.com", 7, false);
+            assertThat(tls.exchange("split")).isEqualTo("web www.example.com split");
+            assertThat(tls.clientHello().length).as("a hello of many 7-byte segments").isGreaterThan(20 * 7);
+            await().until(() -> sni(registry, "sni", "matched") == 1.0);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("transports")
+    void aClientHelloOverTwoRecordsSplitInsideTheServerNameStillRoutes(String transport) throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (Weir weir = EdgeSupport.start(yaml(transport), registry);
+             Socket s = EdgeSupport.connect(weir.listenerAddress("sni"))) {
+            Tls.EngineClient tls = new Tls.EngineClient(client, s, "x.deep.example.com", 7, true);
+            assertThat(tls.exchange("records")).isEqualTo("deep x.deep.example.com records");
+            await().until(() -> sni(registry, "sni", "matched") == 1.0);
+        }
+    }
+
+    @Test
+    void withoutADefaultPoolNoRouteClosesTheClientAsSniRejected() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        int fallbackBefore = fallback.served.size();
+        try (Weir weir = EdgeSupport.start(yaml("auto"), registry)) {
+            InetSocketAddress l = weir.listenerAddress("strict");
+            assertThatThrownBy(() -> Tls.request(client, l, "other.test", "x")).isInstanceOf(IOException.class);
+            assertThatThrownBy(() -> Tls.request(client, l, null, "x")).isInstanceOf(IOException.class);
+            try (Socket s = EdgeSupport.connect(l)) {
+                s.getOutputStream().write(ascii("GET / HTTP/1.1\r\nHost: api.example.com\r\n\r\n"));
+                assertThat(EdgeSupport.closedByPeer(s)).isTrue();
+            }
+            // A route still works on the same listener.
+            assertThat(Tls.request(client, l, "www.example.com", "ok")).isEqualTo("web www.example.com ok");
+
+            await().untilAsserted(() -> {
+                assertThat(weir.metrics().closedCount("SNI_REJECTED")).isEqualTo(3.0);
+                assertThat(count(registry, "weir.listener.rejects", "listener", "strict", "cause", "sni_rejected"))
+                        .isEqualTo(3.0);
+                assertThat(sni(registry, "strict", "no_match")).isEqualTo(1.0);
+                assertThat(sni(registry, "strict", "no_sni")).isEqualTo(1.0);
+                assertThat(sni(registry, "strict", "not_tls")).isEqualTo(1.0);
+                assertThat(sni(registry, "strict", "matched")).isEqualTo(1.0);
+            });
+            assertThat(fallback.served).as("nothing reached a pool for the rejected ones").hasSize(fallbackBefore);
+        }
+    }
+
+    @Test
+    void plainTextGoesToTheDefaultPoolByteForByte() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (Weir weir = EdgeSupport.start(yaml("auto"), registry);
+             Socket s = EdgeSupport.connect(weir.listenerAddress("plain"))) {
+            byte[] request = EdgeSupport.concat(ascii("GET / HTTP/1.1\r\nHost: api.example.com\r\n\r\n"),
+                    new byte[] {0, 1, 2, (byte) 0xff, 0x16, 0x03, 0x01});
+            OutputStream out = s.getOutputStream();
+            out.write(request);
+            out.flush();
+            assertThat(EdgeSupport.readExactly(s.getInputStream(), request.length)).isEqualTo(request);
+            s.shutdownOutput();
+            assertThat(EdgeSupport.readToEnd(s).bytes()).isEmpty();
+            await().until(() -> sni(registry, "plain", "not_tls") == 1.0);
+        }
+    }
+
+    @Test
+    void anOversizedHelloIsCountedAndNeverRoutedByName() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        int apiBefore = api.served.size();
+        try (Weir weir = EdgeSupport.start(yaml("auto"), registry)) {
+            InetSocketAddress l = weir.listenerAddress("small");
+            // Forty ALPN names of 40 bytes: a ClientHello of well over 1,500 bytes, to api.example.com.
+            List<String> alpn = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                alpn.add("x-weir-test-protocol-padding-%018d".formatted(i));
+            }
+            String answer;
+            try {
+                answer = Tls.request(client, l, "api.example.com", "big", alpn.toArray(String[]::new));
+            } catch (IOException closed) {
+                answer = null; // closed: the peeked bytes are gone, so the hello cannot be relayed
+            }
+            if (answer != null) {
+                assertThat(answer).as("if not closed, then the default pool, never the route").startsWith("dflt ");
+            }
+            assertThat(api.served).as("the route is never taken for an oversized hello").hasSize(apiBefore);
+            await().until(() -> sni(registry, "small", "oversized") == 1.0);
+            assertThat(sni(registry, "small", "matched")).isZero();
+        }
+    }
+
+    @Test
+    void aSlowHelloTimesOutAndIsCounted() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        int fallbackBefore = fallback.served.size();
+        try (Weir weir = EdgeSupport.start(yaml("auto"), registry);
+             Socket s = EdgeSupport.connect(weir.listenerAddress("slow"))) {
+            long start = System.nanoTime();
+            // A handshake record header promising 512 bytes, then nothing.
+            s.getOutputStream().write(new byte[] {0x16, 0x03, 0x01, 0x02, 0x00});
+            assertThat(EdgeSupport.closedByPeer(s)).isTrue();
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isGreaterThanOrEqualTo(250);
+            assertThat(fallback.served).hasSize(fallbackBefore);
+            await().until(() -> sni(registry, "slow", "timeout") == 1.0);
+        }
+    }
+}
