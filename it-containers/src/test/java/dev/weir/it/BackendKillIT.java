@@ -27,10 +27,10 @@ class BackendKillIT {
     static final int FALL = 2;
     /**
      * The configured bound: the probe after the kill comes at most one interval (plus 10% jitter) later, and each
-     * of the {@code fall} failing probes takes at most {@code timeout}; plus 750 ms for this test's polling and a
+     * of the {@code fall} failing probes takes at most {@code timeout}; plus 1 s for this test's polling and a
      * busy 2-core machine.
      */
-    static final long BOUND_MS = Math.round(FALL * (INTERVAL_MS * 1.1 + TIMEOUT_MS)) + 750;
+    static final long BOUND_MS = Math.round(FALL * (INTERVAL_MS * 1.1 + TIMEOUT_MS)) + 1000;
 
     static Containers.Sample a;
     static Containers.Sample b;

@@ -27,7 +27,7 @@ class BackendPauseIT {
     static final long INTERVAL_MS = 300;
     static final long TIMEOUT_MS = 250;
     static final int FALL = 2;
-    static final long BOUND_MS = Math.round(FALL * (INTERVAL_MS * 1.1 + TIMEOUT_MS)) + 750;
+    static final long BOUND_MS = Math.round(FALL * (INTERVAL_MS * 1.1 + TIMEOUT_MS)) + 1000;
 
     static Containers.Sample a;
     static Containers.Sample b;

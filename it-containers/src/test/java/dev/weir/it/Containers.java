@@ -86,6 +86,13 @@ final class Containers {
         }
     }
 
+    /** Any image of the suite, with a command of the test's choosing. */
+    static final class Plain extends Base<Plain> {
+        Plain(String image, String label) {
+            super(image, label);
+        }
+    }
+
     /** backend-sample listening on 127.0.0.1:{port}: answers {@code whoami} with its name, echoes the rest. */
     static final class Sample extends Base<Sample> {
 

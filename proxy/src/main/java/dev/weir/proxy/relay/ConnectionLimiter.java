@@ -1,7 +1,6 @@
 package dev.weir.proxy.relay;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
@@ -20,7 +19,6 @@ import org.slf4j.LoggerFactory;
  * are logged the same way; Netty's acceptor then pauses accepting for a second. Warnings are
  * logged at most once per second, however many arrive.
  */
-@ChannelHandler.Sharable
 final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(ConnectionLimiter.class);

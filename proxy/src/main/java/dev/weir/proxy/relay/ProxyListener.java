@@ -56,7 +56,7 @@ public final class ProxyListener {
     private final Map<String, Counter> rejectCounters = new ConcurrentHashMap<>();
     private volatile ListenerConfig config;
     private volatile BackendPool pool;
-    private volatile Channel serverChannel;
+    private volatile List<Channel> serverChannels = List.of();
 
     /**
      * @param pools finds a pool by name (SNI routes name pools); null for an unknown name
@@ -161,13 +161,19 @@ public final class ProxyListener {
 
     /** Binds {@code address}; returns once bound (or throws with the OS's reason). */
     public void bind(InetSocketAddress address) throws InterruptedException {
-        ConnectionLimiter limiter = new ConnectionLimiter(name, () -> config.maxConnections(), accepted, this::limitReached);
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
-                .handler(limiter)
+                .handler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        // One limiter per server channel (its accept pause is per socket); the count is shared.
+                        ch.pipeline().addLast("limit", new ConnectionLimiter(name, () -> config.maxConnections(),
+                                accepted, ProxyListener.this::limitReached));
+                    }
+                })
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
@@ -190,30 +196,48 @@ public final class ProxyListener {
                         ch.pipeline().addLast("frontend", new Frontend(ProxyListener.this, edge));
                     }
                 });
-        ChannelFuture f = b.bind(address).await();
-        if (!f.isSuccess()) {
-            throw new IllegalStateException("listeners." + name + ".bind: cannot bind " + address.getAddress().getHostAddress()
-                    + ":" + address.getPort() + " (" + f.cause().getMessage() + ")", f.cause());
+        // SO_REUSEPORT: one accepting socket per event loop, so accepting is spread over the loops
+        // instead of funnelled through one thread (the kernel balances new connections between them).
+        int acceptors = 0;
+        for (var ignored : group) {
+            acceptors++;
         }
-        Channel previous = serverChannel;
-        serverChannel = f.channel();
-        InetSocketAddress bound = localAddress();
-        log.info("listener bound listener={} address={}:{} pool={} max_connections={}", name,
-                bound.getAddress().getHostAddress(), bound.getPort(), pool.name(), config.maxConnections());
-        if (previous != null) {
-            previous.close().await();
+        if (acceptors > 1) {
+            transport.reusePort(b);
+        }
+        List<Channel> bound = new java.util.ArrayList<>();
+        InetSocketAddress at = address;
+        for (int i = 0; i < acceptors; i++) {
+            ChannelFuture f = b.bind(at).await();
+            if (!f.isSuccess()) {
+                for (Channel c : bound) {
+                    c.close().await();
+                }
+                throw new IllegalStateException("listeners." + name + ".bind: cannot bind " + address.getAddress().getHostAddress()
+                        + ":" + address.getPort() + " (" + f.cause().getMessage() + ")", f.cause());
+            }
+            bound.add(f.channel());
+            // Port 0: the others join the port the first one got.
+            at = new InetSocketAddress(address.getAddress(), ((InetSocketAddress) f.channel().localAddress()).getPort());
+        }
+        List<Channel> previous = serverChannels;
+        serverChannels = List.copyOf(bound);
+        InetSocketAddress local = localAddress();
+        log.info("listener bound listener={} address={}:{} pool={} max_connections={} acceptors={}", name,
+                local.getAddress().getHostAddress(), local.getPort(), pool.name(), config.maxConnections(), bound.size());
+        for (Channel c : previous) {
+            c.close().await();
         }
     }
 
     public InetSocketAddress localAddress() {
-        Channel ch = serverChannel;
-        return ch == null ? null : (InetSocketAddress) ch.localAddress();
+        List<Channel> chs = serverChannels;
+        return chs.isEmpty() ? null : (InetSocketAddress) chs.get(0).localAddress();
     }
 
     /** Stops accepting; live connections go on. */
     public void stopAccepting() throws InterruptedException {
-        Channel ch = serverChannel;
-        if (ch != null) {
+        for (Channel ch : serverChannels) {
             ch.close().await();
         }
     }

@@ -152,6 +152,17 @@ public record Transport(
         }
     }
 
+    /** SO_REUSEPORT on a server bootstrap, so several sockets can accept on one address. */
+    public void reusePort(io.netty.bootstrap.ServerBootstrap b) {
+        if (this == IO_URING) {
+            b.option(IoUringChannelOption.SO_REUSEPORT, true);
+        } else if (this == EPOLL) {
+            b.option(EpollChannelOption.SO_REUSEPORT, true);
+        } else {
+            b.option(NioChannelOption.of(java.net.StandardSocketOptions.SO_REUSEPORT), true);
+        }
+    }
+
     @Override
     public String toString() {
         return name;

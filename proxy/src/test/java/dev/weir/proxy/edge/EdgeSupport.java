@@ -56,6 +56,17 @@ final class EdgeSupport {
         return registry.find(name).tags(tags).counters().stream().mapToDouble(Counter::count).sum();
     }
 
+    /** The edge counters (SNI results, rejects, closes by reason) as text, for failure messages. */
+    static String edgeCounters(MeterRegistry registry) {
+        StringBuilder sb = new StringBuilder();
+        for (String name : new String[] {"weir.sni.results", "weir.listener.rejects", "weir.connections.closed"}) {
+            for (Counter c : registry.find(name).counters()) {
+                sb.append(name).append(c.getId().getTags()).append('=').append(c.count()).append('\n');
+            }
+        }
+        return sb.toString();
+    }
+
     /**
      * True once the peer has closed: read returns EOF or the socket is reset. Any bytes still in
      * flight before the close are skipped. A read timeout (the socket's SO_TIMEOUT) fails the test.

@@ -97,10 +97,13 @@ final class Tls {
 
     /**
      * Connects to {@code target} over plain TCP, then does a TLS handshake with {@link SSLSocket} and
-     * one request line; returns the backend's answer line.
+     * one request line; returns the backend's answer line (null at EOF).
      */
-    static String request(SSLContext client, InetSocketAddress target, String serverName, String line,
-                          String... alpn) throws IOException {
+    static String request(InetSocketAddress target, String serverName, String line, String... alpn)
+            throws Exception {
+        // A fresh context each time: no session to resume, so every connection is a full handshake
+        // whose ClientHello names exactly serverName (JDK resumption reuses the first session's name).
+        SSLContext client = trustingClientContext();
         try (Socket raw = EdgeSupport.connect(target);
              SSLSocket s = (SSLSocket) client.getSocketFactory().createSocket(raw, "127.0.0.1", target.getPort(), true)) {
             s.setSSLParameters(clientParameters(s.getSSLParameters(), serverName, alpn));

@@ -1,0 +1,89 @@
+package dev.weir.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.testcontainers.lifecycle.Startables;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Scenario 7: the mounted config changes (svc-a removed, svc-c added) and {@code docker kill -s HUP} reloads it.
+ * The pool follows, and no client connection fails, before, during or after.
+ */
+@ExtendWith(ContainerSuite.class)
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class ReloadIT {
+
+    static Containers.Sample a;
+    static Containers.Sample b;
+    static Containers.Sample c;
+    static ConfigDir config;
+    static WeirContainer weir;
+    static int port;
+
+    @BeforeAll
+    static void start() {
+        a = new Containers.Sample("svc-a");
+        b = new Containers.Sample("svc-b");
+        c = new Containers.Sample("svc-c");
+        Startables.deepStart(a, b, c).join();
+        port = Ports.free();
+        config = ConfigDir.create().write(pool(a, b));
+        weir = new WeirContainer("reload", config);
+        weir.start();
+    }
+
+    static String pool(Containers.Sample... backends) {
+        return Yaml.listener(port) + "pools:\n  web:\n    balance: round-robin\n    drain-timeout: 30s\n"
+                + Yaml.backends(backends) + Yaml.sendExpect("300ms", "250ms", 1, 2);
+    }
+
+    @AfterAll
+    static void stop() {
+        Containers.stopAll(weir, a, b, c);
+    }
+
+    @Test
+    void sighupAppliesTheChangedFileWithoutFailingAClient() throws Exception {
+        Admin admin = weir.admin();
+        try (Load load = Load.start(port, 6, 71, 10)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> Load.byBackend(load.outcomes()).size() == 2);
+
+            config.write(pool(b, c));
+            Thread.sleep(500);
+            assertThat(admin.backends("web")).as("reload.watch is off: nothing changes before SIGHUP")
+                    .containsOnlyKeys("svc-a", "svc-b");
+
+            long hupAt = System.nanoTime();
+            weir.signal("HUP");
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).untilAsserted(() -> {
+                Map<String, String> states = admin.states("web");
+                assertThat(states).containsOnlyKeys("svc-b", "svc-c");
+                assertThat(states).containsEntry("svc-b", "UP").containsEntry("svc-c", "UP");
+            });
+            long followedAt = System.nanoTime();
+            Thread.sleep(1500);
+            load.close();
+
+            List<Load.Outcome> after = load.startedAfter(followedAt);
+            System.out.printf("[weir] SIGHUP reload: pool followed in %d ms; %d connections in all, %d failed;"
+                            + " after: %s%n", TimeUnit.NANOSECONDS.toMillis(followedAt - hupAt), load.count(),
+                    load.failures().size(), Load.byBackend(after));
+            assertThat(load.failures()).as("failed client connections").isEmpty();
+            assertThat(Load.byBackend(after)).containsOnlyKeys("svc-b", "svc-c");
+        }
+        String logs = weir.getLogs();
+        assertThat(logs).contains("signal received signal=SIGHUP action=reload")
+                .containsPattern("reload result=RELOADED changes=2 .*svc-c.*added")
+                .doesNotContain("result=FAILED");
+    }
+}
