@@ -171,6 +171,7 @@ cp "$BACKEND_JAR_SRC" "$OUT/backend-sample.jar"
     echo "java: $(java -version 2>&1 | head -1)"
     echo "weir: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')" \
          "(uncommitted changes: $(git -C "$ROOT" status --short -- proxy backend-sample 2>/dev/null | wc -l) files)"
+    echo "weir.jar: built $(date -u -r "$WEIR_JAR_SRC" +%Y-%m-%dT%H:%M:%SZ), sha256 $(sha256sum "$OUT/weir.jar" | cut -c1-16)"
     echo "args: -n $N -c $CONC --runs $RUNS --warmup $WARMUP --link $LINK --delay-us $DELAY_US --transport $TRANSPORT --tw-wait $TW_WAIT"
 } | tee "$OUT/machine.txt" >&2
 

@@ -45,8 +45,8 @@ class BackendKillIT {
         c = new Containers.Sample("svc-c");
         Startables.deepStart(a, b, c).join();
         port = Ports.free();
-        ConfigDir config = ConfigDir.create().write(Yaml.listener(port)
-                + "pools:\n  web:\n    balance: round-robin\n    connect-attempts: 3\n" + Yaml.backends(a, b, c)
+        ConfigDir config = ConfigDir.create().write(Snippets.listener(port)
+                + "pools:\n  web:\n    balance: round-robin\n    connect-attempts: 3\n" + Snippets.backends(a, b, c)
                 + "    health-check: {type: tcp, interval: " + INTERVAL_MS + "ms, timeout: " + TIMEOUT_MS
                 + "ms, rise: 2, fall: " + FALL + "}\n");
         weir = new WeirContainer("kill", config);

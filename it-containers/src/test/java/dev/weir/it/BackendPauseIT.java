@@ -42,9 +42,9 @@ class BackendPauseIT {
         c = new Containers.Sample("svc-c");
         Startables.deepStart(a, b, c).join();
         port = Ports.free();
-        ConfigDir config = ConfigDir.create().write(Yaml.listener(port)
-                + "pools:\n  web:\n    balance: round-robin\n" + Yaml.backends(a, b, c)
-                + Yaml.sendExpect(INTERVAL_MS + "ms", TIMEOUT_MS + "ms", 2, FALL));
+        ConfigDir config = ConfigDir.create().write(Snippets.listener(port)
+                + "pools:\n  web:\n    balance: round-robin\n" + Snippets.backends(a, b, c)
+                + Snippets.sendExpect(INTERVAL_MS + "ms", TIMEOUT_MS + "ms", 2, FALL));
         weir = new WeirContainer("pause", config);
         weir.start();
     }
@@ -58,6 +58,9 @@ class BackendPauseIT {
     void pausedBackendGoesDownAndComesBackAfterUnpause() throws Exception {
         Admin admin = weir.admin();
         await().atMost(Duration.ofSeconds(10)).until(() -> admin.states("web").values().stream().allMatch("UP"::equals));
+        // Healthy and steady: the last probes of svc-b passed, so what follows is the pause's doing.
+        await().atMost(Duration.ofSeconds(10)).until(() -> admin.backend("web", "svc-b").path("health")
+                .path("consecutive_passes").asInt() >= 2);
 
         long pausedAt = System.nanoTime();
         Containers.docker().pauseContainerCmd(b.getContainerId()).exec();
@@ -66,8 +69,8 @@ class BackendPauseIT {
                     .until(() -> "DOWN".equals(admin.state("web", "svc-b")));
             long detectMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - pausedAt);
             String cause = admin.backend("web", "svc-b").path("health").path("last_cause").asText();
-            System.out.printf("[weir] docker pause: DOWN after %d ms (bound %d ms), cause \"%s\"%n", detectMs, BOUND_MS,
-                    cause);
+            System.out.printf("[weir] docker pause: DOWN after %d ms (bound %d ms), cause \"%s\"; transitions: %s%n",
+                    detectMs, BOUND_MS, cause, weir.getLogs().lines().filter(l -> l.contains("state=")).toList());
             assertThat(detectMs).as("pause to DOWN, ms").isLessThanOrEqualTo(BOUND_MS);
             assertThat(cause).containsIgnoringCase("timeout");
 

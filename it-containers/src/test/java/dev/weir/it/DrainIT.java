@@ -38,8 +38,8 @@ class DrainIT {
         b = new Containers.Sample("svc-b");
         Startables.deepStart(a, b).join();
         port = Ports.free();
-        ConfigDir config = ConfigDir.create().write(Yaml.listener(port)
-                + "pools:\n  web:\n    balance: round-robin\n    drain-timeout: 2m\n" + Yaml.backends(a, b));
+        ConfigDir config = ConfigDir.create().write(Snippets.listener(port)
+                + "pools:\n  web:\n    balance: round-robin\n    drain-timeout: 2m\n" + Snippets.backends(a, b));
         weir = new WeirContainer("drain", config);
         weir.start();
     }

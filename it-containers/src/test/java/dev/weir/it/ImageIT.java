@@ -53,7 +53,7 @@ class ImageIT {
     @Test
     void runsAsNonRootOnANativeTransport() throws Exception {
         int port = Ports.free();
-        ConfigDir config = ConfigDir.create().write(Yaml.listener(port) + "pools:\n  web:\n" + Yaml.backends(a));
+        ConfigDir config = ConfigDir.create().write(Snippets.listener(port) + "pools:\n  web:\n" + Snippets.backends(a));
         try (WeirContainer weir = new WeirContainer("image", config)) {
             weir.start();
             InspectContainerResponse info = Containers.docker().inspectContainerCmd(weir.getContainerId()).exec();
@@ -82,8 +82,8 @@ class ImageIT {
     @Test
     void epollCanBeForced() {
         int port = Ports.free();
-        ConfigDir config = ConfigDir.create().write("transport: epoll\n" + Yaml.listener(port)
-                + "pools:\n  web:\n" + Yaml.backends(a));
+        ConfigDir config = ConfigDir.create().write("transport: epoll\n" + Snippets.listener(port)
+                + "pools:\n  web:\n" + Snippets.backends(a));
         try (WeirContainer weir = new WeirContainer("epoll", config)) {
             weir.start();
             assertThat(weir.getLogs()).contains("transport chosen transport=epoll requested=epoll");

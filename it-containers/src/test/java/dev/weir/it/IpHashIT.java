@@ -43,8 +43,8 @@ class IpHashIT {
         c = new Containers.Sample("svc-c");
         Startables.deepStart(a, b, c).join();
         port = Ports.free();
-        ConfigDir config = ConfigDir.create().write(Yaml.listener(port)
-                + "pools:\n  web:\n    balance: ip-hash\n" + Yaml.backends(a, b, c));
+        ConfigDir config = ConfigDir.create().write(Snippets.listener(port)
+                + "pools:\n  web:\n    balance: ip-hash\n" + Snippets.backends(a, b, c));
         weir = new WeirContainer("iphash", config);
         weir.start();
     }

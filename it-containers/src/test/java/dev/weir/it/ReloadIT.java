@@ -43,8 +43,8 @@ class ReloadIT {
     }
 
     static String pool(Containers.Sample... backends) {
-        return Yaml.listener(port) + "pools:\n  web:\n    balance: round-robin\n    drain-timeout: 30s\n"
-                + Yaml.backends(backends) + Yaml.sendExpect("300ms", "250ms", 1, 2);
+        return Snippets.listener(port) + "pools:\n  web:\n    balance: round-robin\n    drain-timeout: 30s\n"
+                + Snippets.backends(backends) + Snippets.sendExpect("300ms", "250ms", 1, 2);
     }
 
     @AfterAll

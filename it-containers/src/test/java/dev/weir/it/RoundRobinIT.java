@@ -31,8 +31,8 @@ class RoundRobinIT {
         c = new Containers.Sample("svc-c");
         Startables.deepStart(a, b, c).join();
         port = Ports.free();
-        ConfigDir config = ConfigDir.create().write(Yaml.listener(port)
-                + "pools:\n  web:\n    balance: round-robin\n" + Yaml.backends(a, b, c));
+        ConfigDir config = ConfigDir.create().write(Snippets.listener(port)
+                + "pools:\n  web:\n    balance: round-robin\n" + Snippets.backends(a, b, c));
         weir = new WeirContainer("rr", config);
         weir.start();
     }

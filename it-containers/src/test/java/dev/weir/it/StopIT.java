@@ -40,8 +40,8 @@ class StopIT {
         b = new Containers.Sample("svc-b");
         Startables.deepStart(a, b).join();
         port = Ports.free();
-        ConfigDir config = ConfigDir.create().write(Yaml.listener(port)
-                + "pools:\n  web:\n    balance: round-robin\n" + Yaml.backends(a, b)
+        ConfigDir config = ConfigDir.create().write(Snippets.listener(port)
+                + "pools:\n  web:\n    balance: round-robin\n" + Snippets.backends(a, b)
                 + "shutdown: {drain-timeout: 60s}\n");
         weir = new WeirContainer("stop", config);
         weir.start();

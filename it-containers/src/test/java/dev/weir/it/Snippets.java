@@ -4,9 +4,9 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /** Config snippets for the scenarios. */
-final class Yaml {
+final class Snippets {
 
-    private Yaml() {
+    private Snippets() {
     }
 
     static String listener(int port) {
