@@ -9,7 +9,7 @@
 # Needs root (ip netns), iproute2, JDK 17+, and the jars (mvn -q package -DskipTests).
 # The backend runs in a network namespace of its own (weirbench-PID), Weir and the client on the host.
 # Link to the namespace (--link):
-#   netem  a veth pair with `tc qdisc ... netem delay 1ms` on each side (fails if netem is missing);
+#   netem  a veth pair with `tc qdisc ... netem delay --delay-us` on each side (fails without netem);
 #   tun    two TUN devices joined by bench/warmpool/delayline.py, which delays each packet
 #          --delay-us one way (for kernels without netem);
 #   none   a veth pair with no added delay;
@@ -19,8 +19,9 @@
 #   cold    client -> Weir listener `cold` -> backend (pool without warm pool)
 #   warm    client -> Weir listener `warm` -> backend (pool with warm-pool: {min-idle: 8})
 # Prints per link a table: median over the runs of p50/p90/p99, and cold - warm; with a delay, also how
-# many connections per run took 2 round trips (4 x the one-way delay) or more, i.e. as long as a fresh
-# backend connect: for `warm` these are warm-pool misses or scheduling noise.
+# many connections per run took 2 round trips (4 x the one-way delay) or more, as long as a fresh
+# backend connect. For `warm` that count is NOT the number of warm-pool misses (on a busy machine it is
+# mostly scheduling delay): the misses are counted by Weir itself, see warm_misses under "Runs".
 # Before each run, waits (at most --tw-wait s) until fewer than 500 TIME_WAIT sockets to the backend
 # remain: the direct client and Weir share the host's ports towards the backend's one address, and
 # once about half of the ephemeral range is in TIME_WAIT, every connect() scans thousands of ports
@@ -47,7 +48,7 @@ CLIENT_LIMIT=120   # seconds per target per run, warm-up included
 OUT=""
 TRANSPORT=auto
 
-usage() { sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "${BASH_SOURCE[0]}"; }
 while [[ $# -gt 0 ]]; do
     case "$1" in
         -n) N=$2; shift 2 ;;
