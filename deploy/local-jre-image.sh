@@ -41,8 +41,11 @@ root="$work/rootfs"
 rt="$root/opt/java/openjdk"
 mkdir -p "$root/opt/java"
 
+# --compress=2 is JDK 17's spelling; JDK 21 and later call it zip-6 and warn about the old one.
+jdk_major="$("$JDK/bin/jlink" --version | cut -d. -f1)"
+if ((jdk_major >= 21)); then compress=zip-6; else compress=2; fi
 "$JDK/bin/jlink" --add-modules "$JRE_MODULES" --output "$rt" \
-  --strip-debug --no-header-files --no-man-pages --compress=2 2> >(grep -v 'compress.*deprecated' >&2 || true)
+  --strip-debug --no-header-files --no-man-pages --compress="$compress"
 # Class data sharing: a faster start. Best effort, not every JDK build can dump an archive.
 "$rt/bin/java" -Xshare:dump >/dev/null 2>&1 || true
 

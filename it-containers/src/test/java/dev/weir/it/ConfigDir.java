@@ -25,7 +25,9 @@ final class ConfigDir {
     /** A new directory; the admin endpoint's port is chosen here, so configs can name it. */
     static ConfigDir create() {
         try {
-            Path base = Path.of(System.getProperty("java.io.tmpdir"));
+            // Under target/ (mvn clean removes them), else the temp directory.
+            Path base = Path.of(System.getProperty("weir.it.work", System.getProperty("java.io.tmpdir")));
+            Files.createDirectories(base);
             Path dir = Files.createTempDirectory(base, "weir-it-config");
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
             return new ConfigDir(dir, Ports.free());
