@@ -182,8 +182,9 @@ final class Frontend extends ChannelInboundHandlerAdapter implements UpstreamCon
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (awaitingProxyHeader && (cause instanceof HAProxyProtocolException
-                || cause instanceof DecoderException && cause.getCause() instanceof HAProxyProtocolException)) {
+        // Any decoder failure before the header is complete is a malformed header: Netty's decoder also
+        // throws IndexOutOfBoundsException for a TLV whose length runs past the header.
+        if (awaitingProxyHeader && (cause instanceof HAProxyProtocolException || cause instanceof DecoderException)) {
             reject(CloseReason.PROXY_MALFORMED);
         } else if (awaitingSni && isHelloProblem(cause)) {
             sniFallback(cause);
@@ -204,6 +205,14 @@ final class Frontend extends ChannelInboundHandlerAdapter implements UpstreamCon
         Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
         String result = c instanceof SslHandshakeTimeoutException ? "timeout"
                 : c instanceof TooLongFrameException ? "oversized" : "not_tls";
+        if (!conn.client.isActive()) {
+            // Netty's hello reader threw the buffered bytes away and closed (oversized or broken hello):
+            // nothing is left to relay to a default pool.
+            awaitingSni = false;
+            listener.sniResult(result);
+            reject(CloseReason.SNI_REJECTED);
+            return;
+        }
         if (ctx.pipeline().get("sni") != null) {
             ctx.pipeline().remove("sni");
         }

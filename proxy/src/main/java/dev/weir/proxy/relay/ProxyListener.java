@@ -294,7 +294,13 @@ public final class ProxyListener {
         live.add(conn);
         client.closeFuture().addListener(f -> {
             live.remove(conn);
-            conn.finish();
+            // Finish after the current event: a decoder that closes the channel and then throws
+            // (the PROXY decoder does) has its reason recorded by then, instead of CLIENT_CLOSED.
+            try {
+                client.eventLoop().execute(conn::finish);
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                conn.finish();
+            }
         });
         return conn;
     }

@@ -18,10 +18,39 @@ final class SniPeek extends AbstractSniHandler<String> {
 
     private final EdgeConfig.Sni sni;
     private boolean sawHello;
+    private boolean done;
+    private io.netty.util.concurrent.ScheduledFuture<?> timer;
 
     SniPeek(EdgeConfig.Sni sni) {
-        super(sni.maxClientHello(), sni.timeout().toMillis());
+        // Netty's own hello timeout closes the channel; this handler keeps its own timer instead, so a
+        // slow hello can still go to the default pool with what it sent so far.
+        super(sni.maxClientHello(), 0);
         this.sni = sni;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+        super.handlerAdded(ctx);
+        timer = ctx.executor().schedule(() -> {
+            if (!done && ctx.channel().isActive()) {
+                finish(ctx, sni.defaultPool(), "timeout");
+            }
+        }, sni.timeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) throws Exception {
+        if (timer != null) {
+            timer.cancel(false);
+        }
+        super.handlerRemoved0(ctx);
+    }
+
+    private void finish(ChannelHandlerContext ctx, String pool, String result) {
+        done = true;
+        ChannelHandlerContext next = ctx; // the event goes to the frontend after this handler is gone
+        ctx.pipeline().remove(this);
+        next.fireUserEventTriggered(new Prelude.SniRouted(pool, result));
     }
 
     @Override
@@ -52,8 +81,7 @@ final class SniPeek extends AbstractSniHandler<String> {
                 pool = sni.defaultPool();
             }
         }
-        ctx.pipeline().remove(this);
-        ctx.fireUserEventTriggered(new Prelude.SniRouted(pool, result));
+        finish(ctx, pool, result);
     }
 
     /** Exact name first, then the longest wildcard suffix; null when nothing matches. */

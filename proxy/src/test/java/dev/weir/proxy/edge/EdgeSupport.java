@@ -12,8 +12,15 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 /** Starting Weir from inline YAML, raw sockets, counters, and PROXY headers built byte by byte. */
 final class EdgeSupport {
@@ -105,6 +112,59 @@ final class EdgeSupport {
         } catch (IOException e) {
             return new Received(got.toByteArray(), true);
         }
+    }
+
+    /**
+     * One connection: writes {@code input}, half-closes, and reads until Weir or the backend ends it.
+     * A write that fails because Weir already closed the connection is not an error.
+     */
+    static Received exchange(InetSocketAddress target, byte[] input) throws IOException {
+        try (Socket s = connect(target)) {
+            try {
+                s.getOutputStream().write(input);
+                s.shutdownOutput();
+            } catch (IOException closedEarly) {
+                // Weir closed (and reset) first: what was read so far still counts
+            }
+            return readToEnd(s);
+        }
+    }
+
+    /** {@link #exchange} for every input at once, on parallel connections; results in input order. */
+    static List<Received> exchangeAll(ExecutorService threads, InetSocketAddress target, List<byte[]> inputs)
+            throws Exception {
+        List<Future<Received>> futures = new ArrayList<>();
+        for (byte[] input : inputs) {
+            futures.add(threads.submit(() -> exchange(target, input)));
+        }
+        List<Received> results = new ArrayList<>();
+        for (Future<Received> f : futures) {
+            results.add(f.get(30, TimeUnit.SECONDS));
+        }
+        return results;
+    }
+
+    /** Sum of {@code weir.connections.closed} over every reason, for one listener. */
+    static double closedTotal(MeterRegistry registry, String listener) {
+        return count(registry, "weir.connections.closed", "listener", listener);
+    }
+
+    /** {@code weir.connections.closed} on {@code listener}, summed by reason. */
+    static Map<String, Double> closesByReason(MeterRegistry registry, String listener) {
+        Map<String, Double> byReason = new TreeMap<>();
+        for (Counter c : registry.find("weir.connections.closed").tag("listener", listener).counters()) {
+            byReason.merge(c.getId().getTag("reason"), c.count(), Double::sum);
+        }
+        return byReason;
+    }
+
+    static boolean contains(byte[] hay, byte[] needle) {
+        return Tls.indexOf(hay, needle) >= 0;
+    }
+
+    static boolean endsWith(byte[] bytes, byte[] suffix) {
+        return suffix.length <= bytes.length
+                && Arrays.equals(bytes, bytes.length - suffix.length, bytes.length, suffix, 0, suffix.length);
     }
 
     static byte[] readExactly(InputStream in, int n) throws IOException {
