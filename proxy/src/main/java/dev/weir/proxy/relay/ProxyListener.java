@@ -151,7 +151,7 @@ public final class ProxyListener {
         rejectCounters.computeIfAbsent(reason.name(), r -> Counter.builder("weir.listener.rejects")
                 .tags("listener", name, "cause", r.toLowerCase(java.util.Locale.ROOT))
                 .description("Clients refused at accept").register(metrics.registry())).increment();
-        rejectLog.warn("clients refused listener={} reason={} count={}", name, reason);
+        rejectLog.info("clients refused listener={} reason={} count={}", name, reason);
     }
 
     void sniResult(String result) {

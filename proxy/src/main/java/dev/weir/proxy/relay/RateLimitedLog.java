@@ -19,6 +19,15 @@ final class RateLimitedLog {
 
     /** Counts one event; logs {@code format} with the count appended as the last argument when a second has passed. */
     void warn(String format, Object... args) {
+        log(true, format, args);
+    }
+
+    /** As {@link #warn} at INFO: for refusals that are the client's doing, not the operator's problem. */
+    void info(String format, Object... args) {
+        log(false, format, args);
+    }
+
+    private void log(boolean warn, String format, Object... args) {
         long n = count.incrementAndGet();
         long now = System.nanoTime();
         long before = last.get();
@@ -26,7 +35,11 @@ final class RateLimitedLog {
             count.addAndGet(-n);
             Object[] all = java.util.Arrays.copyOf(args, args.length + 1);
             all[args.length] = n;
-            log.warn(format, all);
+            if (warn) {
+                log.warn(format, all);
+            } else {
+                log.info(format, all);
+            }
         }
     }
 }
