@@ -22,9 +22,10 @@ final class SniPeek extends AbstractSniHandler<String> {
     private io.netty.util.concurrent.ScheduledFuture<?> timer;
 
     SniPeek(EdgeConfig.Sni sni) {
-        // Netty's own hello timeout closes the channel; this handler keeps its own timer instead, so a
-        // slow hello can still go to the default pool with what it sent so far.
-        super(sni.maxClientHello(), 0);
+        // Netty's own size and time limits close the channel (and drop the buffered bytes); this
+        // handler enforces both itself, so an oversized or slow hello can still go to the default pool
+        // with every byte it sent.
+        super(0, 0);
         this.sni = sni;
     }
 
@@ -44,6 +45,15 @@ final class SniPeek extends AbstractSniHandler<String> {
             timer.cancel(false);
         }
         super.handlerRemoved0(ctx);
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, java.util.List<Object> out) throws Exception {
+        if (!done && in.readableBytes() > sni.maxClientHello()) {
+            finish(ctx, sni.defaultPool(), "oversized");
+            return;
+        }
+        super.decode(ctx, in, out);
     }
 
     private void finish(ChannelHandlerContext ctx, String pool, String result) {
