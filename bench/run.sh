@@ -4,7 +4,7 @@
 # except compiling bench/LoadGen.java into a temporary directory. See bench/RESULTS.md.
 #
 #   bench/run.sh [--pin] [--only bulk,redis,short,idle,startup] [--peers direct,weir,haproxy]
-#                [--java PATH] [--weir-opts "JVM FLAGS"] [--reps N] [--idle-count N]
+#                [--java PATH] [--weir-opts "JVM FLAGS"] [--transport T] [--reps N] [--idle-count N]
 #                [--jfr DIR] [--out DIR]
 #
 #   --pin         proxy on CPU 1; backends and load generators on CPU 0 (taskset)
@@ -12,6 +12,7 @@
 #   --peers       peers to measure (default: direct,weir,haproxy; haproxy is skipped if not installed)
 #   --java        the java binary that runs Weir (default: java on PATH); jcmd is taken from beside it
 #   --weir-opts   extra JVM flags for Weir, e.g. "-XX:+UseParallelGC"
+#   --transport   Weir's transport: auto (default), io_uring, epoll, nio
 #   --reps        repetitions of each workload (default 3)
 #   --idle-count  idle connections to open (default: 10000, capped so that the proxy's 2 fds per
 #                 connection fit under the hard fd limit)
@@ -32,6 +33,7 @@ ONLY=bulk,redis,short,idle,startup
 PEERS=direct,weir,haproxy
 WEIR_JAVA=java
 WEIR_OPTS=""
+TRANSPORT=auto
 REPS=3
 IDLE_COUNT=""
 JFR_DIR=""
@@ -49,11 +51,12 @@ while [ $# -gt 0 ]; do
     --peers) PEERS=$2; shift ;;
     --java) WEIR_JAVA=$2; shift ;;
     --weir-opts) WEIR_OPTS=$2; shift ;;
+    --transport) TRANSPORT=$2; shift ;;
     --reps) REPS=$2; shift ;;
     --idle-count) IDLE_COUNT=$2; shift ;;
     --jfr) JFR_DIR=$2; shift ;;
     --out) OUT=$2; shift ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -133,6 +136,7 @@ free_port() {   # sets the variables named in $@ to distinct ports nobody uses
 }
 wait_port() { loadgen wait "127.0.0.1:$1" "${2:-20}" || { say "port $1 never accepted"; return 1; }; }
 ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }   # utime+stime, whole process
+uticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12}'; }       # utime alone
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 HZ=$(getconf CLK_TCK)
 record() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >> "$RESULTS"; say "$1 $2 = $3"; }
@@ -153,17 +157,23 @@ for p in $E1 $E2 $IPERF $REDIS; do wait_port "$p"; done
 say "backends: echo 127.0.0.1:$E1,$E2 iperf3 :$IPERF redis :$REDIS; logs in $OUT"
 
 # ---- proxies ---------------------------------------------------------------------------------
-free_port P_ECHO P_IPERF P_REDIS
+# Weir and HAProxy run side by side on their own ports, so that each repetition of a workload
+# visits every peer in turn and noise from other processes falls on all of them alike.
+declare -A ECHO_T IPERF_T REDIS_T PID
+ECHO_T[direct]=127.0.0.1:$E1,127.0.0.1:$E2; IPERF_T[direct]=$IPERF; REDIS_T[direct]=$REDIS; PID[direct]=""
+free_port W_ECHO W_IPERF W_REDIS H_ECHO H_IPERF H_REDIS
+ECHO_T[weir]=127.0.0.1:$W_ECHO; IPERF_T[weir]=$W_IPERF; REDIS_T[weir]=$W_REDIS
+ECHO_T[haproxy]=127.0.0.1:$H_ECHO; IPERF_T[haproxy]=$H_IPERF; REDIS_T[haproxy]=$H_REDIS
 MAXCONN=$(( IDLE_COUNT + 100 ))
 
 cat > "$OUT/weir.yaml" <<EOF
 # bench config: no admin endpoint, no access log (one log line per connection would be measured too)
-transport: auto
+transport: $TRANSPORT
 event-loop-threads: 0
 listeners:
-  echo:  {bind: 127.0.0.1:$P_ECHO,  pool: echo,  max-connections: 20000}
-  iperf: {bind: 127.0.0.1:$P_IPERF, pool: iperf, max-connections: 100}
-  redis: {bind: 127.0.0.1:$P_REDIS, pool: redis, max-connections: 1000}
+  echo:  {bind: 127.0.0.1:$W_ECHO,  pool: echo,  max-connections: 20000}
+  iperf: {bind: 127.0.0.1:$W_IPERF, pool: iperf, max-connections: 100}
+  redis: {bind: 127.0.0.1:$W_REDIS, pool: redis, max-connections: 1000}
 pools:
   echo:  {balance: round-robin, backends: [127.0.0.1:$E1, 127.0.0.1:$E2]}
   iperf: {balance: round-robin, backends: [127.0.0.1:$IPERF]}
@@ -174,6 +184,7 @@ access-log: {enabled: false}
 EOF
 
 cat > "$OUT/haproxy.cfg" <<EOF
+# no log directive: HAProxy logs nothing, like Weir with access-log off
 global
     maxconn $MAXCONN
 defaults
@@ -183,20 +194,19 @@ defaults
     timeout client 1h
     timeout server 1h
 listen echo
-    bind 127.0.0.1:$P_ECHO
+    bind 127.0.0.1:$H_ECHO
     balance roundrobin
     server e1 127.0.0.1:$E1
     server e2 127.0.0.1:$E2
 listen iperf
-    bind 127.0.0.1:$P_IPERF
+    bind 127.0.0.1:$H_IPERF
     server i1 127.0.0.1:$IPERF
 listen redis
-    bind 127.0.0.1:$P_REDIS
+    bind 127.0.0.1:$H_REDIS
     server r1 127.0.0.1:$REDIS
 EOF
 
-PROXY_PID=""
-start_proxy() {   # $1 = weir | haproxy
+start_proxy() {   # $1 = weir | haproxy; sets PID[$1]
   case $1 in
     weir)
       # shellcheck disable=SC2086
@@ -206,156 +216,174 @@ start_proxy() {   # $1 = weir | haproxy
       "${PIN_PROXY[@]}" haproxy -db -f "$OUT/haproxy.cfg" >> "$OUT/haproxy.log" 2>&1 &
       ;;
   esac
-  PROXY_PID=$!
-  PIDS+=("$PROXY_PID")
-  for p in $P_ECHO $P_IPERF $P_REDIS; do wait_port "$p" 30; done
+  PID[$1]=$!
+  PIDS+=("${PID[$1]}")
+  local t
+  for t in "${ECHO_T[$1]#*:}" "${IPERF_T[$1]}" "${REDIS_T[$1]}"; do wait_port "$t" 30; done
 }
 stop_proxy() {
-  [ -n "$PROXY_PID" ] || return 0
-  kill "$PROXY_PID" 2>/dev/null || true
-  for _ in $(seq 100); do kill -0 "$PROXY_PID" 2>/dev/null || break; sleep 0.1; done
-  kill -9 "$PROXY_PID" 2>/dev/null || true
-  wait "$PROXY_PID" 2>/dev/null || true
-  PROXY_PID=""
+  local p=${PID[$1]:-}
+  [ -n "$p" ] || return 0
+  kill "$p" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$p" 2>/dev/null || true
+  wait "$p" 2>/dev/null || true
+  PID[$1]=""
 }
 
+jfr_on() { [ -n "$JFR_DIR" ] && [ "$1" = weir ] && [ "$3" = 1 ] && [ -n "$JCMD" ]; }
 jfr_start() {   # $1 = peer, $2 = workload, $3 = rep
-  if [ -n "$JFR_DIR" ] && [ "$1" = weir ] && [ "$3" = 1 ] && [ -n "$JCMD" ]; then
-    "$JCMD" "$PROXY_PID" JFR.start name="$2" settings=profile filename="$JFR_DIR/weir-$2.jfr" > /dev/null
+  if jfr_on "$@"; then
+    "$JCMD" "${PID[weir]}" JFR.start name="$2" settings=profile filename="$JFR_DIR/weir-$2.jfr" > /dev/null
   fi
 }
 jfr_stop() {
-  if [ -n "$JFR_DIR" ] && [ "$1" = weir ] && [ "$3" = 1 ] && [ -n "$JCMD" ]; then
-    "$JCMD" "$PROXY_PID" JFR.stop name="$2" > /dev/null
+  if jfr_on "$@"; then
+    "$JCMD" "${PID[weir]}" JFR.stop name="$2" > /dev/null
     say "JFR: $JFR_DIR/weir-$2.jfr"
   fi
 }
 
 # ---- workloads -------------------------------------------------------------------------------
-bulk() {   # $1 peer, $2 port, $3 rep
-  local t0 t1 json bytes bps
-  [ -z "$PROXY_PID" ] || t0=$(ticks "$PROXY_PID")
-  json=$("${PIN_LOAD[@]}" iperf3 -c 127.0.0.1 -p "$2" -t "$BULK_SECS" -J)
-  [ -z "$PROXY_PID" ] || t1=$(ticks "$PROXY_PID")
+bulk() {   # $1 peer
+  local p=${PID[$1]} t0 t1 u0 u1 json bytes bps
+  [ -z "$p" ] || { t0=$(ticks "$p"); u0=$(uticks "$p"); }
+  json=$("${PIN_LOAD[@]}" iperf3 -c 127.0.0.1 -p "${IPERF_T[$1]}" -t "$BULK_SECS" -J)
+  [ -z "$p" ] || { t1=$(ticks "$p"); u1=$(uticks "$p"); }
   read -r bytes bps < <(echo "$json" | awk '/"sum_received"/ {s=1} s && /"bytes"/ {gsub(/[^0-9.e+]/,"",$2); b=$2}
       s && /"bits_per_second"/ {gsub(/[^0-9.e+]/,"",$2); print b, $2; exit}')
   record "$1" "bulk 1 stream, Gbit/s" "$(calc "$bps / 1e9")"
-  [ -z "$PROXY_PID" ] || record "$1" "bulk: proxy CPU s per GB" "$(calc "($t1 - $t0) / $HZ / ($bytes / 1e9)")"
+  if [ -n "$p" ]; then
+    record "$1" "bulk: proxy CPU s per GB" "$(calc "($t1 - $t0) / $HZ / ($bytes / 1e9)")"
+    record "$1" "bulk: proxy CPU in user space %" "$(calc "($u1 - $u0) / ($t1 - $t0) * 100")"
+  fi
 }
 
-redis() {   # $1 peer, $2 port
-  local t0 t1 line
-  [ -z "$PROXY_PID" ] || t0=$(ticks "$PROXY_PID")
-  line=$("${PIN_LOAD[@]}" redis-benchmark -h 127.0.0.1 -p "$2" -c "$REDIS_CONNS" -n "$REDIS_N" -t set --csv \
-    | grep '^"SET"')
-  [ -z "$PROXY_PID" ] || t1=$(ticks "$PROXY_PID")
+redis() {   # $1 peer
+  local p=${PID[$1]} t0 t1 u0 u1 line rps p50 p99
+  [ -z "$p" ] || { t0=$(ticks "$p"); u0=$(uticks "$p"); }
+  line=$("${PIN_LOAD[@]}" redis-benchmark -h 127.0.0.1 -p "${REDIS_T[$1]}" -c "$REDIS_CONNS" -n "$REDIS_N" \
+    -t set --csv | grep '^"SET"')
+  [ -z "$p" ] || { t1=$(ticks "$p"); u1=$(uticks "$p"); }
   # "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
   IFS=, read -r _ rps _ _ p50 _ p99 _ <<< "${line//\"/}"
   record "$1" "redis SET c50, ops/s" "$rps"
   record "$1" "redis SET c50, p50 ms" "$p50"
   record "$1" "redis SET c50, p99 ms" "$p99"
-  [ -z "$PROXY_PID" ] || record "$1" "redis: proxy CPU µs per op" "$(calc "($t1 - $t0) / $HZ * 1e6 / $REDIS_N")"
+  if [ -n "$p" ]; then
+    record "$1" "redis: proxy CPU µs per op" "$(calc "($t1 - $t0) / $HZ * 1e6 / $REDIS_N")"
+    record "$1" "redis: proxy CPU in user space %" "$(calc "($u1 - $u0) / ($t1 - $t0) * 100")"
+  fi
 }
 
-short() {   # $1 peer, $2 targets
-  local t0 t1 out conns rate secs
-  [ -z "$PROXY_PID" ] || t0=$(ticks "$PROXY_PID")
-  out=$(loadgen short "$2" "$SHORT_SECS" "$SHORT_CONC" 100)
-  [ -z "$PROXY_PID" ] || t1=$(ticks "$PROXY_PID")
+short() {   # $1 peer
+  local p=${PID[$1]} t0 t1 u0 u1 out conns rate secs
+  [ -z "$p" ] || { t0=$(ticks "$p"); u0=$(uticks "$p"); }
+  out=$(loadgen short "${ECHO_T[$1]}" "$SHORT_SECS" "$SHORT_CONC" 100)
+  [ -z "$p" ] || { t1=$(ticks "$p"); u1=$(uticks "$p"); }
   say "short: $out"
   conns=$(echo "$out" | sed 's/.*conns=\([0-9]*\).*/\1/')
   secs=$(echo "$out" | sed 's/.*secs=\([0-9.]*\).*/\1/')
   rate=$(echo "$out" | sed 's/.*rate=\([0-9.]*\).*/\1/')
   record "$1" "short conns c50, conn/s" "$rate"
-  if [ -n "$PROXY_PID" ]; then
+  if [ -n "$p" ]; then
     record "$1" "short: proxy CPU µs per conn" "$(calc "($t1 - $t0) / $HZ * 1e6 / $conns")"
     record "$1" "short: proxy CPU busy %" "$(calc "($t1 - $t0) / $HZ / $secs * 100")"
+    record "$1" "short: proxy CPU in user space %" "$(calc "($u1 - $u0) / ($t1 - $t0) * 100")"
   fi
 }
 
-heap_used_kib() {   # live heap after a full GC, KiB (Weir only)
+heap_used_kib() {   # live heap after a full GC, KiB (Weir only): the sum of the generations' "used"
   "$JCMD" "$1" GC.run > /dev/null
-  "$JCMD" "$1" GC.heap_info | grep -o 'used [0-9]*K' | head -1 | grep -o '[0-9]*'
+  "$JCMD" "$1" GC.heap_info | grep -v -i 'metaspace\|class space' \
+    | sed -n 's/.*total [0-9]*K, used \([0-9]*\)K.*/\1/p' | awk '{s += $1} END {print s}'
 }
 
-idle() {   # $1 peer (fresh proxy each time)
-  local rss0 rss1 heap0="" heap1 ready lg opened
+idle() {   # $1 peer (a fresh proxy each time)
+  local p rss0 rss1 heap0="" heap1 ready lg opened
   start_proxy "$1"
+  p=${PID[$1]}
   sleep 1
-  if [ "$1" = weir ] && [ -n "$JCMD" ]; then heap0=$(heap_used_kib "$PROXY_PID"); sleep 1; fi
-  rss0=$(rss_kib "$PROXY_PID")
+  if [ "$1" = weir ] && [ -n "$JCMD" ]; then heap0=$(heap_used_kib "$p"); sleep 1; fi
+  rss0=$(rss_kib "$p")
   ready=$OUT/idle.ready
   rm -f "$ready"
   # not through the loadgen function: $! must be the java process itself (taskset execs it)
-  "${PIN_LOAD[@]}" java -XX:+UseSerialGC -cp "$CLS" LoadGen idle "127.0.0.1:$P_ECHO" "$IDLE_COUNT" "$ready" \
+  "${PIN_LOAD[@]}" java -XX:+UseSerialGC -cp "$CLS" LoadGen idle "${ECHO_T[$1]}" "$IDLE_COUNT" "$ready" \
     > "$OUT/idle.log" 2>&1 &
   lg=$!
   PIDS+=("$lg")
   for _ in $(seq 1200); do [ -s "$ready" ] && break; kill -0 $lg 2>/dev/null || break; sleep 0.1; done
-  [ -s "$ready" ] || { say "idle: load generator failed, see $OUT/idle.log"; kill $lg 2>/dev/null; stop_proxy; return; }
+  if [ ! -s "$ready" ]; then
+    say "idle: load generator failed, see $OUT/idle.log"
+    kill $lg 2>/dev/null || true
+    stop_proxy "$1"
+    return
+  fi
   say "idle: $(cat "$ready")"
   opened=$(sed 's/open=\([0-9]*\).*/\1/' "$ready")
   sleep 2
-  rss1=$(rss_kib "$PROXY_PID")
+  rss1=$(rss_kib "$p")
   record "$1" "idle $IDLE_COUNT conns: RSS growth KiB/conn" "$(calc "($rss1 - $rss0) / $opened")"
   if [ -n "$heap0" ]; then
-    heap1=$(heap_used_kib "$PROXY_PID")
+    heap1=$(heap_used_kib "$p")
     record "$1" "idle: live heap growth KiB/conn" "$(calc "($heap1 - $heap0) / $opened")"
   fi
   kill "$lg" 2>/dev/null || true
   wait "$lg" 2>/dev/null || true
   sleep 1
-  stop_proxy
+  stop_proxy "$1"
 }
 
 warmup() {   # $1 peer; JIT and caches, not recorded
-  loadgen short "$ECHO_T" 3 "$SHORT_CONC" 100 > /dev/null
-  "${PIN_LOAD[@]}" iperf3 -c 127.0.0.1 -p "$IPERF_T" -t 2 > /dev/null
-  "${PIN_LOAD[@]}" redis-benchmark -h 127.0.0.1 -p "$REDIS_T" -c "$REDIS_CONNS" -n 50000 -t set -q > /dev/null
+  loadgen short "${ECHO_T[$1]}" 5 "$SHORT_CONC" 100 > /dev/null
+  "${PIN_LOAD[@]}" iperf3 -c 127.0.0.1 -p "${IPERF_T[$1]}" -t 2 > /dev/null
+  "${PIN_LOAD[@]}" redis-benchmark -h 127.0.0.1 -p "${REDIS_T[$1]}" -c "$REDIS_CONNS" -n 50000 -t set -q > /dev/null
 }
 
-say "java for Weir: $("$WEIR_JAVA" -version 2>&1 | head -1); opts: ${WEIR_OPTS:-none}; pinned: $PIN"
-for peer in ${PEERS//,/ }; do
-  if has "$ONLY" bulk || has "$ONLY" redis || has "$ONLY" short; then
-    if [ "$peer" = direct ]; then
-      ECHO_T=127.0.0.1:$E1,127.0.0.1:$E2; IPERF_T=$IPERF; REDIS_T=$REDIS
-    else
-      ECHO_T=127.0.0.1:$P_ECHO; IPERF_T=$P_IPERF; REDIS_T=$P_REDIS
-      start_proxy "$peer"
-    fi
+loadavg() { cut -d' ' -f1 /proc/loadavg; }
+
+say "java for Weir: $("$WEIR_JAVA" -version 2>&1 | head -1); opts: ${WEIR_OPTS:-none}; transport: $TRANSPORT; pinned: $PIN"
+if has "$ONLY" bulk || has "$ONLY" redis || has "$ONLY" short; then
+  for peer in ${PEERS//,/ }; do
+    [ "$peer" = direct ] || start_proxy "$peer"
     say "== $peer: warm-up"
     warmup "$peer"
-    for w in bulk redis short; do
-      has "$ONLY" $w || continue
-      for rep in $(seq "$REPS"); do
-        say "== $peer $w $rep/$REPS"
+  done
+  for w in bulk redis short; do
+    has "$ONLY" $w || continue
+    for rep in $(seq "$REPS"); do
+      for peer in ${PEERS//,/ }; do
+        say "== $w $rep/$REPS $peer (load average $(loadavg))"
+        record "$peer" "machine load average (1 min) at start" "$(loadavg)"
         jfr_start "$peer" $w "$rep"
-        case $w in
-          bulk) bulk "$peer" "$IPERF_T" ;;
-          redis) redis "$peer" "$REDIS_T" ;;
-          short) short "$peer" "$ECHO_T" ;;
-        esac
+        $w "$peer"
         jfr_stop "$peer" $w "$rep"
       done
     done
-    stop_proxy
-  fi
-  if has "$ONLY" idle && [ "$peer" != direct ]; then
-    for rep in $(seq "$REPS"); do
-      say "== $peer idle $rep/$REPS"
+  done
+  for peer in ${PEERS//,/ }; do stop_proxy "$peer"; done
+fi
+
+if has "$ONLY" idle; then
+  for rep in $(seq "$REPS"); do
+    for peer in ${PEERS//,/ }; do
+      [ "$peer" != direct ] || continue
+      say "== idle $rep/$REPS $peer"
       idle "$peer"
     done
-  fi
-done
+  done
+fi
 
 if has "$ONLY" startup && has "$PEERS" weir; then
   say "== weir startup: java -jar weir.jar run until the listener accepts, 5 runs"
   # shellcheck disable=SC2086
-  out=$(loadgen startup "127.0.0.1:$P_ECHO" 5 30 -- "${PIN_PROXY[@]}" "$WEIR_JAVA" $WEIR_OPTS -jar "$WEIR_JAR" run -c "$OUT/weir.yaml")
+  out=$(loadgen startup "${ECHO_T[weir]}" 5 30 -- "${PIN_PROXY[@]}" "$WEIR_JAVA" $WEIR_OPTS -jar "$WEIR_JAR" run -c "$OUT/weir.yaml")
   echo "$out" >&2
   for ms in $(echo "$out" | sed -n 's/^run [0-9]*: \([0-9]*\) ms/\1/p'); do record weir "start to accepting, ms" "$ms"; done
 fi
 
 echo
-echo "Weir on $("$WEIR_JAVA" -version 2>&1 | head -1 | tr -d '"')${WEIR_OPTS:+ ($WEIR_OPTS)}; pinned: $([ $PIN = 1 ] && echo 'proxy CPU 1, load CPU 0' || echo no); $REPS reps; raw: $RESULTS"
+echo "Weir on $("$WEIR_JAVA" -version 2>&1 | head -1 | tr -d '"')${WEIR_OPTS:+ ($WEIR_OPTS)}, transport: $TRANSPORT;" \
+  "pinned: $([ $PIN = 1 ] && echo 'proxy CPU 1, load CPU 0' || echo no); $REPS reps; raw: $RESULTS"
 loadgen table "$RESULTS"
