@@ -9,8 +9,8 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * least-connections: the untried backend with the lowest {@code activeConnections / weight}
  * (with equal weights, simply the fewest connections; nginx's least_conn rule). Backends that
- * tie are chosen uniformly at random, so an idle pool does not send every connection to the
- * first backend. Counts are read without a lock: each is a live atomic, and a slightly stale
+ * tie are spread at random (the scan starts at a random backend), so an idle pool does not send
+ * every connection to the first backend. Counts are read without a lock: each is a live atomic, and a slightly stale
  * view only costs one connection's worth of imbalance.
  */
 final class LeastConnections implements Balancer {
@@ -23,21 +23,20 @@ final class LeastConnections implements Balancer {
 
     @Override
     public Backend pick(InetAddress client, Collection<Backend> tried) {
+        // One scan from a random starting point; the first of the least loaded wins, so ties spread
+        // over the pool with one random draw per pick (not one per tied backend).
+        int n = backends.length;
+        int start = n == 1 ? 0 : ThreadLocalRandom.current().nextInt(n);
+        boolean checkTried = !tried.isEmpty();
         Backend best = null;
         long bestActive = 0;
-        int ties = 0;
-        for (Backend b : backends) {
-            if (!tried.isEmpty() && tried.contains(b)) {
+        for (int k = 0; k < n; k++) {
+            Backend b = backends[(start + k) % n];
+            if (checkTried && tried.contains(b)) {
                 continue;
             }
             long active = b.activeConnections();
-            int cmp = best == null ? -1 : compareLoad(active, b.weight(), bestActive, best.weight());
-            if (cmp < 0) {
-                best = b;
-                bestActive = active;
-                ties = 1;
-            } else if (cmp == 0 && ThreadLocalRandom.current().nextInt(++ties) == 0) {
-                // Reservoir sampling: each of the k tied backends ends up chosen with odds 1/k.
+            if (best == null || compareLoad(active, b.weight(), bestActive, best.weight()) < 0) {
                 best = b;
                 bestActive = active;
             }

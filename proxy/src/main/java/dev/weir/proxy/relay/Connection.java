@@ -109,6 +109,13 @@ final class Connection implements LiveConnection {
                 close(fromClient ? CloseReason.BACKEND_ERROR : CloseReason.CLIENT_ERROR);
                 return;
             }
+            boolean otherWayDone = fromClient ? backendFinForwarded : clientFinForwarded;
+            if (otherWayDone) {
+                // Both directions are finished: a close sends this FIN too, and skips a shutdown()
+                // call (and the exception Netty allocates for it) per connection.
+                close(reason);
+                return;
+            }
             ((DuplexChannel) to).shutdownOutput().addListener(shut -> {
                 if (fromClient) {
                     clientFinForwarded = true;

@@ -56,6 +56,41 @@ public final class UpstreamConnector {
         this.metrics = metrics;
     }
 
+    /** A pool's bootstrap on one event loop, for the config it was built from. */
+    private record CachedBootstrap(PoolConfig config, Bootstrap bootstrap) {
+    }
+
+    /** Per event loop thread, so no locking: one bootstrap per pool, rebuilt when the pool's config changes. */
+    private final io.netty.util.concurrent.FastThreadLocal<java.util.IdentityHashMap<BackendPool, CachedBootstrap>> bootstraps =
+            new io.netty.util.concurrent.FastThreadLocal<>() {
+                @Override
+                protected java.util.IdentityHashMap<BackendPool, CachedBootstrap> initialValue() {
+                    return new java.util.IdentityHashMap<>();
+                }
+            };
+
+    private Bootstrap bootstrap(BackendPool pool, PoolConfig cfg, io.netty.channel.EventLoop loop) {
+        java.util.IdentityHashMap<BackendPool, CachedBootstrap> mine = bootstraps.get();
+        CachedBootstrap cached = mine.get(pool);
+        if (cached != null && cached.config() == cfg) {
+            return cached.bootstrap();
+        }
+        // TCP_NODELAY is Netty's default on every transport: not set again (one syscall less per connect).
+        Bootstrap b = new Bootstrap()
+                .group(loop)
+                .channel(transport.socketChannel())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, cfg.connectTimeout().toMillis()))
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .handler(NoopHandler.INSTANCE);
+        if (cfg.keepAlive() != null) {
+            transport.keepAlive(b, cfg.keepAlive());
+        }
+        mine.put(pool, new CachedBootstrap(cfg, b));
+        return b;
+    }
+
     /** The pool's warm pool (null removes it); clients of the pool take pre-connected sockets from it. */
     public void warmPool(BackendPool pool, WarmPool warm) {
         if (warm == null) {
@@ -73,19 +108,7 @@ public final class UpstreamConnector {
     public Attempt connect(Channel client, InetAddress clientIp, BackendPool pool, WriteBufferWaterMark waterMark,
                            Callback callback) {
         PoolConfig cfg = pool.config();
-        Bootstrap bootstrap = new Bootstrap()
-                .group(client.eventLoop())
-                .channel(transport.socketChannel())
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, cfg.connectTimeout().toMillis()))
-                .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.SO_KEEPALIVE, true)
-                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
-                .handler(NoopHandler.INSTANCE);
-        if (cfg.keepAlive() != null) {
-            transport.keepAlive(bootstrap, cfg.keepAlive());
-        }
+        Bootstrap bootstrap = bootstrap(pool, cfg, client.eventLoop());
         Attempt attempt = new Attempt(client, clientIp, pool, cfg.connectAttempts(), bootstrap, waterMark,
                 warmPools.get(pool), callback);
         attempt.next();
@@ -162,6 +185,7 @@ public final class UpstreamConnector {
             pending = null;
             if (f.isSuccess()) {
                 metrics.connected(pool.name(), backend, System.nanoTime() - start);
+                f.channel().config().setWriteBufferWaterMark(waterMark);
                 pool.feedback().connectSucceeded(backend);
                 if (!abandoned && client.isActive()) {
                     callback.connected(f.channel(), backend, List.of());
