@@ -73,7 +73,10 @@ class BackendKillIT {
             await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
                     .until(() -> "DOWN".equals(admin.state("web", "svc-b")));
             downAt = System.nanoTime();
-            Thread.sleep(2000); // steady load on the two that are left
+            // Steady load on the two that are left: enough connections started after DOWN to judge.
+            int startedBefore = load.count();
+            await().atMost(Duration.ofSeconds(20)).until(() -> load.startedAfter(downAt).size() >= 200
+                    && load.count() > startedBefore);
             load.close();
 
             long detectMs = TimeUnit.NANOSECONDS.toMillis(downAt - killedAt);

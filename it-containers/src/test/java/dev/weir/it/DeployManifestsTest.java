@@ -40,6 +40,7 @@ import java.util.stream.Stream;
  * discovery against the headless Service, the Dockerfiles against the baked-in config, the systemd unit against
  * its config, and the JRE image's modules against what the jars need. No Docker needed.
  */
+@org.junit.jupiter.api.Timeout(value = 60, unit = java.util.concurrent.TimeUnit.SECONDS)
 class DeployManifestsTest {
 
     static final Path REPO = Path.of(System.getProperty("weir.repo", "..")).toAbsolutePath().normalize();

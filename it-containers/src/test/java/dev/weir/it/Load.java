@@ -1,5 +1,7 @@
 package dev.weir.it;
 
+import java.util.concurrent.TimeUnit;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -52,9 +54,9 @@ final class Load implements AutoCloseable {
                 error = e.toString();
             }
             outcomes.add(new Outcome(start, System.nanoTime(), source, backend, error));
-            try {
-                Thread.sleep(pauseMillis);
-            } catch (InterruptedException e) {
+            // Pace the loop (a client every pauseMillis), not a synchronisation: parkNanos returns early on close.
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(pauseMillis));
+            if (Thread.currentThread().isInterrupted()) {
                 return;
             }
         }

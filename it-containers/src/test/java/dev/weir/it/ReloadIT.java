@@ -59,9 +59,9 @@ class ReloadIT {
             await().atMost(Duration.ofSeconds(10)).until(() -> Load.byBackend(load.outcomes()).size() == 2);
 
             config.write(pool(b, c));
-            Thread.sleep(500);
-            assertThat(admin.backends("web")).as("reload.watch is off: nothing changes before SIGHUP")
-                    .containsOnlyKeys("svc-a", "svc-b");
+            // reload.watch is off: the file changed, yet the pool stays as it was until SIGHUP.
+            await().pollDelay(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).untilAsserted(() ->
+                    assertThat(admin.backends("web")).containsOnlyKeys("svc-a", "svc-b"));
 
             long hupAt = System.nanoTime();
             weir.signal("HUP");
@@ -71,7 +71,8 @@ class ReloadIT {
                 assertThat(states).containsEntry("svc-b", "UP").containsEntry("svc-c", "UP");
             });
             long followedAt = System.nanoTime();
-            Thread.sleep(1500);
+            // Keep the load on until enough connections started after the pool followed.
+            await().atMost(Duration.ofSeconds(20)).until(() -> load.startedAfter(followedAt).size() >= 100);
             load.close();
 
             List<Load.Outcome> after = load.startedAfter(followedAt);

@@ -64,8 +64,14 @@ final class Transfer {
     void awaitPaused(long timeout, TimeUnit unit) throws InterruptedException {
         long deadline = System.nanoTime() + unit.toNanos(timeout);
         boolean reached = paused.await(timeout, unit);
-        while (reached && received.get() < pauseAt && !done.isDone() && System.nanoTime() < deadline) {
-            Thread.sleep(5);
+        if (reached) {
+            long left = Math.max(1, deadline - System.nanoTime());
+            try {
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofNanos(left)).pollInterval(java.time.Duration.ofMillis(5))
+                        .until(() -> received.get() >= pauseAt || done.isDone());
+            } catch (org.awaitility.core.ConditionTimeoutException timedOut) {
+                // reported below
+            }
         }
         if (!reached || received.get() < pauseAt) {
             throw new AssertionError("transfer via " + backend + " did not reach " + pauseAt + " bytes; sent "
