@@ -40,15 +40,15 @@ class AdminPartsTest {
 
     @Test
     void onlyLocalHostNamesAndIpLiteralsCountAsLocal() {
-        assertThat(AdminHandler.localHost("127.0.0.1:9090")).isTrue();
-        assertThat(AdminHandler.localHost("localhost:9090")).isTrue();
-        assertThat(AdminHandler.localHost("LOCALHOST")).isTrue();
-        assertThat(AdminHandler.localHost("weir.localhost:9090")).isTrue();
-        assertThat(AdminHandler.localHost("[::1]:9090")).isTrue();
-        assertThat(AdminHandler.localHost("10.0.0.5")).isTrue();
-        assertThat(AdminHandler.localHost("evil.example:9090")).isFalse();
-        assertThat(AdminHandler.localHost("localhost.evil.example")).isFalse();
-        assertThat(AdminHandler.localHost("[nonsense]:1")).isFalse();
+        assertThat(AdminAuth.localHost("127.0.0.1:9090")).isTrue();
+        assertThat(AdminAuth.localHost("localhost:9090")).isTrue();
+        assertThat(AdminAuth.localHost("LOCALHOST")).isTrue();
+        assertThat(AdminAuth.localHost("weir.localhost:9090")).isTrue();
+        assertThat(AdminAuth.localHost("[::1]:9090")).isTrue();
+        assertThat(AdminAuth.localHost("10.0.0.5")).isTrue();
+        assertThat(AdminAuth.localHost("evil.example:9090")).isFalse();
+        assertThat(AdminAuth.localHost("localhost.evil.example")).isFalse();
+        assertThat(AdminAuth.localHost("[nonsense]:1")).isFalse();
     }
 
     @Test
@@ -68,7 +68,7 @@ class AdminPartsTest {
 
     @Test
     void tokensAreComparedAsDigests() {
-        assertThat(AdminHandler.sha256("a")).hasSize(32).isEqualTo(AdminHandler.sha256("a"));
-        assertThat(AdminHandler.sha256("a")).isNotEqualTo(AdminHandler.sha256("a "));
+        assertThat(AdminAuth.sha256("a")).hasSize(32).isEqualTo(AdminAuth.sha256("a"));
+        assertThat(AdminAuth.sha256("a")).isNotEqualTo(AdminAuth.sha256("a "));
     }
 }
