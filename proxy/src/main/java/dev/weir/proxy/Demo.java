@@ -92,6 +92,11 @@ final class Demo implements Callable<Integer> {
         out.println();
         out.println("  Any other line is echoed back:  echo hello | nc -N 127.0.0.1 " + weir.listenerAddress(
                 cfg.listeners().keySet().iterator().next()).getPort());
+        var admin = weir.adminAddress();
+        if (admin != null) {
+            String a = admin.getAddress().getHostAddress() + ":" + admin.getPort();
+            out.println("  Status page: http://" + a + "/   metrics: http://" + a + "/metrics   API: http://" + a + "/api/v1/pools");
+        }
         out.println("  Stop with Ctrl-C (graceful: live connections finish first).");
         out.println();
         out.flush();
