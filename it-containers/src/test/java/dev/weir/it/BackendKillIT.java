@@ -8,7 +8,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.testcontainers.lifecycle.Startables;
 
 import java.time.Duration;
 import java.util.List;
@@ -32,30 +31,25 @@ class BackendKillIT {
      */
     static final long BOUND_MS = Math.round(FALL * (INTERVAL_MS * 1.1 + TIMEOUT_MS)) + 1000;
 
-    static Containers.Sample a;
+    static Stack stack;
     static Containers.Sample b;
-    static Containers.Sample c;
     static WeirContainer weir;
     static int port;
 
     @BeforeAll
     static void start() {
-        a = new Containers.Sample("svc-a");
-        b = new Containers.Sample("svc-b");
-        c = new Containers.Sample("svc-c");
-        Startables.deepStart(a, b, c).join();
-        port = Ports.free();
-        ConfigDir config = ConfigDir.create().write(Snippets.listener(port)
-                + "pools:\n  web:\n    balance: round-robin\n    connect-attempts: 3\n" + Snippets.backends(a, b, c)
+        stack = Stack.start("kill", 3, backends -> "pools:\n  web:\n    balance: round-robin\n"
+                + "    connect-attempts: 3\n" + Snippets.backends(backends)
                 + "    health-check: {type: tcp, interval: " + INTERVAL_MS + "ms, timeout: " + TIMEOUT_MS
                 + "ms, rise: 2, fall: " + FALL + "}\n");
-        weir = new WeirContainer("kill", config);
-        weir.start();
+        weir = stack.weir;
+        port = weir.port();
+        b = stack.sample("svc-b");
     }
 
     @AfterAll
     static void stop() {
-        Containers.stopAll(weir, a, b, c);
+        Stack.stop(stack);
     }
 
     @Test

@@ -8,7 +8,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.testcontainers.lifecycle.Startables;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,29 +28,23 @@ class BackendPauseIT {
     static final int FALL = 2;
     static final long BOUND_MS = Math.round(FALL * (INTERVAL_MS * 1.1 + TIMEOUT_MS)) + 1000;
 
-    static Containers.Sample a;
+    static Stack stack;
     static Containers.Sample b;
-    static Containers.Sample c;
     static WeirContainer weir;
     static int port;
 
     @BeforeAll
     static void start() {
-        a = new Containers.Sample("svc-a");
-        b = new Containers.Sample("svc-b");
-        c = new Containers.Sample("svc-c");
-        Startables.deepStart(a, b, c).join();
-        port = Ports.free();
-        ConfigDir config = ConfigDir.create().write(Snippets.listener(port)
-                + "pools:\n  web:\n    balance: round-robin\n" + Snippets.backends(a, b, c)
-                + Snippets.sendExpect(INTERVAL_MS + "ms", TIMEOUT_MS + "ms", 2, FALL));
-        weir = new WeirContainer("pause", config);
-        weir.start();
+        stack = Stack.start("pause", 3, backends -> "pools:\n  web:\n    balance: round-robin\n"
+                + Snippets.backends(backends) + Snippets.sendExpect(INTERVAL_MS + "ms", TIMEOUT_MS + "ms", 2, FALL));
+        weir = stack.weir;
+        port = weir.port();
+        b = stack.sample("svc-b");
     }
 
     @AfterAll
     static void stop() {
-        Containers.stopAll(weir, a, b, c);
+        Stack.stop(stack);
     }
 
     @Test

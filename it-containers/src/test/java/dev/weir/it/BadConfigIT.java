@@ -17,13 +17,13 @@ class BadConfigIT {
     void badConfigExitsWith2AndNamesThePaths() {
         ConfigDir config = ConfigDir.create().write("""
                 listeners:
-                  web: {bind: 127.0.0.1:%d, pool: api}
+                  web: {bind: 127.0.0.1:0, pool: api}
                 pools:
                   web:
                     conect-timeout: 2s
                     backends:
-                      - {address: 127.0.0.1:%d, weight: 0}
-                """.formatted(Ports.free(), Ports.free()));
+                      - {address: 127.0.0.1:1, weight: 0}
+                """);
         OneShot run = OneShot.run(new WeirContainer("bad-config", config));
         assertThat(run.exitCode()).as(run.logs()).isEqualTo(2);
         assertThat(run.logs())

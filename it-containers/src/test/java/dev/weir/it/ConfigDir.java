@@ -15,14 +15,13 @@ import java.nio.file.attribute.PosixFilePermissions;
 final class ConfigDir {
 
     private final Path dir;
-    private final int adminPort;
+    private int adminPort; // 0: Weir binds a port of the kernel's choosing and logs it
 
-    private ConfigDir(Path dir, int adminPort) {
+    private ConfigDir(Path dir) {
         this.dir = dir;
-        this.adminPort = adminPort;
     }
 
-    /** A new directory; the admin endpoint's port is chosen here, so configs can name it. */
+    /** A new directory; {@link #write} gives the admin endpoint port 0 until {@link #adminPort(int)} says otherwise. */
     static ConfigDir create() {
         try {
             // Under target/ (mvn clean removes them), else the temp directory.
@@ -30,7 +29,7 @@ final class ConfigDir {
             Files.createDirectories(base);
             Path dir = Files.createTempDirectory(base, "weir-it-config");
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-            return new ConfigDir(dir, Ports.free());
+            return new ConfigDir(dir);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -40,11 +39,17 @@ final class ConfigDir {
         return dir;
     }
 
-    int adminPort() {
-        return adminPort;
+    /**
+     * The admin port that later {@link #write}s name: a port Weir already bound (learned from its log), so that a
+     * restart binds it again. A reload must name the same admin bind as the running config, or Weir starts a second
+     * admin endpoint.
+     */
+    ConfigDir adminPort(int port) {
+        this.adminPort = port;
+        return this;
     }
 
-    /** Writes weir.yaml: {@code yaml} followed by the admin section on {@link #adminPort()}. */
+    /** Writes weir.yaml: {@code yaml} followed by the admin section on the admin port (0 unless set). */
     ConfigDir write(String yaml) {
         return writeRaw(yaml + (yaml.endsWith("\n") ? "" : "\n") + WeirContainer.adminSection(adminPort));
     }

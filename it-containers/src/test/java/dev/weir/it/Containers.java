@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** The suite's containers: host networking, labelled, named, and listed so that a failed test shows their logs. */
 final class Containers {
@@ -93,22 +95,48 @@ final class Containers {
         }
     }
 
-    /** backend-sample listening on 127.0.0.1:{port}: answers {@code whoami} with its name, echoes the rest. */
+    /**
+     * The port in the last match of {@code line} (group 1) in {@code logs}, or -1 when none matches. The last: after
+     * a restart in the same container, the log holds every start.
+     */
+    static int lastPort(Pattern line, String logs) {
+        Matcher m = line.matcher(logs);
+        int port = -1;
+        while (m.find()) {
+            port = Integer.parseInt(m.group(1));
+        }
+        return port;
+    }
+
+    /**
+     * backend-sample listening on 127.0.0.1, on the port the kernel chose (it binds port 0 and prints the port):
+     * answers {@code whoami} with its name, echoes the rest.
+     */
     static final class Sample extends Base<Sample> {
 
+        private static final Pattern LISTENING = Pattern.compile("backend-sample name=\\S+ listening=\\S*:(\\d+)");
+
         final String name;
-        final int port;
+        private int port = -1;
 
         Sample(String name) {
             super(Images.sample(), "sample-" + name);
             this.name = name;
-            this.port = Ports.free();
-            withCommand("--name", name, "--port", Integer.toString(port), "--host", "127.0.0.1");
+            withCommand("--name", name, "--port", "0", "--host", "127.0.0.1");
             waitingFor(Wait.forLogMessage(".*backend-sample name=.* listening=.*\\n", 1)
                     .withStartupTimeout(Duration.ofSeconds(60)));
         }
 
+        @Override
+        protected void containerIsStarted(InspectContainerResponse info) {
+            super.containerIsStarted(info);
+            port = lastPort(LISTENING, getLogs()); // after the wait strategy saw the line
+        }
+
         String address() {
+            if (port < 0) {
+                throw new IllegalStateException(label + ": no \"listening=\" line in its log (not started?)");
+            }
             return "127.0.0.1:" + port;
         }
 

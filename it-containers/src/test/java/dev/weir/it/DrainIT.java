@@ -9,7 +9,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.testcontainers.lifecycle.Startables;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,26 +26,21 @@ class DrainIT {
     static final long TOTAL = 200L << 20;
     static final long PAUSE_AT = 64L << 20;
 
-    static Containers.Sample a;
-    static Containers.Sample b;
+    static Stack stack;
     static WeirContainer weir;
     static int port;
 
     @BeforeAll
     static void start() {
-        a = new Containers.Sample("svc-a");
-        b = new Containers.Sample("svc-b");
-        Startables.deepStart(a, b).join();
-        port = Ports.free();
-        ConfigDir config = ConfigDir.create().write(Snippets.listener(port)
-                + "pools:\n  web:\n    balance: round-robin\n    drain-timeout: 2m\n" + Snippets.backends(a, b));
-        weir = new WeirContainer("drain", config);
-        weir.start();
+        stack = Stack.start("drain", 2, backends -> "pools:\n  web:\n    balance: round-robin\n    drain-timeout: 2m\n"
+                + Snippets.backends(backends));
+        weir = stack.weir;
+        port = weir.port();
     }
 
     @AfterAll
     static void stop() {
-        Containers.stopAll(weir, a, b);
+        Stack.stop(stack);
     }
 
     @Test

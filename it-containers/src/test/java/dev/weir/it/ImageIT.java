@@ -52,8 +52,7 @@ class ImageIT {
 
     @Test
     void runsAsNonRootOnANativeTransport() throws Exception {
-        int port = Ports.free();
-        ConfigDir config = ConfigDir.create().write(Snippets.listener(port) + "pools:\n  web:\n" + Snippets.backends(a));
+        ConfigDir config = ConfigDir.create().write(Snippets.listener(0) + "pools:\n  web:\n" + Snippets.backends(a));
         try (WeirContainer weir = new WeirContainer("image", config)) {
             weir.start();
             InspectContainerResponse info = Containers.docker().inspectContainerCmd(weir.getContainerId()).exec();
@@ -71,7 +70,7 @@ class ImageIT {
                 assertThat(chosen.group(2)).as("why io_uring was passed over").contains("io_uring=");
             }
 
-            assertThat(Net.whoami(null, port)).isEqualTo("svc-a");
+            assertThat(Net.whoami(null, weir.port())).isEqualTo("svc-a");
             Admin admin = weir.admin();
             assertThat(admin.text("/healthz")).contains("ok");
             assertThat(admin.status("/readyz")).isEqualTo(200);
@@ -81,8 +80,7 @@ class ImageIT {
 
     @Test
     void epollCanBeForced() {
-        int port = Ports.free();
-        ConfigDir config = ConfigDir.create().write("transport: epoll\n" + Snippets.listener(port)
+        ConfigDir config = ConfigDir.create().write("transport: epoll\n" + Snippets.listener(0)
                 + "pools:\n  web:\n" + Snippets.backends(a));
         try (WeirContainer weir = new WeirContainer("epoll", config)) {
             weir.start();

@@ -8,7 +8,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.testcontainers.lifecycle.Startables;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,28 +29,21 @@ class IpHashIT {
 
     static final int CLIENTS = 500;
 
-    static Containers.Sample a;
-    static Containers.Sample b;
-    static Containers.Sample c;
+    static Stack stack;
     static WeirContainer weir;
     static int port;
 
     @BeforeAll
     static void start() {
-        a = new Containers.Sample("svc-a");
-        b = new Containers.Sample("svc-b");
-        c = new Containers.Sample("svc-c");
-        Startables.deepStart(a, b, c).join();
-        port = Ports.free();
-        ConfigDir config = ConfigDir.create().write(Snippets.listener(port)
-                + "pools:\n  web:\n    balance: ip-hash\n" + Snippets.backends(a, b, c));
-        weir = new WeirContainer("iphash", config);
-        weir.start();
+        stack = Stack.start("iphash", 3, backends -> "pools:\n  web:\n    balance: ip-hash\n"
+                + Snippets.backends(backends));
+        weir = stack.weir;
+        port = weir.port();
     }
 
     @AfterAll
     static void stop() {
-        Containers.stopAll(weir, a, b, c);
+        Stack.stop(stack);
     }
 
     @Test
@@ -65,6 +57,7 @@ class IpHashIT {
 
         assertThat(mapping()).as("the same clients again").isEqualTo(first);
 
+        stack.pinPorts(); // the restart binds again the ports Weir logged at its first start
         long restartStart = System.nanoTime();
         Containers.docker().restartContainerCmd(weir.getContainerId()).withTimeout(30).exec();
         Admin admin = weir.admin();

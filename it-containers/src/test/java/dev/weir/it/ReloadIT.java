@@ -8,7 +8,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.testcontainers.lifecycle.Startables;
 
 import java.time.Duration;
 import java.util.List;
@@ -23,33 +22,26 @@ import java.util.concurrent.TimeUnit;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class ReloadIT {
 
-    static Containers.Sample a;
-    static Containers.Sample b;
-    static Containers.Sample c;
-    static ConfigDir config;
+    static Stack stack;
     static WeirContainer weir;
     static int port;
 
     @BeforeAll
     static void start() {
-        a = new Containers.Sample("svc-a");
-        b = new Containers.Sample("svc-b");
-        c = new Containers.Sample("svc-c");
-        Startables.deepStart(a, b, c).join();
-        port = Ports.free();
-        config = ConfigDir.create().write(pool(a, b));
-        weir = new WeirContainer("reload", config);
-        weir.start();
+        stack = Stack.start("reload", 3, backends -> pool(backends[0], backends[1]));
+        weir = stack.weir;
+        port = weir.port();
     }
 
+    /** Pool web over {@code backends} (after the listener, which {@link Stack} and the reload write). */
     static String pool(Containers.Sample... backends) {
-        return Snippets.listener(port) + "pools:\n  web:\n    balance: round-robin\n    drain-timeout: 30s\n"
+        return "pools:\n  web:\n    balance: round-robin\n    drain-timeout: 30s\n"
                 + Snippets.backends(backends) + Snippets.sendExpect("300ms", "250ms", 1, 2);
     }
 
     @AfterAll
     static void stop() {
-        Containers.stopAll(weir, a, b, c);
+        Stack.stop(stack);
     }
 
     @Test
@@ -58,7 +50,9 @@ class ReloadIT {
         try (Load load = Load.start(port, 6, 71, 10)) {
             await().atMost(Duration.ofSeconds(10)).until(() -> Load.byBackend(load.outcomes()).size() == 2);
 
-            config.write(pool(b, c));
+            // The listener keeps the port it bound (written out now that it is known); the admin bind stays as it
+            // was started (port 0), or the reload would start a second admin endpoint.
+            weir.config.write(Snippets.listener(port) + pool(stack.sample("svc-b"), stack.sample("svc-c")));
             // reload.watch is off: the file changed, yet the pool stays as it was until SIGHUP.
             await().pollDelay(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).untilAsserted(() ->
                     assertThat(admin.backends("web")).containsOnlyKeys("svc-a", "svc-b"));

@@ -7,7 +7,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.testcontainers.lifecycle.Startables;
 
 import java.util.Map;
 import java.util.TreeMap;
@@ -18,28 +17,21 @@ import java.util.concurrent.TimeUnit;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class RoundRobinIT {
 
-    static Containers.Sample a;
-    static Containers.Sample b;
-    static Containers.Sample c;
+    static Stack stack;
     static WeirContainer weir;
     static int port;
 
     @BeforeAll
     static void start() {
-        a = new Containers.Sample("svc-a");
-        b = new Containers.Sample("svc-b");
-        c = new Containers.Sample("svc-c");
-        Startables.deepStart(a, b, c).join();
-        port = Ports.free();
-        ConfigDir config = ConfigDir.create().write(Snippets.listener(port)
-                + "pools:\n  web:\n    balance: round-robin\n" + Snippets.backends(a, b, c));
-        weir = new WeirContainer("rr", config);
-        weir.start();
+        stack = Stack.start("rr", 3, backends -> "pools:\n  web:\n    balance: round-robin\n"
+                + Snippets.backends(backends));
+        weir = stack.weir;
+        port = weir.port();
     }
 
     @AfterAll
     static void stop() {
-        Containers.stopAll(weir, a, b, c);
+        Stack.stop(stack);
     }
 
     @Test

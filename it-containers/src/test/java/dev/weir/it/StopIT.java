@@ -9,7 +9,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.testcontainers.lifecycle.Startables;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -29,27 +28,21 @@ class StopIT {
     static final long TOTAL = 32L << 20;
     static final long PAUSE_AT = 8L << 20;
 
-    static Containers.Sample a;
-    static Containers.Sample b;
+    static Stack stack;
     static WeirContainer weir;
     static int port;
 
     @BeforeAll
     static void start() {
-        a = new Containers.Sample("svc-a");
-        b = new Containers.Sample("svc-b");
-        Startables.deepStart(a, b).join();
-        port = Ports.free();
-        ConfigDir config = ConfigDir.create().write(Snippets.listener(port)
-                + "pools:\n  web:\n    balance: round-robin\n" + Snippets.backends(a, b)
-                + "shutdown: {drain-timeout: 60s}\n");
-        weir = new WeirContainer("stop", config);
-        weir.start();
+        stack = Stack.start("stop", 2, backends -> "pools:\n  web:\n    balance: round-robin\n"
+                + Snippets.backends(backends) + "shutdown: {drain-timeout: 60s}\n");
+        weir = stack.weir;
+        port = weir.port();
     }
 
     @AfterAll
     static void stop() {
-        Containers.stopAll(weir, a, b);
+        Stack.stop(stack);
     }
 
     @Test
