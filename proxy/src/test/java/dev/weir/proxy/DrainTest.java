@@ -95,6 +95,10 @@ class DrainTest {
                         assertThat(Harness.whoami(weir)).as("new clients avoid the draining backend").isEqualTo(other);
                     }
                     assertThat(status(weir, mine).activeConnections()).isEqualTo(1);
+                    // Drain progress shows live: bytes are counted as they pass, not when the connection ends.
+                    long half = total / 2;
+                    await().until(() -> status(weir, mine).bytesToBackend() > half / 2);
+                    assertThat(status(weir, mine).bytesFromBackend()).isPositive();
                 }
             }
             client.shutdownOutput();

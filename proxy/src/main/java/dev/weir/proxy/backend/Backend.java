@@ -186,11 +186,19 @@ public final class Backend {
         live.add(c);
     }
 
-    /** The connection ended: counts its bytes, forgets it, and ends its share of the active count. */
-    public void unregister(LiveConnection c, long bytesTo, long bytesFrom) {
+    /** The connection ended: the pool can no longer close it. */
+    public void unregister(LiveConnection c) {
         live.remove(c);
-        bytesToBackend.add(bytesTo);
-        bytesFromBackend.add(bytesFrom);
+    }
+
+    /** Bytes relayed to this backend, counted as they pass (the admin API shows live progress). */
+    public void addBytesTo(long n) {
+        bytesToBackend.add(n);
+    }
+
+    /** Bytes relayed from this backend, counted as they pass. */
+    public void addBytesFrom(long n) {
+        bytesFromBackend.add(n);
     }
 
     /** The live (connected) connections, for closing them. */

@@ -165,7 +165,7 @@ final class Connection implements LiveConnection {
             backendChannel.close();
         }
         if (backend != null) {
-            backend.unregister(this, bytesFromClient, bytesFromBackend);
+            backend.unregister(this);
             backend.connectionEnded();
         }
         if (limited) {

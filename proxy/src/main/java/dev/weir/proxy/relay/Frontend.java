@@ -99,6 +99,7 @@ final class Frontend extends ChannelInboundHandlerAdapter implements UpstreamCon
         // What a pre-connected backend already said goes to the client before anything else from it.
         for (ByteBuf b : banner) {
             conn.bytesFromBackend += b.readableBytes();
+            backend.addBytesFrom(b.readableBytes());
             conn.client.write(b, conn.client.voidPromise());
         }
         if (!banner.isEmpty()) {
@@ -106,7 +107,9 @@ final class Frontend extends ChannelInboundHandlerAdapter implements UpstreamCon
         }
         if (early != null) {
             for (Object msg : early) {
-                conn.bytesFromClient += msg instanceof ByteBuf buf ? buf.readableBytes() : 0;
+                int n = msg instanceof ByteBuf buf ? buf.readableBytes() : 0;
+                conn.bytesFromClient += n;
+                backend.addBytesTo(n);
                 backendChannel.write(msg, backendChannel.voidPromise());
             }
             early = null;

@@ -31,10 +31,13 @@ final class Relay extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         Channel peer = peer();
         if (msg instanceof ByteBuf buf) {
+            int n = buf.readableBytes();
             if (clientSide) {
-                conn.bytesFromClient += buf.readableBytes();
+                conn.bytesFromClient += n;
+                conn.backend.addBytesTo(n);
             } else {
-                conn.bytesFromBackend += buf.readableBytes();
+                conn.bytesFromBackend += n;
+                conn.backend.addBytesFrom(n);
             }
         }
         if (peer.isActive()) {
