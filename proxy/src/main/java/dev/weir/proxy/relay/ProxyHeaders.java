@@ -10,7 +10,6 @@ import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 
 /**
  * {@code pools.NAME.proxy-protocol}: writes the PROXY header to the backend before any relayed byte
@@ -48,17 +47,8 @@ final class ProxyHeaders {
     /** An address as IPv6 text; IPv4 becomes ::ffff:a.b.c.d. */
     private static String v6(InetAddress a) {
         if (a instanceof Inet4Address) {
-            byte[] b = a.getAddress();
-            byte[] m = new byte[16];
-            m[10] = (byte) 0xff;
-            m[11] = (byte) 0xff;
-            System.arraycopy(b, 0, m, 12, 4);
-            try {
-                // Java folds a mapped address back to Inet4Address; build the text by hand instead.
-                return "::ffff:" + InetAddress.getByAddress(b).getHostAddress();
-            } catch (UnknownHostException e) {
-                throw new IllegalStateException(e);
-            }
+            // Java folds a mapped address back to Inet4Address, so the mapped form is written as text.
+            return "::ffff:" + a.getHostAddress();
         }
         return a.getHostAddress();
     }

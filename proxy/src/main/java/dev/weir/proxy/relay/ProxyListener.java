@@ -54,6 +54,7 @@ public final class ProxyListener {
     private final PerClientLimiter perClient;
     private final RateLimitedLog rejectLog = new RateLimitedLog(log);
     private final Map<String, Counter> rejectCounters = new ConcurrentHashMap<>();
+    private final Map<String, Counter> sniCounters = new ConcurrentHashMap<>();
     private volatile ListenerConfig config;
     private volatile BackendPool pool;
     private volatile List<Channel> serverChannels = List.of();
@@ -155,8 +156,9 @@ public final class ProxyListener {
     }
 
     void sniResult(String result) {
-        Counter.builder("weir.sni.results").tags("listener", name, "result", result)
-                .description("SNI peeks by outcome").register(metrics.registry()).increment();
+        // Looked up once per outcome, like the reject counters: no registry lookup per connection.
+        sniCounters.computeIfAbsent(result, r -> Counter.builder("weir.sni.results").tags("listener", name, "result", r)
+                .description("SNI peeks by outcome").register(metrics.registry())).increment();
     }
 
     /** Binds {@code address}; returns once bound (or throws with the OS's reason). */

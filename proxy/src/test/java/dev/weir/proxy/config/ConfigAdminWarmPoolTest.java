@@ -1,5 +1,7 @@
 package dev.weir.proxy.config;
 
+import static dev.weir.proxy.config.ConfigAssertions.assertErrors;
+import static dev.weir.proxy.config.ConfigAssertions.parseFails;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -315,18 +317,5 @@ class ConfigAdminWarmPoolTest {
 
     private static PoolConfig pool(String poolKeys) throws ConfigException {
         return ConfigLoader.parse(MINIMAL + poolKeys, Map.of()).pools().get("web");
-    }
-
-    private static ConfigException parseFails(String yaml) {
-        try {
-            ConfigLoader.parse(yaml, Map.of());
-        } catch (ConfigException e) {
-            return e;
-        }
-        throw new AssertionError("expected a ConfigException for:\n" + yaml);
-    }
-
-    private static void assertErrors(String yaml, String... expected) {
-        assertThat(parseFails(yaml).errors()).containsExactly(expected);
     }
 }

@@ -1,5 +1,7 @@
 package dev.weir.proxy.config;
 
+import static dev.weir.proxy.config.ConfigAssertions.assertErrors;
+import static dev.weir.proxy.config.ConfigAssertions.parseFails;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
 
@@ -426,18 +428,5 @@ class ConfigEdgeTest {
 
     private static EdgeConfig edge(String edgeKeys) throws ConfigException {
         return listener(edgeKeys).edge();
-    }
-
-    private static ConfigException parseFails(String yaml) {
-        try {
-            ConfigLoader.parse(yaml, Map.of());
-        } catch (ConfigException e) {
-            return e;
-        }
-        throw new AssertionError("expected a ConfigException for:\n" + yaml);
-    }
-
-    private static void assertErrors(String yaml, String... expected) {
-        assertThat(parseFails(yaml).errors()).containsExactly(expected);
     }
 }

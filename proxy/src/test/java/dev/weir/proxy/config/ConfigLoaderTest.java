@@ -1,5 +1,7 @@
 package dev.weir.proxy.config;
 
+import static dev.weir.proxy.config.ConfigAssertions.assertErrors;
+import static dev.weir.proxy.config.ConfigAssertions.parseFails;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -330,18 +332,5 @@ class ConfigLoaderTest {
             int connectAttempts, List<BackendConfig> backends) {
         return new PoolConfig(name, balance, connectTimeout, connectAttempts, backends, null, null,
                 Duration.ofMinutes(5), Duration.ofSeconds(10), false, null, null, null);
-    }
-
-    private static ConfigException parseFails(String yaml) {
-        try {
-            ConfigLoader.parse(yaml, Map.of());
-        } catch (ConfigException e) {
-            return e;
-        }
-        throw new AssertionError("expected a ConfigException for:\n" + yaml);
-    }
-
-    private static void assertErrors(String yaml, String... expected) {
-        assertThat(parseFails(yaml).errors()).containsExactly(expected);
     }
 }
