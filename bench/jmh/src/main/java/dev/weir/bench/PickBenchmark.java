@@ -22,6 +22,7 @@ import org.openjdk.jmh.annotations.State;
  * {@code ip-hash-members} is the balancer a pool really uses for ip-hash (table over all members,
  * walking past those not UP: {@code Balancers.create(kind, eligible, members)}); the other kinds
  * come from {@code Balancers.create(kind, eligible)}, as the pool builds them too.
+ * {@code pickStartEnd} adds the count changes a short connection makes after its pick.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -58,5 +59,19 @@ public class PickBenchmark {
     public Backend pick() {
         InetAddress client = clients[next++ & 1023];
         return balancer.pick(client, NOTHING_TRIED);
+    }
+
+    /**
+     * What balancing costs one short connection: the pick, the count going up when the connection
+     * starts and down when it ends. For least-connections this includes moving the backend in its
+     * load-ordered heap twice; the other balancers only count.
+     */
+    @Benchmark
+    public Backend pickStartEnd() {
+        InetAddress client = clients[next++ & 1023];
+        Backend b = balancer.pick(client, NOTHING_TRIED);
+        b.tryConnectionStarted();
+        b.connectionEnded();
+        return b;
     }
 }

@@ -29,6 +29,7 @@ public final class Backend {
     private volatile boolean removed;
     private volatile long drainStartedMillis;
     private volatile Runnable onIdle;
+    private volatile Runnable loadWatcher;
 
     /**
      * @param id      shown to operators: the configured name, else {@code host:port}
@@ -147,6 +148,7 @@ public final class Backend {
     public void connectionStarted() {
         activeConnections.incrementAndGet();
         totalConnections.increment();
+        loadChanged();
     }
 
     /**
@@ -162,6 +164,7 @@ public final class Backend {
             }
             if (activeConnections.compareAndSet(now, now + 1)) {
                 totalConnections.increment();
+                loadChanged();
                 return true;
             }
         }
@@ -169,11 +172,29 @@ public final class Backend {
 
     /** Undoes {@link #connectionStarted()}: the connect failed or the connection ended. */
     public void connectionEnded() {
-        if (activeConnections.decrementAndGet() == 0 && removed) {
+        int now = activeConnections.decrementAndGet();
+        loadChanged();
+        if (now == 0 && removed) {
             Runnable r = onIdle;
             if (r != null) {
                 r.run();
             }
+        }
+    }
+
+    /**
+     * Runs {@code watcher} after every change of {@link #activeConnections()}, on the thread that
+     * made it (an event loop: it must be quick and never block). One watcher at a time: a
+     * least-connections balancer keeps its load order with it. Null stops watching.
+     */
+    public void watchLoad(Runnable watcher) {
+        this.loadWatcher = watcher;
+    }
+
+    private void loadChanged() {
+        Runnable w = loadWatcher;
+        if (w != null) {
+            w.run();
         }
     }
 

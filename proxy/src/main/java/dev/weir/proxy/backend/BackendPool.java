@@ -242,6 +242,9 @@ public final class BackendPool {
     }
 
     private void rebuild() {
+        // The balancer being replaced may watch backend loads (least-connections); the new one
+        // watches the eligible backends again, so an old one is never told of load changes.
+        members.forEach(b -> b.watchLoad(null));
         List<Backend> eligible = members.stream().filter(b -> b.state() == BackendState.UP).toList();
         List<Backend> kept = members.stream().filter(b -> !b.removed()).toList();
         snapshot = new Snapshot(eligible, Balancers.create(config.balance(), eligible, kept));
