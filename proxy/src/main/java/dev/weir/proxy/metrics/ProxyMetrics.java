@@ -50,7 +50,10 @@ import java.util.function.Supplier;
 public final class ProxyMetrics {
 
     private final MeterRegistry registry;
-    private final ConcurrentMap<Tags, Counter> closed = new ConcurrentHashMap<>();
+    /** Keyed by a plain record, not {@code Tags}: building Tags sorts them, once per closed connection. */
+    private record ClosedKey(String listener, String pool, String backend, String reason) {}
+
+    private final ConcurrentMap<ClosedKey, Counter> closed = new ConcurrentHashMap<>();
     private final ConcurrentMap<Tags, Counter> connectFailures = new ConcurrentHashMap<>();
     private final ConcurrentMap<Backend, BackendMeters> backends = new ConcurrentHashMap<>();
 
@@ -97,10 +100,14 @@ public final class ProxyMetrics {
     }
 
     public void connectionClosed(String listener, String pool, String backend, String reason) {
-        Tags tags = Tags.of("listener", listener, "pool", pool, "backend", backend == null ? "none" : backend,
-                "reason", reason);
-        closed.computeIfAbsent(tags, t -> Counter.builder("weir.connections.closed").tags(t)
-                .description("Ended client connections by reason").register(registry)).increment();
+        ClosedKey key = new ClosedKey(listener, pool, backend == null ? "none" : backend, reason);
+        Counter c = closed.get(key);
+        if (c == null) {
+            c = closed.computeIfAbsent(key, k -> Counter.builder("weir.connections.closed")
+                    .tags("listener", k.listener(), "pool", k.pool(), "backend", k.backend(), "reason", k.reason())
+                    .description("Ended client connections by reason").register(registry));
+        }
+        c.increment();
     }
 
     public void connectFailed(String pool, String backend, String cause) {
