@@ -60,6 +60,62 @@ class LimitsTest {
     }
 
     @Test
+    void bytesFromTheBackendAloneKeepAConnectionAlive() throws Exception {
+        // A backend that only talks (a feed): the client never sends, yet the connection is not idle.
+        try (java.net.ServerSocket feed = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            java.util.concurrent.ScheduledExecutorService ticker = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+            java.util.concurrent.atomic.AtomicBoolean talking = new java.util.concurrent.atomic.AtomicBoolean(true);
+            try (Weir weir = Harness.start(Harness.config("auto", "idle-timeout: 400ms", "", "127.0.0.1:" + feed.getLocalPort()));
+                 Socket s = Harness.connect(weir);
+                 Socket server = feed.accept()) {
+                ticker.scheduleAtFixedRate(() -> {
+                    if (talking.get()) {
+                        try {
+                            server.getOutputStream().write('x');
+                        } catch (java.io.IOException closed) {
+                            talking.set(false);
+                        }
+                    }
+                }, 0, 100, TimeUnit.MILLISECONDS);
+                s.setSoTimeout(10_000);
+                int got = 0;
+                long until = System.nanoTime() + Duration.ofMillis(1500).toNanos();
+                while (System.nanoTime() < until) {
+                    assertThat(s.getInputStream().read()).isEqualTo('x');
+                    got++;
+                }
+                assertThat(got).isGreaterThan(8);
+                assertThat(weir.metrics().closedCount("IDLE_TIMEOUT")).isZero();
+                // The feed stops: now the connection is idle and closes.
+                talking.set(false);
+                while (s.getInputStream().read() == 'x') {
+                    // what was in flight
+                }
+                await().until(() -> weir.metrics().closedCount("IDLE_TIMEOUT") == 1.0);
+            } finally {
+                ticker.shutdownNow();
+            }
+        }
+    }
+
+    @Test
+    void eachListenerKeepsItsOwnIdleTimeout() throws Exception {
+        // Two listeners on one event loop, 300 ms and 1 h: the short one closes, the long one does not.
+        String yaml = Harness.config("auto", "idle-timeout: 300ms", "", "127.0.0.1:" + backend.port())
+                .replace("event-loop-threads: 2", "event-loop-threads: 1")
+                .replace("listeners:\n", "listeners:\n  long:\n    bind: 127.0.0.1:0\n    pool: p\n    idle-timeout: 1h\n");
+        try (Weir weir = Harness.start(yaml);
+             Socket shortLived = Harness.connect(weir.listenerAddress("l"));
+             Socket longLived = Harness.connect(weir.listenerAddress("long"))) {
+            assertThat(Harness.whoami(shortLived)).isEqualTo("a");
+            assertThat(Harness.whoami(longLived)).isEqualTo("a");
+            assertThat(Harness.closedByPeer(shortLived)).isTrue();
+            assertThat(weir.metrics().closedCount("IDLE_TIMEOUT")).isEqualTo(1.0);
+            assertThat(Harness.whoami(longLived)).isEqualTo("a");
+        }
+    }
+
+    @Test
     void maxConnectionsRefusesTheExcessAndKeepsServingTheRest() throws Exception {
         try (Weir weir = Harness.start(Harness.config("auto", "max-connections: 5", "", "127.0.0.1:" + backend.port()))) {
             List<Socket> held = new ArrayList<>();

@@ -5,6 +5,7 @@ import dev.weir.proxy.backend.BackendPool;
 import dev.weir.proxy.backend.LiveConnection;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.socket.DuplexChannel;
@@ -15,7 +16,7 @@ import java.net.InetSocketAddress;
  * the access log and metrics need. Both channels live on the same event loop, so fields are plain:
  * only that thread touches them (the few read from elsewhere are read racily, for status only).
  */
-final class Connection implements LiveConnection {
+final class Connection implements LiveConnection, ChannelFutureListener {
 
     final ProxyListener listener;
     final Channel client;
@@ -39,12 +40,32 @@ final class Connection implements LiveConnection {
     private CloseReason reason;
     private boolean finished;
 
-    Connection(ProxyListener listener, BackendPool pool, Channel client) {
+    /** idle-timeout, kept by the loop's {@link IdleSweeper}: no read for this long closes both sides. */
+    final long idleNanos;
+    /** System.nanoTime() at the end of the last read batch on either socket. */
+    long lastReadNanos;
+    Connection idlePrev;
+    Connection idleNext;
+
+    Connection(ProxyListener listener, BackendPool pool, Channel client, long idleNanos) {
         this.listener = listener;
         this.pool = pool;
         this.client = client;
         this.clientAddress = (InetSocketAddress) client.remoteAddress();
         this.destination = (InetSocketAddress) client.localAddress();
+        this.idleNanos = idleNanos;
+        this.lastReadNanos = startNanos;
+    }
+
+    /** A read batch ended on the client or the backend socket: the connection is not idle. */
+    void readActivity() {
+        lastReadNanos = System.nanoTime();
+    }
+
+    /** The client channel closed: this connection is its one close listener (no lambda per connection). */
+    @Override
+    public void operationComplete(ChannelFuture f) {
+        listener.closed(this);
     }
 
     /** A trusted PROXY header named the real client. */

@@ -1,6 +1,7 @@
 package dev.weir.proxy.relay;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
@@ -31,12 +32,15 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     private final RateLimitedLog limitLog = new RateLimitedLog(log);
     private final RateLimitedLog errorLog = new RateLimitedLog(log);
     private boolean paused;
+    /** One close listener for every child channel, not a lambda per connection. */
+    private final ChannelFutureListener release;
 
     ConnectionLimiter(String listener, IntSupplier max, AtomicInteger active, Runnable onReject) {
         this.listener = listener;
         this.max = max;
         this.active = active;
         this.onReject = onReject;
+        this.release = f -> active.decrementAndGet();
     }
 
     @Override
@@ -52,7 +56,7 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
             pause(ctx);
             return;
         }
-        child.closeFuture().addListener(f -> active.decrementAndGet());
+        child.closeFuture().addListener(release);
         ctx.fireChannelRead(msg);
     }
 

@@ -14,7 +14,6 @@ import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.haproxy.HAProxyProtocolException;
 import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
@@ -138,6 +137,13 @@ final class Frontend extends ChannelInboundHandlerAdapter implements UpstreamCon
     }
 
     @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        // Also after the PROXY and SNI readers in front (decoders pass this on): their bytes count.
+        conn.readActivity();
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof Prelude.ClientIdentified id) {
             proxyTimeout.cancel(false);
@@ -160,8 +166,6 @@ final class Frontend extends ChannelInboundHandlerAdapter implements UpstreamCon
             }
         } else if (evt instanceof ChannelInputShutdownEvent) {
             earlyFin = true;
-        } else if (evt instanceof IdleStateEvent) {
-            conn.close(CloseReason.IDLE_TIMEOUT);
         }
         ReferenceCountUtil.release(evt);
     }

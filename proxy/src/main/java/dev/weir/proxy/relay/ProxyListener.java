@@ -20,7 +20,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.handler.timeout.IdleStateHandler;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -56,6 +55,8 @@ public final class ProxyListener {
     private final Map<String, Counter> rejectCounters = new ConcurrentHashMap<>();
     private final Map<String, Counter> sniCounters = new ConcurrentHashMap<>();
     private volatile ListenerConfig config;
+    /** The config's write-buffer bounds, one immutable instance shared by every channel. */
+    private volatile WriteBufferWaterMark waterMark;
     private volatile BackendPool pool;
     private volatile List<Channel> serverChannels = List.of();
 
@@ -70,6 +71,7 @@ public final class ProxyListener {
         this.perClient = new PerClientLimiter(config.edge().perClient());
         this.name = config.name();
         this.config = config;
+        this.waterMark = new WriteBufferWaterMark(config.writeBufferLow(), config.writeBufferHigh());
         this.pool = pool;
         this.group = group;
         this.transport = transport;
@@ -93,14 +95,13 @@ public final class ProxyListener {
     /** New settings and pool for connections accepted from now on. */
     public void update(ListenerConfig config, BackendPool pool) {
         this.config = config;
+        this.waterMark = new WriteBufferWaterMark(config.writeBufferLow(), config.writeBufferHigh());
         this.pool = pool;
         perClient.update(config.edge().perClient());
     }
 
     UpstreamConnector.Attempt connect(Channel client, InetAddress clientIp, BackendPool target, Frontend frontend) {
-        ListenerConfig cfg = config;
-        return connector.connect(client, clientIp, target,
-                new WriteBufferWaterMark(cfg.writeBufferLow(), cfg.writeBufferHigh()), frontend);
+        return connector.connect(client, clientIp, target, waterMark, frontend);
     }
 
     BackendPool poolNamed(String name) {
@@ -179,13 +180,12 @@ public final class ProxyListener {
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, Transport.RECV_ALLOCATOR)
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
                         ListenerConfig cfg = config;
-                        ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(cfg.writeBufferLow(), cfg.writeBufferHigh()));
-                        // On the client socket, reads and writes count both directions: idle-timeout sees all traffic.
-                        ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, cfg.idleTimeout().toNanos(), TimeUnit.NANOSECONDS));
+                        ch.config().setWriteBufferWaterMark(waterMark);
                         EdgeConfig edge = cfg.edge();
                         if (edge.proxyProtocol() != null) {
                             ch.pipeline().addLast("proxy-decoder", new HAProxyMessageDecoder(edge.proxyProtocol().maxTlvBytes()));
@@ -291,19 +291,24 @@ public final class ProxyListener {
 
     Connection opened(Channel client) {
         meters.opened().increment();
-        Connection conn = new Connection(this, pool, client);
+        Connection conn = new Connection(this, pool, client, config.idleTimeout().toNanos());
         live.add(conn);
-        client.closeFuture().addListener(f -> {
-            live.remove(conn);
-            // Finish after the current event: a decoder that closes the channel and then throws
-            // (the PROXY decoder does) has its reason recorded by then, instead of CLIENT_CLOSED.
-            try {
-                client.eventLoop().execute(conn::finish);
-            } catch (java.util.concurrent.RejectedExecutionException stopping) {
-                conn.finish();
-            }
-        });
+        IdleSweeper.of(client.eventLoop()).add(conn);
+        client.closeFuture().addListener(conn);
         return conn;
+    }
+
+    /** The client channel of {@code conn} closed. */
+    void closed(Connection conn) {
+        live.remove(conn);
+        IdleSweeper.of(conn.client.eventLoop()).remove(conn);
+        // Finish after the current event: a decoder that closes the channel and then throws
+        // (the PROXY decoder does) has its reason recorded by then, instead of CLIENT_CLOSED.
+        try {
+            conn.client.eventLoop().execute(conn::finish);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            conn.finish();
+        }
     }
 
     ProxyMetrics.ListenerMeters meters() {

@@ -47,6 +47,13 @@ public record Transport(
         }
     }
 
+    /**
+     * One receive-buffer sizer for every proxied channel instead of one per channel (Netty's
+     * default): its settings never change, and each channel still gets its own adaptive handle.
+     */
+    public static final io.netty.channel.RecvByteBufAllocator RECV_ALLOCATOR =
+            new io.netty.channel.AdaptiveRecvByteBufAllocator();
+
     public static final Transport IO_URING = new Transport("io_uring",
             IoUringIoHandler::newFactory, IoUringServerSocketChannel.class, IoUringSocketChannel.class,
             IoUringDatagramChannel.class);

@@ -4,6 +4,7 @@ import dev.weir.proxy.backend.Backend;
 import dev.weir.proxy.backend.BackendState;
 import dev.weir.proxy.config.KeepAliveConfig;
 import dev.weir.proxy.config.WarmPoolConfig;
+import dev.weir.proxy.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -83,6 +84,7 @@ final class PerLoop {
                         (int) Math.min(Integer.MAX_VALUE, owner.pool().config().connectTimeout().toMillis()))
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, Transport.RECV_ALLOCATOR)
                 .handler(watcher);
         if (ka != null) {
             owner.transport().keepAlive(b, ka);

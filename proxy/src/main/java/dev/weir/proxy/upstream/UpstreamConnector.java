@@ -11,7 +11,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.WriteBufferWaterMark;
@@ -83,6 +83,7 @@ public final class UpstreamConnector {
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, Transport.RECV_ALLOCATOR)
                 .handler(NoopHandler.INSTANCE);
         if (cfg.keepAlive() != null) {
             transport.keepAlive(b, cfg.keepAlive());
@@ -236,8 +237,14 @@ public final class UpstreamConnector {
         return msg == null ? t.getClass().getSimpleName() : msg.replace('"', '\'');
     }
 
+    /** Bootstrap needs a handler: this one removes itself at registration (no context left per channel). */
     @ChannelHandler.Sharable
-    private static final class NoopHandler extends ChannelInboundHandlerAdapter {
+    private static final class NoopHandler extends ChannelInitializer<Channel> {
         static final NoopHandler INSTANCE = new NoopHandler();
+
+        @Override
+        protected void initChannel(Channel ch) {
+            // nothing: the relay handler is added once the connect succeeds
+        }
     }
 }
