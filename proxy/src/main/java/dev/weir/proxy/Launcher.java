@@ -32,14 +32,8 @@ final class Launcher {
      * @param onStarted runs once every listener is bound (the demo prints its hints there)
      */
     static int runUntilSignalled(Config cfg, Path file, PrintWriter err, java.util.function.Consumer<Weir> onStarted) {
-        Weir weir;
-        try {
-            weir = Weir.start(cfg, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), file);
-        } catch (Weir.StartException e) {
-            err.println("weir: " + e.getMessage());
-            err.flush();
-            return Main.EXIT_FAILURE;
-        }
+        // Before the start: a listener accepts (and a supervisor may signal) before Weir.start returns.
+        // A TERM during the start shuts down gracefully once it is complete.
         CountDownLatch stop = new CountDownLatch(1);
         AtomicInteger signals = new AtomicInteger();
         sun.misc.SignalHandler handler = sig -> {
@@ -53,6 +47,14 @@ final class Launcher {
         };
         Signal.handle(new Signal("TERM"), handler);
         Signal.handle(new Signal("INT"), handler);
+        Weir weir;
+        try {
+            weir = Weir.start(cfg, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), file);
+        } catch (Weir.StartException e) {
+            err.println("weir: " + e.getMessage());
+            err.flush();
+            return Main.EXIT_FAILURE;
+        }
         ConfigWatcher watcher = null;
         if (file != null) {
             // Registering a HUP handler also replaces the JVM's default of exiting on SIGHUP.

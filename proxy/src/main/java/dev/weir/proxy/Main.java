@@ -31,14 +31,49 @@ public final class Main implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        // Netty's allocator JFR events: off unless asked for (-Dio.netty.jfr.enabled=true); registering
+        // them loads and instruments ~90 jdk.jfr classes at start.
+        if (System.getProperty("io.netty.jfr.enabled") == null) {
+            System.setProperty("io.netty.jfr.enabled", "false");
+        }
+        Path fast = fastRunConfig(args);
+        if (fast != null) {
+            // The common start without picocli: loading it and building even the run command's
+            // model by reflection costs ~200 ms of a ~600 ms start (measured: bench/RESULTS.md).
+            System.exit(Run.run(fast, new PrintWriter(System.err, true)));
+        }
         int code = commandLine().execute(args);
         if (code != Integer.MIN_VALUE) {
             System.exit(code);
         }
     }
 
+    /**
+     * The config file when the arguments are exactly {@code run}, {@code run -c FILE},
+     * {@code run --config FILE} or {@code run --config=FILE}; null for anything else, which picocli
+     * parses with its help and errors. MainTest checks that picocli reads these forms the same way.
+     */
+    static Path fastRunConfig(String[] args) {
+        if (args.length == 0 || !args[0].equals("run")) {
+            return null;
+        }
+        if (args.length == 1) {
+            return Path.of(Run.DEFAULT_CONFIG);
+        }
+        String file = null;
+        if (args.length == 2 && args[1].startsWith("--config=")) {
+            file = args[1].substring("--config=".length());
+        } else if (args.length == 3 && (args[1].equals("-c") || args[1].equals("--config"))) {
+            file = args[2];
+        }
+        return file == null || file.isEmpty() || file.startsWith("-") ? null : Path.of(file);
+    }
+
     static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new Main());
+        return configure(new CommandLine(new Main()));
+    }
+
+    private static CommandLine configure(CommandLine cl) {
         cl.setExitCodeExceptionMapper(t -> t instanceof CommandLine.ParameterException ? EXIT_CONFIG : EXIT_FAILURE);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             cmd.getErr().println("weir: " + ex.getMessage());
@@ -80,7 +115,9 @@ public final class Main implements Callable<Integer> {
 
     @Command(name = "run", mixinStandardHelpOptions = true, description = "Run the load balancer.")
     static final class Run implements Callable<Integer> {
-        @Option(names = {"-c", "--config"}, defaultValue = "config/weir.yaml", description = "Config file (default: ${DEFAULT-VALUE}).")
+        static final String DEFAULT_CONFIG = "config/weir.yaml";
+
+        @Option(names = {"-c", "--config"}, defaultValue = DEFAULT_CONFIG, description = "Config file (default: ${DEFAULT-VALUE}).")
         Path config;
 
         @CommandLine.Spec
@@ -88,7 +125,10 @@ public final class Main implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            PrintWriter err = spec.commandLine().getErr();
+            return run(config, spec.commandLine().getErr());
+        }
+
+        static int run(Path config, PrintWriter err) {
             Config cfg = loadOrReport(config, err);
             if (cfg == null) {
                 return EXIT_CONFIG;

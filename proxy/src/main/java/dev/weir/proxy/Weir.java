@@ -89,7 +89,6 @@ public final class Weir implements AutoCloseable {
         this.control = group.next();
         this.connector = new UpstreamConnector(transport, metrics);
         this.accessLog = new AccessLog(config.accessLog());
-        metrics.bindRuntime(group);
     }
 
     public static Weir start(Config config, MeterRegistry registry) throws StartException {
@@ -111,7 +110,7 @@ public final class Weir implements AutoCloseable {
         } catch (Transport.UnavailableException e) {
             throw new StartException(e.getMessage(), e);
         }
-        String passedOver = Transport.unavailabilityReport();
+        String passedOver = Transport.unavailabilityReport(transport);
         log.info("transport chosen transport={} requested={}{}", transport, config.transport().yamlName(),
                 passedOver.isEmpty() ? "" : " unavailable: " + passedOver);
         Weir weir = new Weir(config, transport, registry, configFile);
@@ -129,7 +128,6 @@ public final class Weir implements AutoCloseable {
     }
 
     private synchronized void build() throws StartException, InterruptedException {
-        admin = startAdmin(config.admin());
         for (PoolConfig pc : config.pools().values()) {
             pools.put(pc.name(), new PoolRuntime(pc, control, shared()));
         }
@@ -146,9 +144,13 @@ public final class Weir implements AutoCloseable {
             bind(listener, lc);
             listeners.put(lc.name(), listener);
         }
+        // The admin endpoint after the proxy listeners: traffic first (a bind failure still fails the start).
+        admin = startAdmin(config.admin());
         for (PoolRuntime p : pools.values()) {
             p.start(true);
         }
+        // JVM, process and Netty meters: ~100 ms of class loading, so after the listeners accept.
+        metrics.bindRuntime(group);
         ready = true;
     }
 

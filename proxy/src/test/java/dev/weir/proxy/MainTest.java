@@ -33,6 +33,23 @@ class MainTest {
     }
 
     @Test
+    void theFastStartReadsTheRunArgumentsAsPicocliDoes() {
+        String[][] recognised = {{"run"}, {"run", "-c", "a.yaml"}, {"run", "--config", "dir/b.yaml"},
+            {"run", "--config=c.yaml"}};
+        for (String[] args : recognised) {
+            CommandLine.ParseResult parsed = Main.commandLine().parseArgs(args);
+            Main.Run run = (Main.Run) parsed.subcommand().commandSpec().userObject();
+            assertThat(Main.fastRunConfig(args)).as(String.join(" ", args)).isEqualTo(run.config);
+        }
+        // Anything else goes through picocli (help, errors, other commands).
+        String[][] others = {{}, {"validate", "x"}, {"run", "-c"}, {"run", "--help"}, {"run", "-cx.yaml"},
+            {"run", "-c", "a.yaml", "extra"}, {"run", "--config="}, {"run", "-c", "--help"}, {"demo"}};
+        for (String[] args : others) {
+            assertThat(Main.fastRunConfig(args)).as(String.join(" ", args)).isNull();
+        }
+    }
+
+    @Test
     void validateAcceptsTheReferenceConfigs() {
         for (String file : new String[] {"../config/weir.yaml", "../config/demo.yaml"}) {
             Result r = weir("validate", file);

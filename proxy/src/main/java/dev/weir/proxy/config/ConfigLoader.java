@@ -7,12 +7,14 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.composer.Composer;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.parser.ParserImpl;
+import org.yaml.snakeyaml.reader.StreamReader;
+import org.yaml.snakeyaml.resolver.Resolver;
 
 /**
  * Loads a YAML config into a validated {@link Config}, or fails with every problem at once.
@@ -53,10 +55,12 @@ public final class ConfigLoader {
     }
 
     private static Node compose(String yaml, String sourceName) throws ConfigException {
-        // SafeConstructor: only standard YAML types, even if someone later constructs objects from this Yaml.
-        Yaml composer = new Yaml(new SafeConstructor(new LoaderOptions()));
+        // Only the composer (what Yaml.compose runs): no constructor, representer or dumper is built,
+        // so nothing can ever construct Java objects from the config.
+        LoaderOptions options = new LoaderOptions();
         try {
-            return composer.compose(new StringReader(yaml));
+            return new Composer(new ParserImpl(new StreamReader(new StringReader(yaml)), options), new Resolver(), options)
+                    .getSingleNode();
         } catch (MarkedYAMLException e) {
             throw new ConfigException(List.of(sourceName + ": " + describe(e)));
         } catch (YAMLException e) {

@@ -93,13 +93,19 @@ public record Transport(
         }
     }
 
-    /** Why the native transports were passed over, for the start-up log line. */
-    public static String unavailabilityReport() {
+    /**
+     * Why the native transports preferred over {@code chosen} were passed over, for the start-up log
+     * line. Transports after the chosen one are not probed (probing epoll loads its native library).
+     */
+    public static String unavailabilityReport(Transport chosen) {
         StringBuilder sb = new StringBuilder();
+        if (chosen == IO_URING) {
+            return "";
+        }
         if (!IoUring.isAvailable()) {
             sb.append("io_uring=\"").append(cause(IoUring.unavailabilityCause())).append('"');
         }
-        if (!Epoll.isAvailable()) {
+        if (chosen != EPOLL && !Epoll.isAvailable()) {
             sb.append(sb.length() > 0 ? " " : "").append("epoll=\"").append(cause(Epoll.unavailabilityCause())).append('"');
         }
         return sb.toString();
