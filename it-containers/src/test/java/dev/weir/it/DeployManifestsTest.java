@@ -217,6 +217,12 @@ class DeployManifestsTest {
                 "STOPSIGNAL SIGTERM", "COPY proxy/target/weir.jar /opt/weir/weir.jar",
                 "COPY deploy/weir.yaml /etc/weir/weir.yaml");
         assertThat(user(dockerfile)).isNotIn("", "0", "root");
+        // The image has no shell for the launcher: its ENTRYPOINT carries the launcher's memory flags itself.
+        String launcher = Files.readString(DEPLOY.resolve("bin/weir"));
+        Matcher heap = Pattern.compile("WEIR_HEAP:-(\\d+)").matcher(launcher);
+        assertThat(heap.find()).isTrue();
+        assertThat(String.join("\n", dockerfile)).contains("\"-XX:MaxRAMPercentage=" + heap.group(1) + "\"",
+                "\"-XX:+ExitOnOutOfMemoryError\"");
         Set<Integer> exposed = exposed(dockerfile);
         for (ListenerConfig l : baked.listeners().values()) {
             assertThat(exposed).as("EXPOSE the listener %s", l.name()).contains(l.bind().port());
@@ -237,7 +243,9 @@ class DeployManifestsTest {
         Map<String, List<String>> unit = unit(DEPLOY.resolve("systemd/weir.service"));
         Config config = weirConfig(Files.readString(DEPLOY.resolve("systemd/weir.yaml")), "systemd/weir.yaml");
 
-        assertThat(one(unit, "ExecStart")).contains("/opt/weir/weir.jar run -c /etc/weir/weir.yaml");
+        assertThat(one(unit, "ExecStart")).isEqualTo("/opt/weir/bin/weir run -c /etc/weir/weir.yaml");
+        assertThat(one(unit, "CacheDirectory")).as("the launcher's class archive under XDG_CACHE_HOME").isEqualTo("weir");
+        assertThat(one(unit, "Environment")).contains("XDG_CACHE_HOME=/var/cache");
         assertThat(one(unit, "ExecReload")).matches(".*kill -(HUP|s HUP|SIGHUP) \\$MAINPID");
         assertThat(one(unit, "KillSignal")).isEqualTo("SIGTERM");
         assertThat(one(unit, "User")).isNotIn("root", "0");

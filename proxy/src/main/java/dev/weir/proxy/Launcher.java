@@ -47,6 +47,21 @@ final class Launcher {
         };
         Signal.handle(new Signal("TERM"), handler);
         Signal.handle(new Signal("INT"), handler);
+        // HUP too: registering a handler replaces the JVM's default of exiting on SIGHUP. One that
+        // comes during the start reloads right after it (the file may have changed since it was read).
+        java.util.concurrent.atomic.AtomicReference<Weir> started = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean hupWhileStarting = new java.util.concurrent.atomic.AtomicBoolean();
+        if (file != null) {
+            Signal.handle(new Signal("HUP"), sig -> {
+                log.info("signal received signal=SIGHUP action=reload file={}", file);
+                // Whichever side sees both the request and the started Weir reloads, exactly once.
+                hupWhileStarting.set(true);
+                Weir w = started.get();
+                if (w != null && hupWhileStarting.getAndSet(false)) {
+                    w.reloadFromFile();
+                }
+            });
+        }
         Weir weir;
         try {
             weir = Weir.start(cfg, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), file);
@@ -55,13 +70,12 @@ final class Launcher {
             err.flush();
             return Main.EXIT_FAILURE;
         }
+        started.set(weir);
+        if (hupWhileStarting.getAndSet(false)) {
+            weir.reloadFromFile();
+        }
         ConfigWatcher watcher = null;
         if (file != null) {
-            // Registering a HUP handler also replaces the JVM's default of exiting on SIGHUP.
-            Signal.handle(new Signal("HUP"), sig -> {
-                log.info("signal received signal=SIGHUP action=reload file={}", file);
-                weir.reloadFromFile();
-            });
             if (cfg.reload().watch()) {
                 try {
                     watcher = new ConfigWatcher(file, weir::reloadFromFile);

@@ -63,6 +63,25 @@ final class WeirProcess implements AutoCloseable {
         return new WeirProcess(pb.start());
     }
 
+    /** Through the launcher script deploy/bin/weir instead of {@code java -jar}. */
+    static WeirProcess launch(Map<String, String> env, String... args) throws IOException {
+        String jar = System.getProperty("weir.jar", Path.of("target/weir.jar").toAbsolutePath().toString());
+        List<String> cmd = new ArrayList<>(List.of(Path.of("../deploy/bin/weir").toAbsolutePath().normalize().toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        pb.environment().put("WEIR_JAR", jar);
+        pb.environment().put("WEIR_JAVA_OPTS", "-Dio.netty.leakDetection.level=paranoid");
+        pb.environment().putAll(env);
+        return new WeirProcess(pb.start());
+    }
+
+    /** The process's command line, from /proc (the launcher execs java: same process). */
+    List<String> commandLine() throws IOException {
+        String raw = java.nio.file.Files.readString(Path.of("/proc", String.valueOf(process.pid()), "cmdline"));
+        return List.of(raw.split("\0"));
+    }
+
     Process process() {
         return process;
     }

@@ -114,6 +114,40 @@ class WeirProcessIT {
     }
 
     @Test
+    void theLauncherRunsWeirWithItsFlagsAndAClassArchiveFromTheSecondStartOn() throws Exception {
+        Path cache = dir.resolve("cache");
+        Map<String, String> env = Map.of("XDG_CACHE_HOME", cache.toString());
+        String cfg = config("1s").toString();
+        for (int start = 1; start <= 2; start++) {
+            try (WeirProcess weir = WeirProcess.launch(env, "run", "-c", cfg)) {
+                int port = weir.listenerPort("web");
+                try (Socket s = connect(port)) {
+                    assertThat(Harness.whoami(s)).isEqualTo("echo");
+                }
+                List<String> cmd = weir.commandLine();
+                assertThat(cmd).contains("-XX:MaxRAMPercentage=35", "-XX:+ExitOnOutOfMemoryError",
+                        "-Dio.netty.leakDetection.level=paranoid");
+                assertThat(cmd).anyMatch(f -> f.equals("-XX:+UseSerialGC") || f.equals("-XX:+UseParallelGC"));
+                if (start == 2) {
+                    // The archive the first run wrote at its exit (Java 17) or that the JVM keeps (19+).
+                    assertThat(cmd).anyMatch(f -> f.startsWith("-XX:SharedArchiveFile=" + cache.resolve("weir")));
+                }
+                weir.signal("TERM");
+                assertThat(weir.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+                assertThat(weir.process().exitValue()).as(weir.output()).isZero();
+            }
+            try (var files = Files.list(cache.resolve("weir"))) {
+                assertThat(files.map(f -> f.getFileName().toString()).toList())
+                        .as("after start " + start).singleElement().asString().matches("weir-\\d+-\\d+\\.jsa");
+            }
+        }
+    }
+
+    private static Socket connect(int port) throws IOException {
+        return Harness.connect(new InetSocketAddress("127.0.0.1", port));
+    }
+
+    @Test
     void aSecondSignalExitsAtOnce() throws Exception {
         try (WeirProcess weir = WeirProcess.start(Map.of(), "run", "-c", config("5m").toString())) {
             int port = weir.listenerPort("web");
