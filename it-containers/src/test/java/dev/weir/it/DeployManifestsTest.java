@@ -222,8 +222,8 @@ class DeployManifestsTest {
         Matcher heap = Pattern.compile("WEIR_HEAP:-(\\d+)").matcher(launcher);
         assertThat(heap.find()).isTrue();
         assertThat(String.join("\n", dockerfile)).contains("\"-XX:MaxRAMPercentage=" + heap.group(1) + "\"",
-                "\"-XX:+ExitOnOutOfMemoryError\"", "\"-XX:+UseG1GC\"");
-        assertThat(launcher).contains("-XX:+ExitOnOutOfMemoryError", "-XX:+UseG1GC");
+                "\"-XX:+ExitOnOutOfMemoryError\"", "\"-XX:+UseParallelGC\"");
+        assertThat(launcher).contains("-XX:+ExitOnOutOfMemoryError", "-XX:+UseParallelGC");
         Set<Integer> exposed = exposed(dockerfile);
         for (ListenerConfig l : baked.listeners().values()) {
             assertThat(exposed).as("EXPOSE the listener %s", l.name()).contains(l.bind().port());

@@ -127,7 +127,7 @@ class WeirProcessIT {
                 List<String> cmd = weir.commandLine();
                 assertThat(cmd).contains("-XX:MaxRAMPercentage=35", "-XX:+ExitOnOutOfMemoryError",
                         "-Dio.netty.leakDetection.level=paranoid");
-                assertThat(cmd).contains("-XX:+UseG1GC");
+                assertThat(cmd).contains("-XX:+UseParallelGC");
                 if (start == 2) {
                     // The archive the first run wrote at its exit (Java 17) or that the JVM keeps (19+).
                     assertThat(cmd).anyMatch(f -> f.startsWith("-XX:SharedArchiveFile=" + cache.resolve("weir")));
