@@ -96,12 +96,14 @@ final class Frontend extends ChannelInboundHandlerAdapter implements UpstreamCon
         backendChannel.pipeline().addLast("relay", new Relay(conn, false));
         ProxyHeaders.writeIfConfigured(conn);
         // What a pre-connected backend already said goes to the client before anything else from it.
-        for (ByteBuf b : banner) {
-            conn.bytesFromBackend += b.readableBytes();
-            backend.addBytesFrom(b.readableBytes());
-            conn.client.write(b, conn.client.voidPromise());
-        }
         if (!banner.isEmpty()) {
+            // Indexed: no iterator per connection for the usual empty banner.
+            for (int i = 0; i < banner.size(); i++) {
+                ByteBuf b = banner.get(i);
+                conn.bytesFromBackend += b.readableBytes();
+                backend.addBytesFrom(b.readableBytes());
+                conn.client.write(b, conn.client.voidPromise());
+            }
             conn.client.flush();
         }
         if (early != null) {
