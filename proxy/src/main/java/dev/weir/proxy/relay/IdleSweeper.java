@@ -2,6 +2,7 @@ package dev.weir.proxy.relay;
 
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.FastThreadLocal;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -21,7 +22,8 @@ final class IdleSweeper implements Runnable {
     private final EventLoop loop;
     private Connection head;
     private long tick = MAX_TICK;
-    private boolean scheduled;
+    /** The next sweep, null when none is pending (the list was empty). */
+    private ScheduledFuture<?> next;
 
     private IdleSweeper(EventLoop loop) {
         this.loop = loop;
@@ -44,10 +46,13 @@ final class IdleSweeper implements Runnable {
         }
         head = c;
         long t = Math.max(MIN_TICK, Math.min(MAX_TICK, c.idleNanos / 4));
-        if (!scheduled || t < tick) {
+        if (next == null || t < tick) {
+            // A shorter tick replaces the pending sweep: one chain of sweeps per loop, never two.
             tick = Math.min(tick, t);
-            scheduled = true;
-            loop.schedule(this, tick, TimeUnit.NANOSECONDS);
+            if (next != null) {
+                next.cancel(false);
+            }
+            next = loop.schedule(this, tick, TimeUnit.NANOSECONDS);
         }
     }
 
@@ -77,10 +82,10 @@ final class IdleSweeper implements Runnable {
             c = next;
         }
         if (head == null) {
-            scheduled = false;
+            next = null;
             tick = MAX_TICK;
         } else {
-            loop.schedule(this, tick, TimeUnit.NANOSECONDS);
+            next = loop.schedule(this, tick, TimeUnit.NANOSECONDS);
         }
     }
 }
