@@ -1,6 +1,6 @@
 package dev.weir.proxy.config;
 
-/** {@code transport:} in the config. AUTO picks epoll, then io_uring, then NIO. */
+/** {@code transport:} in the config. AUTO picks io_uring, then epoll, then NIO. */
 public enum TransportKind {
     AUTO, IO_URING, EPOLL, NIO;
 
