@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.ReferenceCountUtil;
 
@@ -56,7 +57,10 @@ final class Relay extends ChannelInboundHandlerAdapter {
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         // Our output queue is filled by the peer's reads: pause the peer above the high watermark.
         Channel peer = peer();
-        if (peer.isActive()) {
+        // Not on a peer whose input is shut down: it has nothing more to read, and on epoll (Netty
+        // 4.2.18) turning reads back on there fails with ENOENT and closes the peer, dropping what is
+        // still queued for it (see README, "Known issue: epoll").
+        if (peer.isActive() && !((DuplexChannel) peer).isInputShutdown()) {
             boolean writable = ctx.channel().isWritable();
             if (!writable) {
                 // This side is full: the peer's reads pause (side = whose reads).
