@@ -189,8 +189,7 @@ class WeirProcessIT {
 
     @Test
     void aForcedTransportThatCannotRunIsAConfigError() throws Exception {
-        Path cfg = dir.resolve("epoll.yaml");
-        Files.writeString(cfg, "transport: epoll\n" + Files.readString(config("1s")));
+        Path cfg = config("1s", "epoll");
         try (WeirProcess weir = WeirProcess.start(Map.of(), List.of("-Dio.netty.transport.noNative=true"),
                 "validate", cfg.toString())) {
             assertThat(weir.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
