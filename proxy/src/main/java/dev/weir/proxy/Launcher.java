@@ -6,7 +6,9 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
@@ -49,8 +51,8 @@ final class Launcher {
         Signal.handle(new Signal("INT"), handler);
         // HUP too: registering a handler replaces the JVM's default of exiting on SIGHUP. One that
         // comes during the start reloads right after it (the file may have changed since it was read).
-        java.util.concurrent.atomic.AtomicReference<Weir> started = new java.util.concurrent.atomic.AtomicReference<>();
-        java.util.concurrent.atomic.AtomicBoolean hupWhileStarting = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicReference<Weir> started = new AtomicReference<>();
+        AtomicBoolean hupWhileStarting = new AtomicBoolean();
         if (file != null) {
             Signal.handle(new Signal("HUP"), sig -> {
                 log.info("signal received signal=SIGHUP action=reload file={}", file);

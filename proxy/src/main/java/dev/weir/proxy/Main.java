@@ -70,10 +70,7 @@ public final class Main implements Callable<Integer> {
     }
 
     static CommandLine commandLine() {
-        return configure(new CommandLine(new Main()));
-    }
-
-    private static CommandLine configure(CommandLine cl) {
+        CommandLine cl = new CommandLine(new Main());
         cl.setExitCodeExceptionMapper(t -> t instanceof CommandLine.ParameterException ? EXIT_CONFIG : EXIT_FAILURE);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             cmd.getErr().println("weir: " + ex.getMessage());

@@ -4,11 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.weir.sample.BackendSample;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -62,9 +68,9 @@ class LimitsTest {
     @Test
     void bytesFromTheBackendAloneKeepAConnectionAlive() throws Exception {
         // A backend that only talks (a feed): the client never sends, yet the connection is not idle.
-        try (java.net.ServerSocket feed = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
-            java.util.concurrent.ScheduledExecutorService ticker = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
-            java.util.concurrent.atomic.AtomicBoolean talking = new java.util.concurrent.atomic.AtomicBoolean(true);
+        try (ServerSocket feed = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
+            AtomicBoolean talking = new AtomicBoolean(true);
             try (Weir weir = Harness.start(Harness.config("auto", "idle-timeout: 400ms", "", "127.0.0.1:" + feed.getLocalPort()));
                  Socket s = Harness.connect(weir);
                  Socket server = feed.accept()) {
@@ -72,7 +78,7 @@ class LimitsTest {
                     if (talking.get()) {
                         try {
                             server.getOutputStream().write('x');
-                        } catch (java.io.IOException closed) {
+                        } catch (IOException closed) {
                             talking.set(false);
                         }
                     }

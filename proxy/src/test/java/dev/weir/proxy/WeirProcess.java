@@ -6,6 +6,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,7 +48,7 @@ final class WeirProcess implements AutoCloseable {
 
     /** @param fdLimit the process's open-file limit (ulimit -n); 0 = inherited */
     static WeirProcess start(Map<String, String> env, int fdLimit, List<String> jvmArgs, String... args) throws IOException {
-        String jar = System.getProperty("weir.jar", Path.of("target/weir.jar").toAbsolutePath().toString());
+        String jar = jar();
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dio.netty.leakDetection.level=paranoid"));
         cmd.addAll(jvmArgs);
@@ -63,9 +64,14 @@ final class WeirProcess implements AutoCloseable {
         return new WeirProcess(pb.start());
     }
 
+    /** The packaged weir.jar: failsafe passes its path, else the module's target/. */
+    private static String jar() {
+        return System.getProperty("weir.jar", Path.of("target/weir.jar").toAbsolutePath().toString());
+    }
+
     /** Through the launcher script deploy/bin/weir instead of {@code java -jar}. */
     static WeirProcess launch(Map<String, String> env, String... args) throws IOException {
-        String jar = System.getProperty("weir.jar", Path.of("target/weir.jar").toAbsolutePath().toString());
+        String jar = jar();
         List<String> cmd = new ArrayList<>(List.of(Path.of("../deploy/bin/weir").toAbsolutePath().normalize().toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
@@ -78,7 +84,7 @@ final class WeirProcess implements AutoCloseable {
 
     /** The process's command line, from /proc (the launcher execs java: same process). */
     List<String> commandLine() throws IOException {
-        String raw = java.nio.file.Files.readString(Path.of("/proc", String.valueOf(process.pid()), "cmdline"));
+        String raw = Files.readString(Path.of("/proc", String.valueOf(process.pid()), "cmdline"));
         return List.of(raw.split("\0"));
     }
 

@@ -1,5 +1,6 @@
 package dev.weir.proxy.config;
 
+import static dev.weir.proxy.config.ConfigAssertions.MINIMAL;
 import static dev.weir.proxy.config.ConfigAssertions.assertErrors;
 import static dev.weir.proxy.config.ConfigAssertions.parseFails;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -17,13 +18,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 @Timeout(30)
 class ConfigAdminWarmPoolTest {
 
-    private static final String MINIMAL = """
-            listeners:
-              web: {bind: 127.0.0.1:8080, pool: web}
-            pools:
-              web:
-                backends: [127.0.0.1:9001]
-            """;
     private static final String SECRET = "s3cret-Token";
     private static final AdminConfig DEFAULT_ADMIN = new AdminConfig(new HostPort("127.0.0.1", 9090), "");
     private static final AccessLogConfig DEFAULT_ACCESS_LOG =

@@ -4,8 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Map;
 
-/** Shared by the config tests: a YAML text that must fail, and the exact errors it must give. */
+/** Shared by the config tests: the smallest valid config, a YAML text that must fail, and the exact errors it must give. */
 final class ConfigAssertions {
+
+    /** One listener "web" on 127.0.0.1:8080 to one pool "web" of one backend: add the keys under test to it. */
+    static final String MINIMAL = """
+            listeners:
+              web: {bind: 127.0.0.1:8080, pool: web}
+            pools:
+              web:
+                backends: [127.0.0.1:9001]
+            """;
 
     private ConfigAssertions() {
     }

@@ -1,5 +1,6 @@
 package dev.weir.proxy.config;
 
+import static dev.weir.proxy.config.ConfigAssertions.MINIMAL;
 import static dev.weir.proxy.config.ConfigAssertions.assertErrors;
 import static dev.weir.proxy.config.ConfigAssertions.parseFails;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -20,14 +21,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** PROXY protocol in and out, SNI routes, access lists, per-client and per-backend limits (issue 7). */
 @Timeout(30)
 class ConfigEdgeTest {
-
-    private static final String MINIMAL = """
-            listeners:
-              web: {bind: 127.0.0.1:8080, pool: web}
-            pools:
-              web:
-                backends: [127.0.0.1:9001]
-            """;
 
     /** Two pools, and a listener whose edge keys are appended below it (indented 4). */
     private static final String TWO_POOLS = """

@@ -1,5 +1,6 @@
 package dev.weir.proxy.config;
 
+import static dev.weir.proxy.config.ConfigAssertions.MINIMAL;
 import static dev.weir.proxy.config.ConfigAssertions.assertErrors;
 import static dev.weir.proxy.config.ConfigAssertions.parseFails;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -17,14 +18,6 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** Health checks, passive ejection, draining, DNS discovery and reload: the pool keys beyond the static list. */
 @Timeout(30)
 class ConfigHealthDiscoveryTest {
-
-    private static final String MINIMAL = """
-            listeners:
-              web: {bind: 127.0.0.1:8080, pool: web}
-            pools:
-              web:
-                backends: [127.0.0.1:9001]
-            """;
 
     private static final HealthCheckConfig DEFAULT_TCP_CHECK = new HealthCheckConfig(HealthCheckType.TCP,
             Duration.ofSeconds(2), Duration.ofSeconds(1), 2, 3, 0.10, null, null, null, 0, 0, 0);

@@ -1,5 +1,6 @@
 package dev.weir.proxy.config;
 
+import static dev.weir.proxy.config.ConfigAssertions.MINIMAL;
 import static dev.weir.proxy.config.ConfigAssertions.assertErrors;
 import static dev.weir.proxy.config.ConfigAssertions.parseFails;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -20,14 +21,6 @@ class ConfigLoaderTest {
     private static final String POOL_KEYS = "balance, connect-timeout, connect-attempts, backends, discovery, "
             + "health-check, passive, drain-timeout, close-spread, close-on-down, warm-pool, keep-alive, "
             + "proxy-protocol";
-
-    private static final String MINIMAL = """
-            listeners:
-              web: {bind: 127.0.0.1:8080, pool: web}
-            pools:
-              web:
-                backends: [127.0.0.1:9001]
-            """;
 
     @Test
     void fullConfigParsesWithValuesAndDefaults() throws Exception {
