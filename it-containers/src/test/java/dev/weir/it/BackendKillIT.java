@@ -3,11 +3,10 @@ package dev.weir.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.List;
@@ -31,39 +30,24 @@ class BackendKillIT {
      */
     static final long BOUND_MS = Math.round(FALL * (INTERVAL_MS * 1.1 + TIMEOUT_MS)) + 1000;
 
-    static Stack stack;
-    static Containers.Sample b;
-    static WeirContainer weir;
-    static int port;
-
-    @BeforeAll
-    static void start() {
-        stack = Stack.start("kill", 3, backends -> "pools:\n  web:\n    balance: round-robin\n"
+    @RegisterExtension
+    static final Stack stack = new Stack("kill", 3, backends -> "pools:\n  web:\n    balance: round-robin\n"
                 + "    connect-attempts: 3\n" + Snippets.backends(backends)
                 + "    health-check: {type: tcp, interval: " + INTERVAL_MS + "ms, timeout: " + TIMEOUT_MS
                 + "ms, rise: 2, fall: " + FALL + "}\n");
-        weir = stack.weir;
-        port = weir.port();
-        b = stack.sample("svc-b");
-    }
-
-    @AfterAll
-    static void stop() {
-        Stack.stop(stack);
-    }
 
     @Test
     void killedBackendIsMarkedDownInTimeAndNoClientFailsAfterThat() throws Exception {
-        Admin admin = weir.admin();
+        Admin admin = stack.weir.admin();
         await().atMost(Duration.ofSeconds(10)).until(() -> admin.states("web").values().stream().allMatch("UP"::equals));
         long downAt;
         long killedAt;
-        try (Load load = Load.start(port, 6, 31, 10)) {
+        try (Load load = Load.start(stack.port(), 6, 31, 10)) {
             await().atMost(Duration.ofSeconds(10)).until(() -> Load.byBackend(load.outcomes()).size() == 3);
             assertThat(load.failures()).as("before the kill").isEmpty();
 
             killedAt = System.nanoTime();
-            Containers.docker().killContainerCmd(b.getContainerId()).exec(); // SIGKILL
+            Containers.docker().killContainerCmd(stack.sample("svc-b").getContainerId()).exec(); // SIGKILL
             await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
                     .until(() -> "DOWN".equals(admin.state("web", "svc-b")));
             downAt = System.nanoTime();
@@ -88,6 +72,6 @@ class BackendKillIT {
             });
         }
         assertThat(admin.backend("web", "svc-b").path("health").path("last_result_ok").asBoolean()).isFalse();
-        assertThat(weir.getLogs()).contains("backend=web/svc-b").containsPattern("state=DOWN");
+        assertThat(stack.weir.getLogs()).contains("backend=web/svc-b").containsPattern("state=DOWN");
     }
 }

@@ -3,11 +3,10 @@ package dev.weir.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,52 +27,37 @@ class BackendPauseIT {
     static final int FALL = 2;
     static final long BOUND_MS = Math.round(FALL * (INTERVAL_MS * 1.1 + TIMEOUT_MS)) + 1000;
 
-    static Stack stack;
-    static Containers.Sample b;
-    static WeirContainer weir;
-    static int port;
-
-    @BeforeAll
-    static void start() {
-        stack = Stack.start("pause", 3, backends -> "pools:\n  web:\n    balance: round-robin\n"
+    @RegisterExtension
+    static final Stack stack = new Stack("pause", 3, backends -> "pools:\n  web:\n    balance: round-robin\n"
                 + Snippets.backends(backends) + Snippets.sendExpect(INTERVAL_MS + "ms", TIMEOUT_MS + "ms", 2, FALL));
-        weir = stack.weir;
-        port = weir.port();
-        b = stack.sample("svc-b");
-    }
-
-    @AfterAll
-    static void stop() {
-        Stack.stop(stack);
-    }
 
     @Test
     void pausedBackendGoesDownAndComesBackAfterUnpause() throws Exception {
-        Admin admin = weir.admin();
+        Admin admin = stack.weir.admin();
         await().atMost(Duration.ofSeconds(10)).until(() -> admin.states("web").values().stream().allMatch("UP"::equals));
         // Healthy and steady: the last probes of svc-b passed, so what follows is the pause's doing.
         await().atMost(Duration.ofSeconds(10)).until(() -> admin.backend("web", "svc-b").path("health")
                 .path("consecutive_passes").asInt() >= 2);
 
         long pausedAt = System.nanoTime();
-        Containers.docker().pauseContainerCmd(b.getContainerId()).exec();
+        Containers.docker().pauseContainerCmd(stack.sample("svc-b").getContainerId()).exec();
         try {
             await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
                     .until(() -> "DOWN".equals(admin.state("web", "svc-b")));
             long detectMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - pausedAt);
             String cause = admin.backend("web", "svc-b").path("health").path("last_cause").asText();
             System.out.printf("[weir] docker pause: DOWN after %d ms (bound %d ms), cause \"%s\"; transitions: %s%n",
-                    detectMs, BOUND_MS, cause, weir.getLogs().lines().filter(l -> l.contains("state=")).toList());
+                    detectMs, BOUND_MS, cause, stack.weir.getLogs().lines().filter(l -> l.contains("state=")).toList());
             assertThat(detectMs).as("pause to DOWN, ms").isLessThanOrEqualTo(BOUND_MS);
             assertThat(cause).containsIgnoringCase("timeout");
 
             List<String> answers = new ArrayList<>();
             for (int i = 0; i < 12; i++) {
-                answers.add(Net.whoami(Net.distinctSource(41, i), port));
+                answers.add(Net.whoami(Net.distinctSource(41, i), stack.port()));
             }
             assertThat(answers).as("clients while svc-b is paused").containsOnly("svc-a", "svc-c");
         } finally {
-            Containers.docker().unpauseContainerCmd(b.getContainerId()).exec();
+            Containers.docker().unpauseContainerCmd(stack.sample("svc-b").getContainerId()).exec();
         }
 
         long unpausedAt = System.nanoTime();
@@ -83,7 +67,7 @@ class BackendPauseIT {
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - unpausedAt));
         List<String> answers = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
-            answers.add(Net.whoami(Net.distinctSource(42, i), port));
+            answers.add(Net.whoami(Net.distinctSource(42, i), stack.port()));
         }
         assertThat(answers).as("clients after unpause").contains("svc-b").containsOnly("svc-a", "svc-b", "svc-c");
     }

@@ -4,11 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,28 +25,15 @@ class DrainIT {
     static final long TOTAL = 200L << 20;
     static final long PAUSE_AT = 64L << 20;
 
-    static Stack stack;
-    static WeirContainer weir;
-    static int port;
-
-    @BeforeAll
-    static void start() {
-        stack = Stack.start("drain", 2, backends -> "pools:\n  web:\n    balance: round-robin\n    drain-timeout: 2m\n"
+    @RegisterExtension
+    static final Stack stack = new Stack("drain", 2, backends -> "pools:\n  web:\n    balance: round-robin\n    drain-timeout: 2m\n"
                 + Snippets.backends(backends));
-        weir = stack.weir;
-        port = weir.port();
-    }
-
-    @AfterAll
-    static void stop() {
-        Stack.stop(stack);
-    }
 
     @Test
     void drainedBackendFinishesItsTransferAndGetsNoNewClients() throws Exception {
-        Admin admin = weir.admin();
+        Admin admin = stack.weir.admin();
         long start = System.nanoTime();
-        Transfer transfer = Transfer.start(Net.distinctSource(51, 0), port, TOTAL, PAUSE_AT, 51);
+        Transfer transfer = Transfer.start(Net.distinctSource(51, 0), stack.port(), TOTAL, PAUSE_AT, 51);
         String drained = transfer.backend;
         String other = drained.equals("svc-a") ? "svc-b" : "svc-a";
         transfer.awaitPaused(60, TimeUnit.SECONDS);
@@ -66,7 +52,7 @@ class DrainIT {
 
         List<String> newClients = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
-            newClients.add(Net.whoami(Net.distinctSource(52, i), port));
+            newClients.add(Net.whoami(Net.distinctSource(52, i), stack.port()));
         }
         assertThat(newClients).as("new connections while %s drains", drained).containsOnly(other);
 

@@ -3,11 +3,10 @@ package dev.weir.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,22 +28,9 @@ class IpHashIT {
 
     static final int CLIENTS = 500;
 
-    static Stack stack;
-    static WeirContainer weir;
-    static int port;
-
-    @BeforeAll
-    static void start() {
-        stack = Stack.start("iphash", 3, backends -> "pools:\n  web:\n    balance: ip-hash\n"
+    @RegisterExtension
+    static final Stack stack = new Stack("iphash", 3, backends -> "pools:\n  web:\n    balance: ip-hash\n"
                 + Snippets.backends(backends));
-        weir = stack.weir;
-        port = weir.port();
-    }
-
-    @AfterAll
-    static void stop() {
-        Stack.stop(stack);
-    }
 
     @Test
     void everyClientKeepsItsBackendAcrossConnectionsAndRestarts() throws Exception {
@@ -59,13 +45,13 @@ class IpHashIT {
 
         stack.pinPorts(); // the restart binds again the ports Weir logged at its first start
         long restartStart = System.nanoTime();
-        Containers.docker().restartContainerCmd(weir.getContainerId()).withTimeout(30).exec();
-        Admin admin = weir.admin();
+        Containers.docker().restartContainerCmd(stack.weir.getContainerId()).withTimeout(30).exec();
+        Admin admin = stack.weir.admin();
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
                 .until(() -> admin.status("/readyz") == 200);
         System.out.printf("[weir] ip-hash: Weir container restarted and ready in %d ms; shares %s%n",
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - restartStart), shares);
-        assertThat(weir.getLogs()).as("a second start in the same container").containsPattern("(?s)weir ready.*weir ready");
+        assertThat(stack.weir.getLogs()).as("a second start in the same container").containsPattern("(?s)weir ready.*weir ready");
 
         assertThat(mapping()).as("the same clients after a restart of the Weir container").isEqualTo(first);
     }
@@ -77,7 +63,7 @@ class IpHashIT {
             List<Future<String>> answers = new ArrayList<>();
             for (int i = 0; i < CLIENTS; i++) {
                 String source = Net.distinctSource(21, i);
-                answers.add(pool.submit(() -> Net.whoami(source, port)));
+                answers.add(pool.submit(() -> Net.whoami(source, stack.port())));
             }
             List<String> out = new ArrayList<>();
             for (Future<String> f : answers) {

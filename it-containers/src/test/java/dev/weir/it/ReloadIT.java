@@ -3,11 +3,10 @@ package dev.weir.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.List;
@@ -22,16 +21,8 @@ import java.util.concurrent.TimeUnit;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class ReloadIT {
 
-    static Stack stack;
-    static WeirContainer weir;
-    static int port;
-
-    @BeforeAll
-    static void start() {
-        stack = Stack.start("reload", 3, backends -> pool(backends[0], backends[1]));
-        weir = stack.weir;
-        port = weir.port();
-    }
+    @RegisterExtension
+    static final Stack stack = new Stack("reload", 3, backends -> pool(backends[0], backends[1]));
 
     /** Pool web over {@code backends} (after the listener, which {@link Stack} and the reload write). */
     static String pool(Containers.Sample... backends) {
@@ -39,26 +30,21 @@ class ReloadIT {
                 + Snippets.backends(backends) + Snippets.sendExpect("300ms", "250ms", 1, 2);
     }
 
-    @AfterAll
-    static void stop() {
-        Stack.stop(stack);
-    }
-
     @Test
     void sighupAppliesTheChangedFileWithoutFailingAClient() throws Exception {
-        Admin admin = weir.admin();
-        try (Load load = Load.start(port, 6, 71, 10)) {
+        Admin admin = stack.weir.admin();
+        try (Load load = Load.start(stack.port(), 6, 71, 10)) {
             await().atMost(Duration.ofSeconds(10)).until(() -> Load.byBackend(load.outcomes()).size() == 2);
 
             // The listener keeps the port it bound (written out now that it is known); the admin bind stays as it
             // was started (port 0), or the reload would start a second admin endpoint.
-            weir.config.write(Snippets.listener(port) + pool(stack.sample("svc-b"), stack.sample("svc-c")));
+            stack.weir.config.write(Snippets.listener(stack.port()) + pool(stack.sample("svc-b"), stack.sample("svc-c")));
             // reload.watch is off: the file changed, yet the pool stays as it was until SIGHUP.
             await().pollDelay(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).untilAsserted(() ->
                     assertThat(admin.backends("web")).containsOnlyKeys("svc-a", "svc-b"));
 
             long hupAt = System.nanoTime();
-            weir.signal("HUP");
+            stack.weir.signal("HUP");
             await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).untilAsserted(() -> {
                 Map<String, String> states = admin.states("web");
                 assertThat(states).containsOnlyKeys("svc-b", "svc-c");
@@ -76,7 +62,7 @@ class ReloadIT {
             assertThat(load.failures()).as("failed client connections").isEmpty();
             assertThat(Load.byBackend(after)).containsOnlyKeys("svc-b", "svc-c");
         }
-        String logs = weir.getLogs();
+        String logs = stack.weir.getLogs();
         assertThat(logs).contains("signal received signal=SIGHUP action=reload")
                 .containsPattern("reload result=RELOADED changes=2 .*svc-c.*added")
                 .doesNotContain("result=FAILED");

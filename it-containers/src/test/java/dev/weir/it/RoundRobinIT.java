@@ -2,11 +2,10 @@ package dev.weir.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.Map;
 import java.util.TreeMap;
@@ -17,32 +16,19 @@ import java.util.concurrent.TimeUnit;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class RoundRobinIT {
 
-    static Stack stack;
-    static WeirContainer weir;
-    static int port;
-
-    @BeforeAll
-    static void start() {
-        stack = Stack.start("rr", 3, backends -> "pools:\n  web:\n    balance: round-robin\n"
+    @RegisterExtension
+    static final Stack stack = new Stack("rr", 3, backends -> "pools:\n  web:\n    balance: round-robin\n"
                 + Snippets.backends(backends));
-        weir = stack.weir;
-        port = weir.port();
-    }
-
-    @AfterAll
-    static void stop() {
-        Stack.stop(stack);
-    }
 
     @Test
     void everyBackendGetsItsTurn() throws Exception {
         Map<String, Integer> counts = new TreeMap<>();
         for (int i = 0; i < 30; i++) {
-            counts.merge(Net.whoami(Net.distinctSource(11, i), port), 1, Integer::sum);
+            counts.merge(Net.whoami(Net.distinctSource(11, i), stack.port()), 1, Integer::sum);
         }
         assertThat(counts).containsExactlyInAnyOrderEntriesOf(Map.of("svc-a", 10, "svc-b", 10, "svc-c", 10));
 
-        Admin admin = weir.admin();
+        Admin admin = stack.weir.admin();
         assertThat(admin.pool("web").path("balance").asText()).isEqualTo("round-robin");
         admin.backends("web").forEach((id, backend) -> {
             assertThat(backend.path("state").asText()).as(id).isEqualTo("UP");

@@ -1,5 +1,8 @@
 package dev.weir.it;
 
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.testcontainers.lifecycle.Startables;
 
 import java.util.ArrayList;
@@ -10,39 +13,61 @@ import java.util.function.Function;
  * What most scenarios run: backend-sample containers svc-a, svc-b, ... started together, then one Weir container
  * whose listener web (127.0.0.1) serves the pools the test writes. Every container binds port 0; the ports come
  * from their logs ({@link Containers.Sample#address()}, {@link WeirContainer#port()}).
+ *
+ * <p>A JUnit extension: {@code @RegisterExtension static final Stack stack = new Stack(...)} starts it before the
+ * class's tests and stops it after them.
  */
-final class Stack {
+final class Stack implements BeforeAllCallback, AfterAllCallback {
 
-    final List<Containers.Sample> samples;
-    final WeirContainer weir;
-    private final String pools;
-
-    private Stack(List<Containers.Sample> samples, WeirContainer weir, String pools) {
-        this.samples = samples;
-        this.weir = weir;
-        this.pools = pools;
-    }
+    private final String label;
+    private final int backends;
+    private final Function<Containers.Sample[], String> poolsFor;
+    List<Containers.Sample> samples = List.of();
+    WeirContainer weir;
+    private String pools;
 
     /**
-     * Starts {@code backends} samples, then Weir with listener web on port 0 followed by {@code pools}, the rest of
-     * weir.yaml ({@code pools:} and after), written for the started samples, in name order.
+     * {@code backends} samples, then Weir with listener web on port 0 followed by what {@code pools} writes: the rest
+     * of weir.yaml ({@code pools:} and after), for the started samples, in name order.
      */
-    static Stack start(String label, int backends, Function<Containers.Sample[], String> pools) {
-        List<Containers.Sample> samples = new ArrayList<>();
+    Stack(String label, int backends, Function<Containers.Sample[], String> pools) {
+        this.label = label;
+        this.backends = backends;
+        this.poolsFor = pools;
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        List<Containers.Sample> started = new ArrayList<>();
         for (int i = 0; i < backends; i++) {
-            samples.add(new Containers.Sample("svc-" + (char) ('a' + i)));
+            started.add(new Containers.Sample("svc-" + (char) ('a' + i)));
         }
-        WeirContainer weir = null;
+        WeirContainer w = null;
         try {
-            Startables.deepStart(samples).join();
-            String rest = pools.apply(samples.toArray(Containers.Sample[]::new));
-            weir = new WeirContainer(label, ConfigDir.create().write(Snippets.listener(0) + rest));
-            weir.start();
-            return new Stack(List.copyOf(samples), weir, rest);
+            Startables.deepStart(started).join();
+            String rest = poolsFor.apply(started.toArray(Containers.Sample[]::new));
+            w = new WeirContainer(label, ConfigDir.create().write(Snippets.listener(0) + rest));
+            w.start();
+            samples = List.copyOf(started);
+            weir = w;
+            pools = rest;
         } catch (RuntimeException e) {
-            stopAll(weir, samples);
+            stopAll(w, started);
             throw e;
         }
+    }
+
+    /** Stops Weir, then the samples; nothing after a start that failed (it stopped what it had started). */
+    @Override
+    public void afterAll(ExtensionContext context) {
+        if (weir != null) {
+            stopAll(weir, samples);
+        }
+    }
+
+    /** The port Weir's listener web bound. */
+    int port() {
+        return weir.port();
     }
 
     /** The sample named {@code name}. */
@@ -57,13 +82,6 @@ final class Stack {
      */
     void pinPorts() {
         weir.config.adminPort(weir.adminPort()).write(Snippets.listener(weir.port()) + pools);
-    }
-
-    /** Stops Weir, then the samples; null (a start that failed, and stopped what it had started) is skipped. */
-    static void stop(Stack stack) {
-        if (stack != null) {
-            stopAll(stack.weir, stack.samples);
-        }
     }
 
     private static void stopAll(WeirContainer weir, List<Containers.Sample> samples) {
