@@ -16,6 +16,7 @@ import dev.weir.proxy.metrics.AccessLog;
 import dev.weir.proxy.metrics.ProxyMetrics;
 import dev.weir.proxy.relay.CloseReason;
 import dev.weir.proxy.relay.ProxyListener;
+import dev.weir.proxy.transport.EpollInterest;
 import dev.weir.proxy.transport.Transport;
 import dev.weir.proxy.upstream.UpstreamConnector;
 import dev.weir.proxy.upstream.WarmPool;
@@ -86,6 +87,9 @@ public final class Weir implements AutoCloseable {
         }
         int threads = config.eventLoopThreads() > 0 ? config.eventLoopThreads() : Runtime.getRuntime().availableProcessors();
         this.group = transport.newGroup(threads, "weir-loop");
+        if (transport == Transport.EPOLL) {
+            EpollInterest.active();   // a warning now, at start, if the epoll workaround cannot apply
+        }
         this.control = group.next();
         this.connector = new UpstreamConnector(transport, metrics);
         this.accessLog = new AccessLog(config.accessLog());

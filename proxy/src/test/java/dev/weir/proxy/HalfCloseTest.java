@@ -1,15 +1,23 @@
 package dev.weir.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.weir.sample.BackendSample;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -89,5 +97,104 @@ class HalfCloseTest {
         } finally {
             echo.close();
         }
+    }
+
+    /**
+     * A client that half-closes, then reads a large answer slowly: Weir must wait for the client's socket
+     * to take more (write interest on a socket whose input is already shut down) and deliver every byte.
+     * On epoll (Netty 4.2.18) that wait used to fail with ENOENT and close the client mid-answer.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.weir.proxy.TransportsSource#available")
+    void slowReaderAfterItsOwnFinGetsTheWholeAnswer(String transport) throws Exception {
+        long total = 32L << 20;
+        CountDownLatch clientReading = new CountDownLatch(1);
+        try (ServerSocket backend = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<byte[]> served = CompletableFuture.supplyAsync(() -> {
+                try (Socket s = backend.accept()) {
+                    assertThat(s.getInputStream().readAllBytes()).hasSize(7);
+                    MessageDigest sent = MessageDigest.getInstance("SHA-256");
+                    OutputStream out = s.getOutputStream();
+                    byte[] chunk = new byte[64 * 1024];
+                    long seed = 7;
+                    for (long written = 0; written < total; written += chunk.length) {
+                        for (int i = 0; i < chunk.length; i++) {
+                            seed = seed * 6364136223846793005L + 1442695040888963407L;
+                            chunk[i] = (byte) (seed >>> 56);
+                        }
+                        out.write(chunk);
+                        sent.update(chunk);
+                    }
+                    s.shutdownOutput();
+                    clientReading.await(60, TimeUnit.SECONDS);
+                    return sent.digest();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            try (Weir weir = Harness.start(Harness.config(transport,
+                    "write-buffer: {low: 32KiB, high: 64KiB}", "", "127.0.0.1:" + backend.getLocalPort()));
+                 Socket client = Harness.connect(weir)) {
+                client.getOutputStream().write("request".getBytes(StandardCharsets.UTF_8));
+                client.shutdownOutput();
+                // Not reading yet: Weir's writes to the client stall and it holds bytes for it.
+                await().atMost(Duration.ofSeconds(30)).until(() -> weir.bufferedBytes() >= 64 * 1024);
+                MessageDigest got = MessageDigest.getInstance("SHA-256");
+                InputStream in = client.getInputStream();
+                byte[] buf = new byte[256 * 1024];
+                long received = 0;
+                int n;
+                while ((n = in.read(buf)) != -1) {
+                    got.update(buf, 0, n);
+                    received += n;
+                }
+                clientReading.countDown();
+                assertThat(received).isEqualTo(total);
+                assertThat(got.digest()).isEqualTo(served.get(10, TimeUnit.SECONDS));
+            }
+        }
+    }
+
+    /**
+     * A client that half-closes and then resets, while its backend stays silent: Weir's event loops stay
+     * idle (the epoll workaround keeps the socket in epoll's set, edge-triggered, so the reset is not
+     * reported on every loop turn), and the backend connection is still served.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.weir.proxy.TransportsSource#available")
+    void resetAfterFinDoesNotKeepTheLoopBusy(String transport) throws Exception {
+        try (ServerSocket backend = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<Socket> accepted = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return backend.accept();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            try (Weir weir = Harness.start(Harness.config(transport, "", "", "127.0.0.1:" + backend.getLocalPort()));
+                 Socket client = Harness.connect(weir);
+                 Socket server = accepted.get(10, TimeUnit.SECONDS)) {
+                client.getOutputStream().write("request".getBytes(StandardCharsets.UTF_8));
+                client.shutdownOutput();
+                assertThat(server.getInputStream().readAllBytes()).as("request and FIN reach the backend").hasSize(7);
+                client.setSoLinger(true, 0);
+                client.close();
+                long before = loopCpuNanos();
+                await().pollDelay(Duration.ZERO).during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5))
+                        .until(() -> loopCpuNanos() - before < 300_000_000L);
+            }
+        }
+    }
+
+    /** CPU time used so far by Weir's event-loop threads in this JVM. */
+    private static long loopCpuNanos() {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (ThreadInfo t : mx.getThreadInfo(mx.getAllThreadIds())) {
+            if (t != null && t.getThreadName().startsWith("weir-loop")) {
+                sum += Math.max(0, mx.getThreadCpuTime(t.getThreadId()));
+            }
+        }
+        return sum;
     }
 }

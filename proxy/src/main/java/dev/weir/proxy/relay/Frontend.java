@@ -3,6 +3,7 @@ package dev.weir.proxy.relay;
 import dev.weir.proxy.backend.Backend;
 import dev.weir.proxy.backend.BackendPool;
 import dev.weir.proxy.config.EdgeConfig;
+import dev.weir.proxy.transport.EpollInterest;
 import dev.weir.proxy.upstream.UpstreamConnector;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -167,6 +168,7 @@ final class Frontend extends ChannelInboundHandlerAdapter implements UpstreamCon
                 }
             }
         } else if (evt instanceof ChannelInputShutdownEvent) {
+            EpollInterest.inputShutDown(ctx.channel());
             earlyFin = true;
         }
         ReferenceCountUtil.release(evt);

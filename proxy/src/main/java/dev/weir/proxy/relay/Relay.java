@@ -1,5 +1,6 @@
 package dev.weir.proxy.relay;
 
+import dev.weir.proxy.transport.EpollInterest;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -57,9 +58,8 @@ final class Relay extends ChannelInboundHandlerAdapter {
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         // Our output queue is filled by the peer's reads: pause the peer above the high watermark.
         Channel peer = peer();
-        // Not on a peer whose input is shut down: it has nothing more to read, and on epoll (Netty
-        // 4.2.18) turning reads back on there fails with ENOENT and closes the peer, dropping what is
-        // still queued for it (see README, "Known issue: epoll").
+        // Not on a peer whose input is shut down: it has nothing more to read (and on epoll, Netty
+        // 4.2.18 would ask for read interest again; see EpollInterest).
         if (peer.isActive() && !((DuplexChannel) peer).isInputShutdown()) {
             boolean writable = ctx.channel().isWritable();
             if (!writable) {
@@ -74,6 +74,7 @@ final class Relay extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ChannelInputShutdownEvent) {
+            EpollInterest.inputShutDown(ctx.channel());
             conn.forwardFin(ctx.channel());
         }
         ReferenceCountUtil.release(evt);

@@ -1,0 +1,70 @@
+package dev.weir.proxy.transport;
+
+import io.netty.channel.Channel;
+import io.netty.channel.epoll.AbstractEpollStreamChannel;
+import io.netty.channel.epoll.EpollIoOps;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Steps around a Netty 4.2.18 epoll bug that can cut a half-closed connection short.
+ *
+ * <p>When a channel's epoll interest set becomes empty, which happens once its input is shut down
+ * (the peer's FIN) and nothing is waiting to be written, Netty removes the fd from epoll
+ * ({@code EPOLL_CTL_DEL}) but keeps its registration marked as added. The next interest it asks for
+ * (write interest, when the socket's send buffer fills; read interest, when reading is turned back on)
+ * is then an {@code EPOLL_CTL_MOD}, which fails with ENOENT, and Netty closes the channel, dropping what
+ * was still queued for it.
+ *
+ * <p>When a proxied epoll channel's input is shut down, Weir adds {@code EPOLLERR | EPOLLET} to its
+ * interest set, so the set is never empty again and the fd stays in epoll until the channel closes.
+ * Edge-triggered, so an error or hang-up on a socket with nothing left to read or write is reported
+ * once, not on every loop turn (a level-triggered {@code EPOLLERR} made the loop spin on a client that
+ * half-closed and then reset). Nothing is read from such a channel any more, and Netty's writes run
+ * until the socket refuses more before they ask for write interest, which is what edge-triggering
+ * needs. One {@code epoll_ctl} per half-closed channel. See README, "Epoll and half-closed connections".
+ */
+public final class EpollInterest {
+
+    private static final Logger log = LoggerFactory.getLogger(EpollInterest.class);
+    private static final MethodHandle SET_FLAG = setFlag();
+    private static final int FLAGS = EpollIoOps.EPOLLERR.value() | EpollIoOps.EPOLLET.value();
+
+    private EpollInterest() {
+    }
+
+    private static MethodHandle setFlag() {
+        try {
+            return MethodHandles.privateLookupIn(AbstractEpollStreamChannel.class, MethodHandles.lookup())
+                    .findVirtual(AbstractEpollStreamChannel.class, "setFlag", MethodType.methodType(void.class, int.class));
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            log.warn("Netty's epoll channel has no setFlag(int) here ({}): half-closed connections on epoll may be"
+                    + " cut short (README, \"Epoll and half-closed connections\")", e.toString());
+            return null;
+        }
+    }
+
+    /** Whether the workaround is in effect (false only if this Netty no longer has the hook). */
+    public static boolean active() {
+        return SET_FLAG != null;
+    }
+
+    /**
+     * Call when {@code ch}'s input has been shut down (on its {@code ChannelInputShutdownEvent}, in
+     * its event loop): keeps it in epoll's set for as long as it is open. A no-op on other transports.
+     */
+    public static void inputShutDown(Channel ch) {
+        if (SET_FLAG == null || !(ch instanceof AbstractEpollStreamChannel epoll) || !ch.isOpen()) {
+            return;
+        }
+        try {
+            SET_FLAG.invoke(epoll, FLAGS);
+        } catch (Throwable t) {
+            // epoll_ctl refused: the fd is already gone from epoll, so this channel cannot be served.
+            ch.pipeline().fireExceptionCaught(t);
+        }
+    }
+}
