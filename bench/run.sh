@@ -5,7 +5,7 @@
 #
 #   bench/run.sh [--pin] [--only bulk,redis,short,idle,startup] [--peers direct,weir,haproxy]
 #                [--java PATH] [--weir-opts "JVM FLAGS"] [--transport T] [--reps N] [--idle-count N]
-#                [--jfr DIR] [--out DIR]
+#                [--loops N] [--jfr DIR] [--out DIR]
 #
 #   --pin         proxy on CPU 1; backends and load generators on CPU 0 (taskset)
 #   --only        workloads to run (default: all)
@@ -16,6 +16,7 @@
 #   --reps        repetitions of each workload (default 3)
 #   --idle-count  idle connections to open (default: 10000, capped so that the proxy's 2 fds per
 #                 connection fit under the hard fd limit)
+#   --loops N     Weir's event-loop-threads (default 0: one per CPU it may run on)
 #   --jfr DIR     record a JFR profile (settings=profile) of Weir during the first repetition of each
 #                 workload into DIR/weir-WORKLOAD.jfr (adds overhead: use a separate run for numbers)
 #   --out DIR     keep logs, configs and results.tsv here (default: a new temporary directory)
@@ -35,6 +36,7 @@ WEIR_JAVA=java
 WEIR_OPTS=""
 TRANSPORT=auto
 REPS=3
+LOOPS=0
 IDLE_COUNT=""
 JFR_DIR=""
 OUT=""
@@ -54,6 +56,7 @@ while [ $# -gt 0 ]; do
     --transport) TRANSPORT=$2; shift ;;
     --reps) REPS=$2; shift ;;
     --idle-count) IDLE_COUNT=$2; shift ;;
+    --loops) LOOPS=$2; shift ;;
     --jfr) JFR_DIR=$2; shift ;;
     --out) OUT=$2; shift ;;
     -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
@@ -169,7 +172,7 @@ MAXCONN=$(( IDLE_COUNT + 100 ))
 cat > "$OUT/weir.yaml" <<EOF
 # bench config: no admin endpoint, no access log (one log line per connection would be measured too)
 transport: $TRANSPORT
-event-loop-threads: 0
+event-loop-threads: $LOOPS
 listeners:
   echo:  {bind: 127.0.0.1:$W_ECHO,  pool: echo,  max-connections: 20000}
   iperf: {bind: 127.0.0.1:$W_IPERF, pool: iperf, max-connections: 100}
@@ -343,7 +346,7 @@ warmup() {   # $1 peer; JIT and caches, not recorded
 
 loadavg() { cut -d' ' -f1 /proc/loadavg; }
 
-say "java for Weir: $("$WEIR_JAVA" -version 2>&1 | head -1); opts: ${WEIR_OPTS:-none}; transport: $TRANSPORT; pinned: $PIN"
+say "java for Weir: $("$WEIR_JAVA" -version 2>&1 | head -1); opts: ${WEIR_OPTS:-none}; transport: $TRANSPORT; pinned: $PIN; event loops: $LOOPS (0 = one per CPU)"
 if has "$ONLY" bulk || has "$ONLY" redis || has "$ONLY" short; then
   for peer in ${PEERS//,/ }; do
     [ "$peer" = direct ] || start_proxy "$peer"
