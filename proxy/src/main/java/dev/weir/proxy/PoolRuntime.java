@@ -91,7 +91,8 @@ final class PoolRuntime {
         if (config.warmPool() == null) {
             return;
         }
-        warm = new WarmPool(pool, config.warmPool(), config.keepAlive(), shared.group(), transport, shared.metrics().registry());
+        warm = new WarmPool(pool, config.warmPool(), config.keepAlive(), shared.group(), transport,
+                shared.connector().reads(), shared.metrics().registry());
         shared.connector().warmPool(pool, warm);
         warm.start();
     }

@@ -11,6 +11,7 @@ import dev.weir.proxy.config.ConfigLoader;
 import dev.weir.proxy.config.HostPort;
 import dev.weir.proxy.config.ListenerConfig;
 import dev.weir.proxy.config.PoolConfig;
+import dev.weir.proxy.config.Units;
 import dev.weir.proxy.health.PoolHealth;
 import dev.weir.proxy.metrics.AccessLog;
 import dev.weir.proxy.metrics.ProxyMetrics;
@@ -91,7 +92,7 @@ public final class Weir implements AutoCloseable {
             EpollInterest.active();   // a warning now, at start, if the epoll workaround cannot apply
         }
         this.control = group.next();
-        this.connector = new UpstreamConnector(transport, metrics);
+        this.connector = new UpstreamConnector(transport, Transport.reads(config.maxRead()), metrics);
         this.accessLog = new AccessLog(config.accessLog());
     }
 
@@ -389,6 +390,9 @@ public final class Weir implements AutoCloseable {
         if (next.transport() != old.transport() || next.eventLoopThreads() != old.eventLoopThreads()) {
             changes.add("transport and event-loop-threads: kept " + old.transport().yamlName() + "/"
                     + old.eventLoopThreads() + " until restart");
+        }
+        if (next.maxRead() != old.maxRead()) {
+            changes.add("max-read: kept " + Units.formatSize(old.maxRead()) + " until restart");
         }
         // Phase 1: what can fail.
         AdminServer newAdmin = null;

@@ -23,20 +23,30 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * A client that stops reading while its backend sends 200 MiB: Weir stops reading the backend, so the
- * bytes it holds for that connection stay under 2x the high watermark; when the client reads again,
- * every byte arrives intact.
+ * bytes it holds for that connection stay under the high watermark plus one read ({@code max-read});
+ * when the client reads again, every byte arrives intact.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class BackpressureTest {
 
     private static final long TOTAL = 200L << 20;
     private static final int HIGH_WATERMARK = 64 * 1024;
+    private static final int SMALL_READS = 64 * 1024;
+    private static final int LARGE_READS = 1024 * 1024;
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.weir.proxy.TransportsSource#available")
     void slowReaderBoundsWhatWeirHolds(String transport) throws Exception {
-        long maxHeld = transfer(transport, false);
-        assertThat(maxHeld).as("max bytes held by Weir for the connection").isLessThanOrEqualTo(2L * HIGH_WATERMARK);
+        long maxHeld = transfer(transport, false, SMALL_READS);
+        assertThat(maxHeld).as("max bytes held by Weir for the connection").isLessThanOrEqualTo(HIGH_WATERMARK + SMALL_READS);
+    }
+
+    /** Reads larger than the watermark: the bound grows by the read size, no more. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.weir.proxy.TransportsSource#available")
+    void largeReadsAddOneReadToTheBound(String transport) throws Exception {
+        long maxHeld = transfer(transport, false, LARGE_READS);
+        assertThat(maxHeld).as("max bytes held by Weir for the connection").isLessThanOrEqualTo(HIGH_WATERMARK + LARGE_READS);
     }
 
     /**
@@ -47,8 +57,8 @@ class BackpressureTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.weir.proxy.TransportsSource#available")
     void backendFinWhilePausedStaysWithinTheReceiveBuffer(String transport) throws Exception {
-        long maxHeld = transfer(transport, true);
-        long bound = 2L * HIGH_WATERMARK + ("nio".equals(transport) ? 0 : maxReceiveBuffer());
+        long maxHeld = transfer(transport, true, SMALL_READS);
+        long bound = HIGH_WATERMARK + SMALL_READS + ("nio".equals(transport) ? 0 : maxReceiveBuffer());
         assertThat(maxHeld).as("max bytes held by Weir for the connection").isLessThanOrEqualTo(bound);
     }
 
@@ -58,7 +68,7 @@ class BackpressureTest {
     }
 
     /** Runs the 200 MiB transfer with a paused client; returns the most Weir held at once. */
-    private static long transfer(String transport, boolean backendSendsFin) throws Exception {
+    private static long transfer(String transport, boolean backendSendsFin, int maxRead) throws Exception {
         AtomicLong written = new AtomicLong();
         CountDownLatch clientDone = new CountDownLatch(1);
         try (ServerSocket backend = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
@@ -86,7 +96,7 @@ class BackpressureTest {
                     throw new IllegalStateException(e);
                 }
             });
-            try (Weir weir = Harness.start(Harness.config(transport,
+            try (Weir weir = Harness.start("max-read: " + maxRead + "\n" + Harness.config(transport,
                     "write-buffer: {low: 32KiB, high: 64KiB}", "", "127.0.0.1:" + backend.getLocalPort()));
                  Socket client = Harness.connect(weir)) {
                 AtomicLong maxHeld = new AtomicLong();
@@ -100,7 +110,7 @@ class BackpressureTest {
                 // The client reads nothing: the pipe fills up to the client's socket, then Weir must stop reading.
                 await().atMost(Duration.ofSeconds(30)).until(() -> weir.bufferedBytes() > 0);
                 await().pollDelay(Duration.ZERO).during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5))
-                        .until(() -> weir.bufferedBytes() <= 2L * HIGH_WATERMARK || backendSendsFin);
+                        .until(() -> weir.bufferedBytes() <= HIGH_WATERMARK + maxRead || backendSendsFin);
                 assertThat(written.get()).as("the backend is held back, not drained into Weir's memory")
                         .isLessThan(TOTAL);
 

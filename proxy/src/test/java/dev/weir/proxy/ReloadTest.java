@@ -192,6 +192,18 @@ class ReloadTest {
     }
 
     @Test
+    void aChangedMaxReadIsKeptUntilRestartAndSaysSo() throws Exception {
+        Path file = dir.resolve("weir.yaml");
+        try (Weir weir = startFromFile(file, yaml(0, "round-robin", addr(1)))) {
+            int port = weir.listenerAddress("l").getPort();
+            Files.writeString(file, "max-read: 1MiB\n" + yaml(port, "round-robin", addr(1)));
+            ReloadResult r = weir.reloadFromFile();
+            assertThat(r.changes()).as(r.toString()).contains("max-read: kept 256KiB until restart");
+            assertThat(Harness.whoami(weir)).isEqualTo("b1");
+        }
+    }
+
+    @Test
     void aChangedListenerAddressIsRebound() throws Exception {
         Path file = dir.resolve("weir.yaml");
         try (Weir weir = startFromFile(file, yaml(0, "round-robin", addr(1)))) {

@@ -5,10 +5,14 @@ import java.util.Map;
 /**
  * The whole configuration, validated: one immutable tree of records built by {@link ConfigLoader}.
  * Maps keep the order of the YAML file.
+ *
+ * @param maxRead the most bytes one read from a socket may take; each connection's reads start small
+ *                and grow up to this while they come back full
  */
 public record Config(
         TransportKind transport,
         int eventLoopThreads,
+        int maxRead,
         Map<String, ListenerConfig> listeners,
         Map<String, PoolConfig> pools,
         ShutdownConfig shutdown,

@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
  * {@code 1h30m}) and byte sizes ({@code 65536}, {@code 32KiB}, {@code 1MiB}). Parsed once at load, never per
  * connection.
  */
-final class Units {
+public final class Units {
 
     static final String DURATION_EXPECTED = "a duration like 250ms, 5s, 2m, 1h";
     static final String SIZE_EXPECTED = "a size like 65536, 32KiB, 1MiB";
@@ -94,7 +94,7 @@ final class Units {
     }
 
     /** Writes a size the way a person would in the config: 32KiB rather than 32768. */
-    static String formatSize(long bytes) {
+    public static String formatSize(long bytes) {
         if (bytes > 0 && bytes % GIB == 0) {
             return bytes / GIB + "GiB";
         }

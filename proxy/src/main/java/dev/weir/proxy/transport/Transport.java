@@ -1,7 +1,9 @@
 package dev.weir.proxy.transport;
 
 import dev.weir.proxy.config.TransportKind;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -48,11 +50,13 @@ public record Transport(
     }
 
     /**
-     * One receive-buffer sizer for every proxied channel instead of one per channel (Netty's
-     * default): its settings never change, and each channel still gets its own adaptive handle.
+     * The receive-buffer sizer for proxied channels, one per Weir instead of one per channel (Netty's
+     * default); each channel still gets its own adaptive handle. Reads start at 2 KiB and grow while
+     * they come back full, up to {@code maxRead} (Netty's default stops at 64 KiB).
      */
-    public static final io.netty.channel.RecvByteBufAllocator RECV_ALLOCATOR =
-            new io.netty.channel.AdaptiveRecvByteBufAllocator();
+    public static RecvByteBufAllocator reads(int maxRead) {
+        return new AdaptiveRecvByteBufAllocator(64, Math.min(2048, maxRead), maxRead);
+    }
 
     public static final Transport IO_URING = new Transport("io_uring",
             IoUringIoHandler::newFactory, IoUringServerSocketChannel.class, IoUringSocketChannel.class,

@@ -84,7 +84,7 @@ final class PerLoop {
                         (int) Math.min(Integer.MAX_VALUE, owner.pool().config().connectTimeout().toMillis()))
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
-                .option(ChannelOption.RCVBUF_ALLOCATOR, Transport.RECV_ALLOCATOR)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, owner.reads())
                 .handler(watcher);
         if (ka != null) {
             owner.transport().keepAlive(b, ka);

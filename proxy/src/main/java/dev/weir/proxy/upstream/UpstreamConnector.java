@@ -14,6 +14,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
 import java.net.ConnectException;
 import java.net.InetAddress;
@@ -48,12 +49,20 @@ public final class UpstreamConnector {
     }
 
     private final Transport transport;
+    private final RecvByteBufAllocator reads;
     private final ProxyMetrics metrics;
     private final Map<BackendPool, WarmPool> warmPools = new ConcurrentHashMap<>();
 
-    public UpstreamConnector(Transport transport, ProxyMetrics metrics) {
+    /** @param reads the receive-buffer sizer of every proxied channel (see {@link Transport#reads}) */
+    public UpstreamConnector(Transport transport, RecvByteBufAllocator reads, ProxyMetrics metrics) {
         this.transport = transport;
+        this.reads = reads;
         this.metrics = metrics;
+    }
+
+    /** The receive-buffer sizer for proxied channels, client and backend sides alike. */
+    public RecvByteBufAllocator reads() {
+        return reads;
     }
 
     /** A pool's bootstrap on one event loop, for the config it was built from. */
@@ -83,7 +92,7 @@ public final class UpstreamConnector {
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
-                .option(ChannelOption.RCVBUF_ALLOCATOR, Transport.RECV_ALLOCATOR)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, reads)
                 .handler(NoopHandler.INSTANCE);
         if (cfg.keepAlive() != null) {
             transport.keepAlive(b, cfg.keepAlive());

@@ -15,6 +15,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.util.concurrent.EventExecutor;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,14 +44,16 @@ public final class WarmPool implements AutoCloseable {
     private final Transport transport;
     private final List<EventLoop> loops = new ArrayList<>();
     private final MeterRegistry registry;
+    private final RecvByteBufAllocator reads;
     private final Map<Backend, PerBackend> backends = new ConcurrentHashMap<>();
     private volatile WarmPoolConfig config;
     private volatile KeepAliveConfig keepAlive;
     private volatile boolean closed;
 
     public WarmPool(BackendPool pool, WarmPoolConfig config, KeepAliveConfig keepAlive, EventLoopGroup group,
-                    Transport transport, MeterRegistry registry) {
+                    Transport transport, RecvByteBufAllocator reads, MeterRegistry registry) {
         this.pool = pool;
+        this.reads = reads;
         this.config = config;
         this.keepAlive = keepAlive;
         this.transport = transport;
@@ -79,6 +82,10 @@ public final class WarmPool implements AutoCloseable {
 
     Transport transport() {
         return transport;
+    }
+
+    RecvByteBufAllocator reads() {
+        return reads;
     }
 
     /** Follows a backend's state: UP and present fills its pools; anything else empties them now. */

@@ -27,6 +27,7 @@ class ConfigLoaderTest {
         Config config = ConfigLoader.parse("""
                 transport: epoll
                 event-loop-threads: 4
+                max-read: 1MiB
                 listeners:
                   web:
                     bind: 0.0.0.0:8080
@@ -53,6 +54,7 @@ class ConfigLoaderTest {
 
         assertThat(config.transport()).isEqualTo(TransportKind.EPOLL);
         assertThat(config.eventLoopThreads()).isEqualTo(4);
+        assertThat(config.maxRead()).isEqualTo(1024 * 1024);
         assertThat(config.listeners()).containsOnlyKeys("web", "admin-side");
         assertThat(config.listeners().keySet()).containsExactly("web", "admin-side");
         assertThat(config.listeners().get("web")).isEqualTo(new ListenerConfig("web", new HostPort("0.0.0.0", 8080),
@@ -75,6 +77,7 @@ class ConfigLoaderTest {
 
         assertThat(config.transport()).isEqualTo(TransportKind.AUTO);
         assertThat(config.eventLoopThreads()).isZero();
+        assertThat(config.maxRead()).isEqualTo(256 * 1024);
         ListenerConfig web = config.listeners().get("web");
         assertThat(web.maxConnections()).isEqualTo(10_000);
         assertThat(web.idleTimeout()).isEqualTo(Duration.ofHours(1));
@@ -158,7 +161,7 @@ class ConfigLoaderTest {
                 "pools: missing (expected: a map of pool name to pool, at least one)");
         assertErrors("listeners: {}\npools:\n", "listeners: empty (expected: at least one listener)",
                 "pools: empty (expected: at least one pool)");
-        assertErrors("- listeners\n", "(top level): a list (expected: a map of transport, event-loop-threads, "
+        assertErrors("- listeners\n", "(top level): a list (expected: a map of transport, event-loop-threads, max-read, "
                 + "listeners, pools, shutdown, reload, admin, access-log)");
         assertErrors(MINIMAL.replace("[127.0.0.1:9001]", "[]"),
                 "pools.web.backends: empty (expected: at least one backend)");
@@ -319,6 +322,9 @@ class ConfigLoaderTest {
         assertErrors(MINIMAL.replace("pool: web}", "pool: web, write-buffer: {low: 32KB, high: 4GiB}}"),
                 "listeners.web.write-buffer.low: \"32KB\" (expected: a size like 65536, 32KiB, 1MiB)",
                 "listeners.web.write-buffer.high: 4GiB (expected: < 2GiB)");
+        assertErrors("max-read: 1KiB\n" + MINIMAL, "max-read: 1KiB (expected: 4KiB..16MiB)");
+        assertErrors("max-read: 64MiB\n" + MINIMAL, "max-read: 64MiB (expected: 4KiB..16MiB)");
+        assertErrors("max-read: lots\n" + MINIMAL, "max-read: \"lots\" (expected: a size like 65536, 32KiB, 1MiB)");
     }
 
     private static PoolConfig staticPool(String name, BalanceKind balance, Duration connectTimeout,
