@@ -22,13 +22,14 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** The packaged weir.jar as a process: signals, exit codes, the demo. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -71,13 +72,17 @@ class WeirProcessIT {
         return cfg;
     }
 
+    static Stream<String> autoAndNativeTransports() {
+        return Stream.concat(Stream.of("auto"), TransportsSource.available().filter(t -> !t.equals("nio")));
+    }
+
     /**
-     * On epoll too: the client's FIN often arrives while Weir has paused reading it, which with
-     * Netty 4.2.18's epoll used to cost the end of the echo about half the time (README, "Known
-     * issue: epoll").
+     * On every native transport: the client's FIN often arrives while Weir has paused reading it,
+     * which with Netty 4.2.18's epoll used to cost the end of the echo about half the time (README,
+     * "Epoll and half-closed connections").
      */
     @ParameterizedTest
-    @ValueSource(strings = {"auto", "epoll"})
+    @MethodSource("autoAndNativeTransports")
     void sigtermLetsATransferInFlightCompleteThenExits0(String transport) throws Exception {
         try (WeirProcess weir = WeirProcess.start(Map.of(), "run", "-c", config("30s", transport).toString())) {
             int port = weir.listenerPort("web");
