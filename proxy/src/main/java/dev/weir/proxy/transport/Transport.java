@@ -174,6 +174,20 @@ public record Transport(
         }
     }
 
+    /**
+     * A new, unregistered client socket channel of this transport: a direct constructor call (no
+     * reflective factory per connection).
+     */
+    public Channel newSocketChannel() {
+        if (this == EPOLL) {
+            return new EpollSocketChannel();
+        }
+        if (this == IO_URING) {
+            return new IoUringSocketChannel();
+        }
+        return new NioSocketChannel();
+    }
+
     /** SO_REUSEPORT on a server bootstrap, so several sockets can accept on one address. */
     public void reusePort(io.netty.bootstrap.ServerBootstrap b) {
         if (this == IO_URING) {

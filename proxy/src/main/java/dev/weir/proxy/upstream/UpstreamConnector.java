@@ -10,16 +10,17 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.EventLoop;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.util.concurrent.FastThreadLocal;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.NoRouteToHostException;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -65,40 +66,54 @@ public final class UpstreamConnector {
         return reads;
     }
 
-    /** A pool's bootstrap on one event loop, for the config it was built from. */
-    private record CachedBootstrap(PoolConfig config, Bootstrap bootstrap) {
+    /** A pool's backend-socket options, for the config they were built from. */
+    private record CachedOptions(PoolConfig config, Map.Entry<ChannelOption<?>, Object>[] options) {
     }
 
-    /** Per event loop thread, so no locking: one bootstrap per pool, rebuilt when the pool's config changes. */
-    private final io.netty.util.concurrent.FastThreadLocal<java.util.IdentityHashMap<BackendPool, CachedBootstrap>> bootstraps =
-            new io.netty.util.concurrent.FastThreadLocal<>() {
-                @Override
-                protected java.util.IdentityHashMap<BackendPool, CachedBootstrap> initialValue() {
-                    return new java.util.IdentityHashMap<>();
-                }
-            };
+    /** Per event loop thread, so no locking: one option list per pool, rebuilt when the pool's config changes. */
+    private final FastThreadLocal<IdentityHashMap<BackendPool, CachedOptions>> optionsByPool = new FastThreadLocal<>() {
+        @Override
+        protected IdentityHashMap<BackendPool, CachedOptions> initialValue() {
+            return new IdentityHashMap<>();
+        }
+    };
 
-    private Bootstrap bootstrap(BackendPool pool, PoolConfig cfg, io.netty.channel.EventLoop loop) {
-        java.util.IdentityHashMap<BackendPool, CachedBootstrap> mine = bootstraps.get();
-        CachedBootstrap cached = mine.get(pool);
+    /**
+     * The socket options of {@code pool}'s backend channels. A {@link Bootstrap} collects them (it knows
+     * each transport's keep-alive options), but channels are made without it: Bootstrap copies its option
+     * map, adds a placeholder handler and queues the connect as a task on every connect.
+     */
+    @SuppressWarnings("unchecked")
+    private Map.Entry<ChannelOption<?>, Object>[] options(BackendPool pool, PoolConfig cfg) {
+        IdentityHashMap<BackendPool, CachedOptions> mine = optionsByPool.get();
+        CachedOptions cached = mine.get(pool);
         if (cached != null && cached.config() == cfg) {
-            return cached.bootstrap();
+            return cached.options();
         }
         // TCP_NODELAY is Netty's default on every transport: not set again (one syscall less per connect).
         Bootstrap b = new Bootstrap()
-                .group(loop)
-                .channel(transport.socketChannel())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, cfg.connectTimeout().toMillis()))
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
-                .option(ChannelOption.RCVBUF_ALLOCATOR, reads)
-                .handler(NoopHandler.INSTANCE);
+                .option(ChannelOption.RCVBUF_ALLOCATOR, reads);
         if (cfg.keepAlive() != null) {
             transport.keepAlive(b, cfg.keepAlive());
         }
-        mine.put(pool, new CachedBootstrap(cfg, b));
-        return b;
+        Map.Entry<ChannelOption<?>, Object>[] list = b.config().options().entrySet().toArray(new Map.Entry[0]);
+        mine.put(pool, new CachedOptions(cfg, list));
+        return list;
+    }
+
+    /** A backend channel with the pool's options, registered on {@code loop} (not connected yet). */
+    @SuppressWarnings("unchecked")
+    private Channel newBackendChannel(EventLoop loop, Map.Entry<ChannelOption<?>, Object>[] opts) {
+        Channel ch = transport.newSocketChannel();
+        for (Map.Entry<ChannelOption<?>, Object> e : opts) {
+            ch.config().setOption((ChannelOption<Object>) e.getKey(), e.getValue());
+        }
+        loop.register(ch);
+        return ch;
     }
 
     /** The pool's warm pool (null removes it); clients of the pool take pre-connected sockets from it. */
@@ -118,8 +133,7 @@ public final class UpstreamConnector {
     public Attempt connect(Channel client, InetAddress clientIp, BackendPool pool, WriteBufferWaterMark waterMark,
                            Callback callback) {
         PoolConfig cfg = pool.config();
-        Bootstrap bootstrap = bootstrap(pool, cfg, client.eventLoop());
-        Attempt attempt = new Attempt(client, clientIp, pool, cfg.connectAttempts(), bootstrap, waterMark,
+        Attempt attempt = new Attempt(client, clientIp, pool, cfg.connectAttempts(), options(pool, cfg), waterMark,
                 warmPools.get(pool), callback);
         attempt.next();
         return attempt;
@@ -131,7 +145,7 @@ public final class UpstreamConnector {
         private final InetAddress clientIp;
         private final BackendPool pool;
         private final int attempts;
-        private final Bootstrap bootstrap;
+        private final Map.Entry<ChannelOption<?>, Object>[] options;
         private final WriteBufferWaterMark waterMark;
         private final WarmPool warm;
         private final Callback callback;
@@ -142,15 +156,16 @@ public final class UpstreamConnector {
         private Channel pending;
         private boolean abandoned;
 
-        private Attempt(Channel client, InetAddress clientIp, BackendPool pool, int attempts, Bootstrap bootstrap,
-                        WriteBufferWaterMark waterMark, WarmPool warm, Callback callback) {
+        private Attempt(Channel client, InetAddress clientIp, BackendPool pool, int attempts,
+                        Map.Entry<ChannelOption<?>, Object>[] options, WriteBufferWaterMark waterMark, WarmPool warm,
+                        Callback callback) {
             this.waterMark = waterMark;
             this.warm = warm;
             this.client = client;
             this.clientIp = clientIp;
             this.pool = pool;
             this.attempts = attempts;
-            this.bootstrap = bootstrap;
+            this.options = options;
             this.callback = callback;
         }
 
@@ -186,9 +201,10 @@ public final class UpstreamConnector {
                 return;
             }
             long start = System.nanoTime();
-            ChannelFuture f = bootstrap.connect(backend.address());
-            pending = f.channel();
-            f.addListener((ChannelFuture done) -> onConnect(done, backend, start));
+            Channel ch = newBackendChannel(client.eventLoop(), options);
+            pending = ch;
+            // Registration on the caller's own loop completes at once; a failed one fails the connect too.
+            ch.connect(backend.address()).addListener((ChannelFuture done) -> onConnect(done, backend, start));
         }
 
         private void onConnect(ChannelFuture f, Backend backend, long start) {
@@ -244,16 +260,5 @@ public final class UpstreamConnector {
         }
         String msg = t.getMessage();
         return msg == null ? t.getClass().getSimpleName() : msg.replace('"', '\'');
-    }
-
-    /** Bootstrap needs a handler: this one removes itself at registration (no context left per channel). */
-    @ChannelHandler.Sharable
-    private static final class NoopHandler extends ChannelInitializer<Channel> {
-        static final NoopHandler INSTANCE = new NoopHandler();
-
-        @Override
-        protected void initChannel(Channel ch) {
-            // nothing: the relay handler is added once the connect succeeds
-        }
     }
 }
