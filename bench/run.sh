@@ -298,16 +298,28 @@ short() {   # $1 peer
 
 heap_used_kib() {   # live heap after a full GC, KiB (Weir only): the sum of the generations' "used"
   "$JCMD" "$1" GC.run > /dev/null
+  heap_now_kib "$1"
+}
+
+heap_now_kib() {    # heap in use now, KiB, live and garbage alike (no GC first)
   "$JCMD" "$1" GC.heap_info | grep -v -i 'metaspace\|class space' \
     | sed -n 's/.*total [0-9]*K, used \([0-9]*\)K.*/\1/p' | awk '{s += $1} END {print s}'
 }
 
+gc_count() {        # collections so far (young and full), from the JVM's own counters
+  "$JCMD" "$1" PerfCounter.print 2>/dev/null | sed -n 's/^sun.gc.collector.[0-9]*.invocations=\([0-9]*\)/\1/p' \
+    | awk '{s += $1} END {print s + 0}'
+}
+
 idle() {   # $1 peer (a fresh proxy each time)
-  local p rss0 rss1 heap0="" heap1 ready lg opened
+  local p rss0 rss1 heap0="" heap1 used0 used1 gcs0 ready lg opened
   start_proxy "$1"
   p=${PID[$1]}
   sleep 1
-  if [ "$1" = weir ] && [ -n "$JCMD" ]; then heap0=$(heap_used_kib "$p"); sleep 1; fi
+  if [ "$1" = weir ] && [ -n "$JCMD" ]; then
+    heap0=$(heap_used_kib "$p"); sleep 1
+    used0=$(heap_now_kib "$p"); gcs0=$(gc_count "$p")
+  fi
   rss0=$(rss_kib "$p")
   ready=$OUT/idle.ready
   rm -f "$ready"
@@ -329,6 +341,11 @@ idle() {   # $1 peer (a fresh proxy each time)
   rss1=$(rss_kib "$p")
   record "$1" "idle $IDLE_COUNT conns: RSS growth KiB/conn" "$(calc "($rss1 - $rss0) / $opened")"
   if [ -n "$heap0" ]; then
+    # Allocated while the connections opened (live and garbage): only when no GC ran in between.
+    used1=$(heap_now_kib "$p")
+    if [ "$(gc_count "$p")" = "$gcs0" ]; then
+      record "$1" "idle: heap allocated KiB/conn" "$(calc "($used1 - $used0) / $opened")"
+    fi
     heap1=$(heap_used_kib "$p")
     record "$1" "idle: live heap growth KiB/conn" "$(calc "($heap1 - $heap0) / $opened")"
   fi
