@@ -40,7 +40,8 @@ public record Transport(
         Supplier<IoHandlerFactory> ioHandlerFactory,
         Class<? extends ServerChannel> serverChannel,
         Class<? extends Channel> socketChannel,
-        Class<? extends DatagramChannel> datagramChannel) {
+        Class<? extends DatagramChannel> datagramChannel,
+        Supplier<? extends Channel> socketChannelFactory) {
 
     /** Thrown when a forced transport cannot run here. The message says why. */
     public static final class UnavailableException extends Exception {
@@ -60,13 +61,13 @@ public record Transport(
 
     public static final Transport IO_URING = new Transport("io_uring",
             IoUringIoHandler::newFactory, IoUringServerSocketChannel.class, IoUringSocketChannel.class,
-            IoUringDatagramChannel.class);
+            IoUringDatagramChannel.class, IoUringSocketChannel::new);
     public static final Transport EPOLL = new Transport("epoll",
             EpollIoHandler::newFactory, EpollServerSocketChannel.class, EpollSocketChannel.class,
-            EpollDatagramChannel.class);
+            EpollDatagramChannel.class, EpollSocketChannel::new);
     public static final Transport NIO = new Transport("nio",
             NioIoHandler::newFactory, NioServerSocketChannel.class, NioSocketChannel.class,
-            NioDatagramChannel.class);
+            NioDatagramChannel.class, NioSocketChannel::new);
 
     /**
      * epoll if available, else io_uring, else NIO; a forced kind must be available. epoll first: in
@@ -176,16 +177,10 @@ public record Transport(
 
     /**
      * A new, unregistered client socket channel of this transport: a direct constructor call (no
-     * reflective factory per connection).
+     * reflective factory per connection). Throws when the OS gives no socket.
      */
     public Channel newSocketChannel() {
-        if (this == EPOLL) {
-            return new EpollSocketChannel();
-        }
-        if (this == IO_URING) {
-            return new IoUringSocketChannel();
-        }
-        return new NioSocketChannel();
+        return socketChannelFactory.get();
     }
 
     /** SO_REUSEPORT on a server bootstrap, so several sockets can accept on one address. */

@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,6 +54,7 @@ public final class UpstreamConnector {
     private final RecvByteBufAllocator reads;
     private final ProxyMetrics metrics;
     private final Map<BackendPool, WarmPool> warmPools = new ConcurrentHashMap<>();
+    private final Set<ChannelOption<?>> refusedOptions = ConcurrentHashMap.newKeySet();
 
     /** @param reads the receive-buffer sizer of every proxied channel (see {@link Transport#reads}) */
     public UpstreamConnector(Transport transport, RecvByteBufAllocator reads, ProxyMetrics metrics) {
@@ -105,12 +107,23 @@ public final class UpstreamConnector {
         return list;
     }
 
-    /** A backend channel with the pool's options, registered on {@code loop} (not connected yet). */
+    /**
+     * A backend channel with the pool's options, registered on {@code loop} (not connected yet). Throws
+     * when no socket can be had (file descriptors exhausted, say). An option the socket refuses is
+     * skipped with a warning, once per option, as Bootstrap would skip it.
+     */
     @SuppressWarnings("unchecked")
     private Channel newBackendChannel(EventLoop loop, Map.Entry<ChannelOption<?>, Object>[] opts) {
         Channel ch = transport.newSocketChannel();
         for (Map.Entry<ChannelOption<?>, Object> e : opts) {
-            ch.config().setOption((ChannelOption<Object>) e.getKey(), e.getValue());
+            try {
+                ch.config().setOption((ChannelOption<Object>) e.getKey(), e.getValue());
+            } catch (RuntimeException ex) {
+                if (refusedOptions.add(e.getKey())) {
+                    log.warn("backend socket option refused option={} value={} cause=\"{}\" (connects go on without it)",
+                            e.getKey(), e.getValue(), detail(ex));
+                }
+            }
         }
         loop.register(ch);
         return ch;
@@ -201,31 +214,42 @@ public final class UpstreamConnector {
                 return;
             }
             long start = System.nanoTime();
-            Channel ch = newBackendChannel(client.eventLoop(), options);
+            Channel ch;
+            try {
+                ch = newBackendChannel(client.eventLoop(), options);
+            } catch (RuntimeException e) {
+                // No socket: a failed connect like any other (counted, logged, tried on another backend).
+                onConnect(null, e, backend, start);
+                return;
+            }
             pending = ch;
             // Registration on the caller's own loop completes at once; a failed one fails the connect too.
-            ch.connect(backend.address()).addListener((ChannelFuture done) -> onConnect(done, backend, start));
+            ch.connect(backend.address()).addListener((ChannelFuture done) ->
+                    onConnect(done.channel(), done.cause(), backend, start));
         }
 
-        private void onConnect(ChannelFuture f, Backend backend, long start) {
+        /** {@code failure} null: connected. {@code ch} null: there was no socket to connect. */
+        private void onConnect(Channel ch, Throwable failure, Backend backend, long start) {
             pending = null;
-            if (f.isSuccess()) {
+            if (failure == null) {
                 metrics.connected(pool.name(), backend, System.nanoTime() - start);
-                f.channel().config().setWriteBufferWaterMark(waterMark);
+                ch.config().setWriteBufferWaterMark(waterMark);
                 pool.feedback().connectSucceeded(backend);
                 if (!abandoned && client.isActive()) {
-                    callback.connected(f.channel(), backend, List.of());
+                    callback.connected(ch, backend, List.of());
                     return;
                 }
             }
             backend.connectionEnded();
-            if (f.isSuccess() || abandoned || !client.isActive()) {
-                f.channel().close();
+            if (failure == null || abandoned || !client.isActive()) {
+                if (ch != null) {
+                    ch.close();
+                }
                 return;
             }
             backend.connectFailed();
-            String cause = causeOf(f.cause());
-            String detail = detail(f.cause());
+            String cause = causeOf(failure);
+            String detail = detail(failure);
             metrics.connectFailed(pool.name(), backend.id(), cause);
             pool.feedback().connectFailed(backend, detail);
             log.info("connect failed pool={} backend={} attempt={}/{} client={} cause=\"{}\"",
