@@ -104,7 +104,9 @@ class PoolHealthSocketTest {
             assertThat(traffic.connectionsAccepted()).isZero();
 
             admin.close();
-            await().atMost(5, TimeUnit.SECONDS).until(() -> !health.isHealthy(b));
+            // The state is published before the listener hears of it: wait for the DOWN event itself.
+            await().atMost(5, TimeUnit.SECONDS).until(() -> !events.list.isEmpty() && !events.last().healthy());
+            assertThat(health.isHealthy(b)).isFalse();
             assertThat(events.last().cause()).isEqualTo("connection refused");
         } finally {
             health.close();
