@@ -25,6 +25,18 @@ final class Launcher {
     private Launcher() {
     }
 
+    /**
+     * Installs {@code handler} for SIG{@code name}. A signal the process inherited as ignored stays
+     * ignored (the JVM does not take it over: nohup ignores SIGHUP, and a non-interactive shell's
+     * background job ignores SIGINT), so say so at start rather than let that signal do nothing later.
+     */
+    private static void handle(String name, sun.misc.SignalHandler handler, String instead) {
+        if (Signal.handle(new Signal(name), handler) == sun.misc.SignalHandler.SIG_IGN) {
+            log.warn("signal ignored signal=SIG{} (this process inherited it as ignored, e.g. from nohup or a"
+                    + " background job; Weir cannot take it over): {}", name, instead);
+        }
+    }
+
     static int runUntilSignalled(Config cfg, Path file, PrintWriter err) {
         return runUntilSignalled(cfg, file, err, weir -> { });
     }
@@ -47,14 +59,14 @@ final class Launcher {
                 Runtime.getRuntime().halt(Main.EXIT_FAILURE);
             }
         };
-        Signal.handle(new Signal("TERM"), handler);
-        Signal.handle(new Signal("INT"), handler);
+        handle("TERM", handler, "stop it with SIGINT");
+        handle("INT", handler, "stop it with SIGTERM");
         // HUP too: registering a handler replaces the JVM's default of exiting on SIGHUP. One that
         // comes during the start reloads right after it (the file may have changed since it was read).
         AtomicReference<Weir> started = new AtomicReference<>();
         AtomicBoolean hupWhileStarting = new AtomicBoolean();
         if (file != null) {
-            Signal.handle(new Signal("HUP"), sig -> {
+            handle("HUP", sig -> {
                 log.info("signal received signal=SIGHUP action=reload file={}", file);
                 // Whichever side sees both the request and the started Weir reloads, exactly once.
                 hupWhileStarting.set(true);
@@ -62,7 +74,7 @@ final class Launcher {
                 if (w != null && hupWhileStarting.getAndSet(false)) {
                     w.reloadFromFile();
                 }
-            });
+            }, "reload through reload.watch or the admin API (POST /api/v1/reload)");
         }
         Weir weir;
         try {

@@ -46,10 +46,21 @@ final class WeirProcess implements AutoCloseable {
         return start(env, 0, jvmArgs, args);
     }
 
+    /** Started by {@code prefix} (e.g. {@code nohup}), which then runs {@code java -jar weir.jar args}. */
+    static WeirProcess startUnder(List<String> prefix, String... args) throws IOException {
+        return start(Map.of(), 0, prefix, List.of(), args);
+    }
+
     /** @param fdLimit the process's open-file limit (ulimit -n); 0 = inherited */
     static WeirProcess start(Map<String, String> env, int fdLimit, List<String> jvmArgs, String... args) throws IOException {
+        return start(env, fdLimit, List.of(), jvmArgs, args);
+    }
+
+    private static WeirProcess start(Map<String, String> env, int fdLimit, List<String> prefix, List<String> jvmArgs,
+                                     String... args) throws IOException {
         String jar = jar();
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dio.netty.leakDetection.level=paranoid"));
         cmd.addAll(jvmArgs);
         cmd.addAll(List.of("-jar", jar));

@@ -181,6 +181,19 @@ class WeirProcessIT {
         }
     }
 
+    /** Under nohup SIGHUP stays ignored (the JVM cannot take it over): Weir says so at start. */
+    @Test
+    void anInheritedIgnoredSignalIsReportedAtStart() throws Exception {
+        try (WeirProcess weir = WeirProcess.startUnder(List.of("nohup"), "run", "-c", config("1s").toString())) {
+            weir.listenerPort("web");
+            weir.awaitGroup("signal ignored signal=SIG(HUP)", Duration.ofSeconds(10));
+            assertThat(weir.output()).doesNotContain("signal=SIGTERM (this process");
+            weir.signal("TERM");
+            assertThat(weir.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(weir.process().exitValue()).as(weir.output()).isZero();
+        }
+    }
+
     @Test
     void anInvalidConfigExits2AndNamesThePath() throws Exception {
         Path bad = dir.resolve("bad.yaml");
