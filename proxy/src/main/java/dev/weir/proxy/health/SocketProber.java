@@ -24,7 +24,7 @@ final class SocketProber implements Prober {
         this.loop = loop;
         this.bootstrap = new Bootstrap()
                 .group(loop)
-                .channel(transport.socketChannel())
+                .channelFactory(transport.socketChannels())
                 // Close with RST: a probe every few seconds per backend would otherwise leave a
                 // TIME_WAIT socket on the proxy host each time (HAProxy closes its checks the same way).
                 .option(ChannelOption.SO_LINGER, 0);

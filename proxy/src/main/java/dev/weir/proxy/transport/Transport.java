@@ -3,6 +3,7 @@ package dev.weir.proxy.transport;
 import dev.weir.proxy.config.TransportKind;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
@@ -32,16 +33,18 @@ import io.netty.channel.uring.IoUringSocketChannel;
 import java.util.function.Supplier;
 
 /**
- * A Netty transport: the event-loop I/O handler and the matching channel classes. Chosen once at
+ * A Netty transport: the event-loop I/O handler and the matching channel types. Chosen once at
  * start; channels of one transport only register on loops of the same transport.
+ *
+ * @param socketChannels makes client sockets by a direct constructor call (Bootstrap's own factory
+ *                       would reflect once per connection); throws when the OS gives no socket
  */
 public record Transport(
         String name,
         Supplier<IoHandlerFactory> ioHandlerFactory,
         Class<? extends ServerChannel> serverChannel,
-        Class<? extends Channel> socketChannel,
-        Class<? extends DatagramChannel> datagramChannel,
-        Supplier<? extends Channel> socketChannelFactory) {
+        ChannelFactory<? extends Channel> socketChannels,
+        Class<? extends DatagramChannel> datagramChannel) {
 
     /** Thrown when a forced transport cannot run here. The message says why. */
     public static final class UnavailableException extends Exception {
@@ -60,14 +63,14 @@ public record Transport(
     }
 
     public static final Transport IO_URING = new Transport("io_uring",
-            IoUringIoHandler::newFactory, IoUringServerSocketChannel.class, IoUringSocketChannel.class,
-            IoUringDatagramChannel.class, IoUringSocketChannel::new);
+            IoUringIoHandler::newFactory, IoUringServerSocketChannel.class, IoUringSocketChannel::new,
+            IoUringDatagramChannel.class);
     public static final Transport EPOLL = new Transport("epoll",
-            EpollIoHandler::newFactory, EpollServerSocketChannel.class, EpollSocketChannel.class,
-            EpollDatagramChannel.class, EpollSocketChannel::new);
+            EpollIoHandler::newFactory, EpollServerSocketChannel.class, EpollSocketChannel::new,
+            EpollDatagramChannel.class);
     public static final Transport NIO = new Transport("nio",
-            NioIoHandler::newFactory, NioServerSocketChannel.class, NioSocketChannel.class,
-            NioDatagramChannel.class, NioSocketChannel::new);
+            NioIoHandler::newFactory, NioServerSocketChannel.class, NioSocketChannel::new,
+            NioDatagramChannel.class);
 
     /**
      * epoll if available, else io_uring, else NIO; a forced kind must be available. epoll first: in
@@ -173,14 +176,6 @@ public record Transport(
                     .option(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPINTERVAL), interval)
                     .option(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPCOUNT), ka.count());
         }
-    }
-
-    /**
-     * A new, unregistered client socket channel of this transport: a direct constructor call (no
-     * reflective factory per connection). Throws when the OS gives no socket.
-     */
-    public Channel newSocketChannel() {
-        return socketChannelFactory.get();
     }
 
     /** SO_REUSEPORT on a server bootstrap, so several sockets can accept on one address. */

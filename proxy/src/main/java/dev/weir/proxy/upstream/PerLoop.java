@@ -4,11 +4,9 @@ import dev.weir.proxy.backend.Backend;
 import dev.weir.proxy.backend.BackendState;
 import dev.weir.proxy.config.KeepAliveConfig;
 import dev.weir.proxy.config.WarmPoolConfig;
-import dev.weir.proxy.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
@@ -77,18 +75,10 @@ final class PerLoop {
         WarmPoolConfig cfg = owner.config();
         KeepAliveConfig ka = owner.keepAlive();
         IdleWatcher watcher = new IdleWatcher(this);
-        Bootstrap b = new Bootstrap()
+        Bootstrap b = UpstreamConnector.backendSockets(owner.transport(), owner.pool().config().connectTimeout(), ka,
+                        owner.reads())
                 .group(loop)
-                .channel(owner.transport().socketChannel())
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
-                        (int) Math.min(Integer.MAX_VALUE, owner.pool().config().connectTimeout().toMillis()))
-                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .option(ChannelOption.SO_KEEPALIVE, true)
-                .option(ChannelOption.RCVBUF_ALLOCATOR, owner.reads())
                 .handler(watcher);
-        if (ka != null) {
-            owner.transport().keepAlive(b, ka);
-        }
         connecting++;
         b.connect(backend().address()).addListener((ChannelFuture f) -> {
             connecting--;

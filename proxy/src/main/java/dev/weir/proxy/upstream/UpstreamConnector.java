@@ -2,6 +2,7 @@ package dev.weir.proxy.upstream;
 
 import dev.weir.proxy.backend.Backend;
 import dev.weir.proxy.backend.BackendPool;
+import dev.weir.proxy.config.KeepAliveConfig;
 import dev.weir.proxy.config.PoolConfig;
 import dev.weir.proxy.metrics.ProxyMetrics;
 import dev.weir.proxy.relay.CloseReason;
@@ -19,6 +20,7 @@ import io.netty.util.concurrent.FastThreadLocal;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.NoRouteToHostException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -92,19 +94,30 @@ public final class UpstreamConnector {
         if (cached != null && cached.config() == cfg) {
             return cached.options();
         }
-        // TCP_NODELAY is Netty's default on every transport: not set again (one syscall less per connect).
-        Bootstrap b = new Bootstrap()
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, cfg.connectTimeout().toMillis()))
-                .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .option(ChannelOption.SO_KEEPALIVE, true)
-                .option(ChannelOption.RCVBUF_ALLOCATOR, reads);
-        if (cfg.keepAlive() != null) {
-            transport.keepAlive(b, cfg.keepAlive());
-        }
+        Bootstrap b = backendSockets(transport, cfg.connectTimeout(), cfg.keepAlive(), reads)
+                .option(ChannelOption.AUTO_READ, false);
         Map.Entry<ChannelOption<?>, Object>[] list = b.config().options().entrySet().toArray(new Map.Entry[0]);
         mine.put(pool, new CachedOptions(cfg, list));
         return list;
+    }
+
+    /**
+     * The options of every socket to a backend, made here for a client or by the warm pool ahead of one:
+     * one list, so the two kinds cannot drift apart. TCP_NODELAY is Netty's default on every transport,
+     * so it is not set again (one syscall less per connect).
+     */
+    static Bootstrap backendSockets(Transport transport, Duration connectTimeout, KeepAliveConfig keepAlive,
+                                    RecvByteBufAllocator reads) {
+        Bootstrap b = new Bootstrap()
+                .channelFactory(transport.socketChannels())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
+                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, reads);
+        if (keepAlive != null) {
+            transport.keepAlive(b, keepAlive);
+        }
+        return b;
     }
 
     /**
@@ -114,7 +127,8 @@ public final class UpstreamConnector {
      */
     @SuppressWarnings("unchecked")
     private Channel newBackendChannel(EventLoop loop, Map.Entry<ChannelOption<?>, Object>[] opts) {
-        Channel ch = transport.newSocketChannel();
+        // A direct constructor call (no reflective factory per connection); throws when the OS gives no socket.
+        Channel ch = transport.socketChannels().newChannel();
         for (Map.Entry<ChannelOption<?>, Object> e : opts) {
             try {
                 ch.config().setOption((ChannelOption<Object>) e.getKey(), e.getValue());

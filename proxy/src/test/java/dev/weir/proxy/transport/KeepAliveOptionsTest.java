@@ -33,7 +33,7 @@ class KeepAliveOptionsTest {
     void keepAliveTimingsAreSetOnTheSocket(Transport transport) throws Exception {
         EventLoopGroup group = transport.newGroup(1, "ka-test");
         try (ServerSocket server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
-            Bootstrap b = new Bootstrap().group(group).channel(transport.socketChannel())
+            Bootstrap b = new Bootstrap().group(group).channelFactory(transport.socketChannels())
                     .option(ChannelOption.SO_KEEPALIVE, true)
                     .handler(new ChannelInboundHandlerAdapter());
             transport.keepAlive(b, new KeepAliveConfig(Duration.ofSeconds(37), Duration.ofSeconds(11), 4));

@@ -17,7 +17,6 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -34,10 +33,9 @@ class UpstreamConnectorTest {
 
     @Test
     void noSocketIsAFailedConnectTriedOnEachBackendAndLeavesNoCountBehind() throws Exception {
-        Transport noSockets = new Transport("nio", NioIoHandler::newFactory, NioServerSocketChannel.class,
-                NioSocketChannel.class, NioDatagramChannel.class, () -> {
-                    throw new ChannelException("Failed to open a socket.", new IOException("Too many open files"));
-                });
+        Transport noSockets = new Transport("nio", NioIoHandler::newFactory, NioServerSocketChannel.class, () -> {
+            throw new ChannelException("Failed to open a socket.", new IOException("Too many open files"));
+        }, NioDatagramChannel.class);
         PoolConfig cfg = ConfigLoader.parse("""
                 listeners:
                   l: {bind: 127.0.0.1:0, pool: p}
