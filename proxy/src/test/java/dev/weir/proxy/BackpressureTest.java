@@ -79,10 +79,7 @@ class BackpressureTest {
                     byte[] chunk = new byte[64 * 1024];
                     long seed = 42;
                     while (written.get() < TOTAL) {
-                        for (int i = 0; i < chunk.length; i++) {
-                            seed = seed * 6364136223846793005L + 1442695040888963407L;
-                            chunk[i] = (byte) (seed >>> 56);
-                        }
+                        seed = Harness.pseudoRandom(chunk, seed);
                         out.write(chunk);
                         sent.update(chunk);
                         written.addAndGet(chunk.length);

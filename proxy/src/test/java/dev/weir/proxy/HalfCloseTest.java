@@ -118,10 +118,7 @@ class HalfCloseTest {
                     byte[] chunk = new byte[64 * 1024];
                     long seed = 7;
                     for (long written = 0; written < total; written += chunk.length) {
-                        for (int i = 0; i < chunk.length; i++) {
-                            seed = seed * 6364136223846793005L + 1442695040888963407L;
-                            chunk[i] = (byte) (seed >>> 56);
-                        }
+                        seed = Harness.pseudoRandom(chunk, seed);
                         out.write(chunk);
                         sent.update(chunk);
                     }
@@ -139,18 +136,10 @@ class HalfCloseTest {
                 client.shutdownOutput();
                 // Not reading yet: Weir's writes to the client stall and it holds bytes for it.
                 await().atMost(Duration.ofSeconds(30)).until(() -> weir.bufferedBytes() >= 64 * 1024);
-                MessageDigest got = MessageDigest.getInstance("SHA-256");
-                InputStream in = client.getInputStream();
-                byte[] buf = new byte[256 * 1024];
-                long received = 0;
-                int n;
-                while ((n = in.read(buf)) != -1) {
-                    got.update(buf, 0, n);
-                    received += n;
-                }
+                Harness.Digested got = Harness.digestToEof(client.getInputStream());
                 clientReading.countDown();
-                assertThat(received).isEqualTo(total);
-                assertThat(got.digest()).isEqualTo(served.get(10, TimeUnit.SECONDS));
+                assertThat(got.bytes()).isEqualTo(total);
+                assertThat(got.sha256()).isEqualTo(served.get(10, TimeUnit.SECONDS));
             }
         }
     }

@@ -11,6 +11,8 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Map;
 
 /** Starts Weir in-process from inline YAML and talks to it over real loopback sockets. */
@@ -85,6 +87,38 @@ final class Harness {
             return null;
         }
         return line.toString(StandardCharsets.UTF_8);
+    }
+
+    /** What a stream carried until EOF: its length and SHA-256. */
+    record Digested(long bytes, byte[] sha256) {
+    }
+
+    static Digested digestToEof(InputStream in) throws IOException {
+        MessageDigest digest = sha256();
+        byte[] buf = new byte[256 * 1024];
+        long total = 0;
+        for (int n; (n = in.read(buf)) != -1; ) {
+            digest.update(buf, 0, n);
+            total += n;
+        }
+        return new Digested(total, digest.digest());
+    }
+
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Fills {@code chunk} with reproducible pseudo-random bytes from {@code seed}; returns the next seed. */
+    static long pseudoRandom(byte[] chunk, long seed) {
+        for (int i = 0; i < chunk.length; i++) {
+            seed = seed * 6364136223846793005L + 1442695040888963407L;
+            chunk[i] = (byte) (seed >>> 56);
+        }
+        return seed;
     }
 
     static byte[] readAll(InputStream in) throws IOException {

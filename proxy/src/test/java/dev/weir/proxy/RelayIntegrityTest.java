@@ -3,7 +3,6 @@ package dev.weir.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weir.sample.BackendSample;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.security.MessageDigest;
@@ -89,18 +88,10 @@ class RelayIntegrityTest {
                 s.shutdownOutput();
                 return null;
             });
-            MessageDigest got = MessageDigest.getInstance("SHA-256");
-            InputStream in = s.getInputStream();
-            byte[] buf = new byte[64 * 1024];
-            long total = 0;
-            int n;
-            while ((n = in.read(buf)) != -1) {
-                got.update(buf, 0, n);
-                total += n;
-            }
+            Harness.Digested got = Harness.digestToEof(s.getInputStream());
             writer.get();
             byte[] want = MessageDigest.getInstance("SHA-256").digest(data);
-            return total == size && MessageDigest.isEqual(want, got.digest());
+            return got.bytes() == size && MessageDigest.isEqual(want, got.sha256());
         }
     }
 }
