@@ -5,7 +5,7 @@
 #
 #   bench/run.sh [--pin] [--only bulk,redis,short,idle,startup] [--peers direct,weir,haproxy]
 #                [--java PATH] [--weir-opts "JVM FLAGS"] [--transport T] [--reps N] [--idle-count N]
-#                [--loops N] [--jfr DIR] [--out DIR]
+#                [--loops N] [--spin DUR] [--jfr DIR] [--out DIR]
 #
 #   --pin         proxy on CPU 1; backends and load generators on CPU 0 (taskset)
 #   --only        workloads to run (default: all)
@@ -17,6 +17,7 @@
 #   --idle-count  idle connections to open (default: 10000, capped so that the proxy's 2 fds per
 #                 connection fit under the hard fd limit)
 #   --loops N     Weir's event-loop-threads (default 0: one per CPU it may run on)
+#   --spin DUR    Weir's event-loop-spin, e.g. 20us (default 0s: off)
 #   --jfr DIR     record a JFR profile (settings=profile) of Weir during the first repetition of each
 #                 workload into DIR/weir-WORKLOAD.jfr (adds overhead: use a separate run for numbers)
 #   --out DIR     keep logs, configs and results.tsv here (default: a new temporary directory)
@@ -37,6 +38,7 @@ WEIR_OPTS=""
 TRANSPORT=auto
 REPS=3
 LOOPS=0
+SPIN=0s
 IDLE_COUNT=""
 JFR_DIR=""
 OUT=""
@@ -57,9 +59,10 @@ while [ $# -gt 0 ]; do
     --reps) REPS=$2; shift ;;
     --idle-count) IDLE_COUNT=$2; shift ;;
     --loops) LOOPS=$2; shift ;;
+    --spin) SPIN=$2; shift ;;
     --jfr) JFR_DIR=$2; shift ;;
     --out) OUT=$2; shift ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -173,6 +176,7 @@ cat > "$OUT/weir.yaml" <<EOF
 # bench config: no admin endpoint, no access log (one log line per connection would be measured too)
 transport: $TRANSPORT
 event-loop-threads: $LOOPS
+event-loop-spin: $SPIN
 listeners:
   echo:  {bind: 127.0.0.1:$W_ECHO,  pool: echo,  max-connections: 20000}
   iperf: {bind: 127.0.0.1:$W_IPERF, pool: iperf, max-connections: 100}
@@ -363,7 +367,7 @@ warmup() {   # $1 peer; JIT and caches, not recorded
 
 loadavg() { cut -d' ' -f1 /proc/loadavg; }
 
-say "java for Weir: $("$WEIR_JAVA" -version 2>&1 | head -1); opts: ${WEIR_OPTS:-none}; transport: $TRANSPORT; pinned: $PIN; event loops: $LOOPS (0 = one per CPU)"
+say "java for Weir: $("$WEIR_JAVA" -version 2>&1 | head -1); opts: ${WEIR_OPTS:-none}; transport: $TRANSPORT; pinned: $PIN; event loops: $LOOPS (0 = one per CPU); spin: $SPIN"
 if has "$ONLY" bulk || has "$ONLY" redis || has "$ONLY" short; then
   for peer in ${PEERS//,/ }; do
     [ "$peer" = direct ] || start_proxy "$peer"

@@ -87,7 +87,7 @@ public final class Weir implements AutoCloseable {
                     List.of(registry, prometheus)));
         }
         int threads = config.eventLoopThreads() > 0 ? config.eventLoopThreads() : Runtime.getRuntime().availableProcessors();
-        this.group = transport.newGroup(threads, "weir-loop");
+        this.group = transport.newGroup(threads, "weir-loop", config.eventLoopSpin());
         if (transport == Transport.EPOLL) {
             EpollInterest.active();   // a warning now, at start, if the epoll workaround cannot apply
         }
@@ -118,6 +118,10 @@ public final class Weir implements AutoCloseable {
         String passedOver = Transport.unavailabilityReport(transport);
         log.info("transport chosen transport={} requested={}{}", transport, config.transport().yamlName(),
                 passedOver.isEmpty() ? "" : " unavailable: " + passedOver);
+        if (!config.eventLoopSpin().isZero() && transport != Transport.EPOLL) {
+            log.warn("event-loop-spin ignored transport={} reason=\"epoll only: {} loops block at once\"", transport,
+                    transport);
+        }
         Weir weir = new Weir(config, transport, registry, configFile);
         try {
             weir.build();
@@ -390,6 +394,9 @@ public final class Weir implements AutoCloseable {
         if (next.transport() != old.transport() || next.eventLoopThreads() != old.eventLoopThreads()) {
             changes.add("transport and event-loop-threads: kept " + old.transport().yamlName() + "/"
                     + old.eventLoopThreads() + " until restart");
+        }
+        if (!next.eventLoopSpin().equals(old.eventLoopSpin())) {
+            changes.add("event-loop-spin: kept " + old.eventLoopSpin().toNanos() / 1000 + "us until restart");
         }
         if (next.maxRead() != old.maxRead()) {
             changes.add("max-read: kept " + Units.formatSize(old.maxRead()) + " until restart");

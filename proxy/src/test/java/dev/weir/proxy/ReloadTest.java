@@ -204,6 +204,18 @@ class ReloadTest {
     }
 
     @Test
+    void aChangedEventLoopSpinIsKeptUntilRestartAndSaysSo() throws Exception {
+        Path file = dir.resolve("weir.yaml");
+        try (Weir weir = startFromFile(file, "event-loop-spin: 20us\n" + yaml(0, "round-robin", addr(1)))) {
+            int port = weir.listenerAddress("l").getPort();
+            Files.writeString(file, "event-loop-spin: 0s\n" + yaml(port, "round-robin", addr(1)));
+            ReloadResult r = weir.reloadFromFile();
+            assertThat(r.changes()).as(r.toString()).contains("event-loop-spin: kept 20us until restart");
+            assertThat(Harness.whoami(weir)).isEqualTo("b1");
+        }
+    }
+
+    @Test
     void aChangedListenerAddressIsRebound() throws Exception {
         Path file = dir.resolve("weir.yaml");
         try (Weir weir = startFromFile(file, yaml(0, "round-robin", addr(1)))) {

@@ -6,12 +6,14 @@ import java.util.Map;
  * The whole configuration, validated: one immutable tree of records built by {@link ConfigLoader}.
  * Maps keep the order of the YAML file.
  *
+ * @param eventLoopSpin how long an epoll event loop looks for events before it blocks (0: it blocks at once)
  * @param maxRead the most bytes one read from a socket may take; each connection's reads start small
  *                and grow up to this while they come back full
  */
 public record Config(
         TransportKind transport,
         int eventLoopThreads,
+        java.time.Duration eventLoopSpin,
         int maxRead,
         Map<String, ListenerConfig> listeners,
         Map<String, PoolConfig> pools,

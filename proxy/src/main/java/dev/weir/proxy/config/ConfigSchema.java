@@ -32,6 +32,9 @@ final class ConfigSchema {
     static final int DEFAULT_MAX_READ = 256 * 1024;
     static final int MIN_MAX_READ = 4 * 1024;
     static final int MAX_MAX_READ = 16 * 1024 * 1024;
+    /** Off: polling before a sleep costs CPU for what it saves in latency; bench/RESULTS.md has both. */
+    static final Duration DEFAULT_EVENT_LOOP_SPIN = Duration.ZERO;
+    static final Duration MAX_EVENT_LOOP_SPIN = Duration.ofMillis(1);
     static final BalanceKind DEFAULT_BALANCE = BalanceKind.ROUND_ROBIN;
     static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
     static final int DEFAULT_CONNECT_ATTEMPTS = 3;
@@ -83,7 +86,7 @@ final class ConfigSchema {
     static final boolean DEFAULT_ACCESS_LOG_ENABLED = true;
     static final AccessLogConfig.Format DEFAULT_ACCESS_LOG_FORMAT = AccessLogConfig.Format.TEXT;
 
-    private static final List<String> TOP_KEYS = List.of("transport", "event-loop-threads", "max-read", "listeners", "pools",
+    private static final List<String> TOP_KEYS = List.of("transport", "event-loop-threads", "event-loop-spin", "max-read", "listeners", "pools",
             "shutdown", "reload", "admin", "access-log");
     private static final List<String> LISTENER_KEYS = List.of("bind", "pool", "max-connections", "idle-timeout",
             "write-buffer", "proxy-protocol", "sni", "allow", "deny", "per-client", "max-connection-duration");
@@ -145,6 +148,8 @@ final class ConfigSchema {
                 TransportKind::yamlName), DEFAULT_TRANSPORT);
         Integer threads = in.integer("event-loop-threads", top.get("event-loop-threads"), 0, Integer.MAX_VALUE,
                 DEFAULT_EVENT_LOOP_THREADS);
+        Duration spin = in.microseconds("event-loop-spin", top.get("event-loop-spin"), MAX_EVENT_LOOP_SPIN,
+                DEFAULT_EVENT_LOOP_SPIN);
         Integer maxRead = in.size("max-read", top.get("max-read"), MIN_MAX_READ, MAX_MAX_READ, DEFAULT_MAX_READ);
         Map<String, ListenerConfig> listeners = new LinkedHashMap<>();
         named("listeners", top.get("listeners"), "listener").forEach((name, node) ->
@@ -175,7 +180,7 @@ final class ConfigSchema {
         if (!in.errors().isEmpty()) {
             return null;
         }
-        return new Config(transport, threads, maxRead, listeners, pools, new ShutdownConfig(drain), new ReloadConfig(watch),
+        return new Config(transport, threads, spin, maxRead, listeners, pools, new ShutdownConfig(drain), new ReloadConfig(watch),
                 admin, accessLog);
     }
 

@@ -44,6 +44,7 @@ final class NodeReader {
     private static final Set<Tag> PLAIN_TAGS =
             Set.of(Tag.STR, Tag.INT, Tag.FLOAT, Tag.BOOL, Tag.NULL, Tag.TIMESTAMP, Tag.MAP, Tag.SEQ);
     private static final Pattern INTEGER = Pattern.compile("[-+]?\\d+");
+    private static final Pattern MICROSECONDS = Pattern.compile("(\\d{1,9})us");
     private static final Pattern HOSTNAME = Pattern.compile("[A-Za-z0-9._-]+");
     private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]+(%[A-Za-z0-9._-]+)?");
     private static final Pattern PERCENT = Pattern.compile("(\\d{1,3}(?:\\.\\d{1,2})?)%");
@@ -259,6 +260,39 @@ final class NodeReader {
         if (value.compareTo(min) < 0 || (max != null && value.compareTo(max) > 0)) {
             error(path, text, max == null ? ">= " + Units.formatDuration(min)
                     : Units.formatDuration(min) + ".." + Units.formatDuration(max));
+            return null;
+        }
+        return value;
+    }
+
+    /**
+     * A short duration in {@code 0..max}: microseconds ({@code 20us}) besides the usual units. Only where a value
+     * below a millisecond means something; a timeout of {@code 500us} would be cut to 0 ms (no timeout) by the
+     * APIs that take it, so the other durations do not accept microseconds.
+     */
+    Duration microseconds(String path, Node node, Duration max, Duration fallback) {
+        if (node == null) {
+            return fallback;
+        }
+        String expected = "a duration like 20us, 1ms or 0s";
+        String text = text(path, node, expected);
+        if (text == null) {
+            return null;
+        }
+        Duration value;
+        Matcher us = MICROSECONDS.matcher(text);
+        if (us.matches()) {
+            value = Duration.ofNanos(Long.parseLong(us.group(1)) * 1000);
+        } else {
+            try {
+                value = Units.parseDuration(text);
+            } catch (IllegalArgumentException e) {
+                error(path, quote(text), expected);
+                return null;
+            }
+        }
+        if (value.compareTo(max) > 0) {
+            error(path, text, "0s.." + Units.formatDuration(max));
             return null;
         }
         return value;

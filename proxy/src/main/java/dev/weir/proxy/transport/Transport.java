@@ -150,9 +150,19 @@ public record Transport(
     }
 
     public EventLoopGroup newGroup(int threads, String threadPrefix) {
+        return newGroup(threads, threadPrefix, java.time.Duration.ZERO);
+    }
+
+    /**
+     * Event loops that, on epoll, look for events for up to {@code spin} before they block (0: block at once; see
+     * {@link SpinThenBlock}). The other transports have no such hook and ignore it.
+     */
+    public EventLoopGroup newGroup(int threads, String threadPrefix, java.time.Duration spin) {
+        IoHandlerFactory handlers = this == EPOLL && !spin.isZero()
+                ? EpollIoHandler.newFactory(0, () -> new SpinThenBlock(spin.toNanos(), System::nanoTime))
+                : ioHandlerFactory.get();
         return new MultiThreadIoEventLoopGroup(threads,
-                new io.netty.util.concurrent.DefaultThreadFactory(threadPrefix, false),
-                ioHandlerFactory.get());
+                new io.netty.util.concurrent.DefaultThreadFactory(threadPrefix, false), handlers);
     }
 
     /**

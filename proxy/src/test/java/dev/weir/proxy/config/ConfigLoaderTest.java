@@ -27,6 +27,7 @@ class ConfigLoaderTest {
         Config config = ConfigLoader.parse("""
                 transport: epoll
                 event-loop-threads: 4
+                event-loop-spin: 20us
                 max-read: 1MiB
                 listeners:
                   web:
@@ -54,6 +55,7 @@ class ConfigLoaderTest {
 
         assertThat(config.transport()).isEqualTo(TransportKind.EPOLL);
         assertThat(config.eventLoopThreads()).isEqualTo(4);
+        assertThat(config.eventLoopSpin()).isEqualTo(Duration.ofNanos(20_000));
         assertThat(config.maxRead()).isEqualTo(1024 * 1024);
         assertThat(config.listeners()).containsOnlyKeys("web", "admin-side");
         assertThat(config.listeners().keySet()).containsExactly("web", "admin-side");
@@ -161,7 +163,7 @@ class ConfigLoaderTest {
                 "pools: missing (expected: a map of pool name to pool, at least one)");
         assertErrors("listeners: {}\npools:\n", "listeners: empty (expected: at least one listener)",
                 "pools: empty (expected: at least one pool)");
-        assertErrors("- listeners\n", "(top level): a list (expected: a map of transport, event-loop-threads, max-read, "
+        assertErrors("- listeners\n", "(top level): a list (expected: a map of transport, event-loop-threads, event-loop-spin, max-read, "
                 + "listeners, pools, shutdown, reload, admin, access-log)");
         assertErrors(MINIMAL.replace("[127.0.0.1:9001]", "[]"),
                 "pools.web.backends: empty (expected: at least one backend)");
@@ -325,6 +327,27 @@ class ConfigLoaderTest {
         assertErrors("max-read: 1KiB\n" + MINIMAL, "max-read: 1KiB (expected: 4KiB..16MiB)");
         assertErrors("max-read: 64MiB\n" + MINIMAL, "max-read: 64MiB (expected: 4KiB..16MiB)");
         assertErrors("max-read: lots\n" + MINIMAL, "max-read: \"lots\" (expected: a size like 65536, 32KiB, 1MiB)");
+    }
+
+    @Test
+    void eventLoopSpinTakesMicrosecondsUpToAMillisecond() throws Exception {
+        assertThat(ConfigLoader.parse(MINIMAL, Map.of()).eventLoopSpin()).as("off unless asked").isZero();
+        assertThat(ConfigLoader.parse("event-loop-spin: 1ms\n" + MINIMAL, Map.of()).eventLoopSpin())
+                .isEqualTo(Duration.ofMillis(1));
+        assertThat(ConfigLoader.parse("event-loop-spin: 0s\n" + MINIMAL, Map.of()).eventLoopSpin()).isZero();
+        assertErrors("event-loop-spin: 2ms\n" + MINIMAL, "event-loop-spin: 2ms (expected: 0s..1ms)");
+        assertErrors("event-loop-spin: 1001us\n" + MINIMAL, "event-loop-spin: 1001us (expected: 0s..1ms)");
+        assertErrors("event-loop-spin: fast\n" + MINIMAL,
+                "event-loop-spin: \"fast\" (expected: a duration like 20us, 1ms or 0s)");
+        assertErrors("event-loop-spin: 20\n" + MINIMAL,
+                "event-loop-spin: \"20\" (expected: a duration like 20us, 1ms or 0s)");
+    }
+
+    @Test
+    void otherDurationsDoNotTakeMicroseconds() {
+        // 500us would reach Netty as a 0 ms connect timeout, which means none.
+        assertErrors(MINIMAL.replace("    backends:", "    connect-timeout: 500us\n    backends:"),
+                "pools.web.connect-timeout: \"500us\" (expected: a duration like 250ms, 5s, 2m, 1h)");
     }
 
     private static PoolConfig staticPool(String name, BalanceKind balance, Duration connectTimeout,
