@@ -58,10 +58,21 @@ final class WeirProcess implements AutoCloseable {
 
     private static WeirProcess start(Map<String, String> env, int fdLimit, List<String> prefix, List<String> jvmArgs,
                                      String... args) throws IOException {
+        List<String> withParanoid = new ArrayList<>(List.of("-Dio.netty.leakDetection.level=paranoid"));
+        withParanoid.addAll(jvmArgs);
+        return startJava(env, fdLimit, prefix, withParanoid, args);
+    }
+
+    /** {@code java [jvmArgs] -jar weir.jar args} as an operator would run it: without the tests' paranoid leak level. */
+    static WeirProcess startAsDeployed(List<String> jvmArgs, String... args) throws IOException {
+        return startJava(Map.of(), 0, List.of(), jvmArgs, args);
+    }
+
+    private static WeirProcess startJava(Map<String, String> env, int fdLimit, List<String> prefix, List<String> jvmArgs,
+                                         String... args) throws IOException {
         String jar = jar();
         List<String> cmd = new ArrayList<>(prefix);
-        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dio.netty.leakDetection.level=paranoid"));
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmArgs);
         cmd.addAll(List.of("-jar", jar));
         cmd.addAll(List.of(args));

@@ -194,6 +194,19 @@ class WeirProcessIT {
         }
     }
 
+    /** A running proxy samples no buffers for leaks unless the operator sets a level (the tests run paranoid). */
+    @Test
+    void leakSamplingIsOffUnlessTheOperatorSetsALevel() throws Exception {
+        Path cfg = config("1s");
+        try (WeirProcess weir = WeirProcess.startAsDeployed(List.of(), "run", "-c", cfg.toString())) {
+            assertThat(weir.awaitGroup("weir ready .* leak_detection=(\\S+)", Duration.ofSeconds(30))).isEqualTo("disabled");
+        }
+        try (WeirProcess weir = WeirProcess.startAsDeployed(List.of("-Dio.netty.leakDetection.level=simple"),
+                "run", "-c", cfg.toString())) {
+            assertThat(weir.awaitGroup("weir ready .* leak_detection=(\\S+)", Duration.ofSeconds(30))).isEqualTo("simple");
+        }
+    }
+
     @Test
     void anInvalidConfigExits2AndNamesThePath() throws Exception {
         Path bad = dir.resolve("bad.yaml");
