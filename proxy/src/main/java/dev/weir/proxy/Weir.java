@@ -116,12 +116,11 @@ public final class Weir implements AutoCloseable {
             throw new StartException(e.getMessage(), e);
         }
         String passedOver = Transport.unavailabilityReport(transport);
-        log.info("transport chosen transport={} requested={}{}", transport, config.transport().yamlName(),
-                passedOver.isEmpty() ? "" : " unavailable: " + passedOver);
-        if (!config.eventLoopSpin().isZero() && transport != Transport.EPOLL) {
-            log.warn("event-loop-spin ignored transport={} reason=\"epoll only: {} loops block at once\"", transport,
-                    transport);
-        }
+        // The spin applies to epoll only: other loops block at once, and the line says so.
+        String spin = transport == Transport.EPOLL && !config.eventLoopSpin().isZero()
+                ? config.eventLoopSpin().toNanos() / 1000 + "us" : "off";
+        log.info("transport chosen transport={} requested={} event_loop_spin={}{}", transport,
+                config.transport().yamlName(), spin, passedOver.isEmpty() ? "" : " unavailable: " + passedOver);
         Weir weir = new Weir(config, transport, registry, configFile);
         try {
             weir.build();

@@ -194,12 +194,21 @@ class WeirProcessIT {
         }
     }
 
-    /** A running proxy samples no buffers for leaks unless the operator sets a level (the tests run paranoid). */
+    /**
+     * A running proxy samples no buffers for leaks unless the operator sets a level (the tests run paranoid), and its
+     * epoll loops spin 20us by default; the start lines say both.
+     */
     @Test
-    void leakSamplingIsOffUnlessTheOperatorSetsALevel() throws Exception {
-        Path cfg = config("1s");
+    void theStartLinesSayTheLeakLevelAndTheSpinInEffect() throws Exception {
+        Path cfg = config("1s", "epoll");
         try (WeirProcess weir = WeirProcess.startAsDeployed(List.of(), "run", "-c", cfg.toString())) {
             assertThat(weir.awaitGroup("weir ready .* leak_detection=(\\S+)", Duration.ofSeconds(30))).isEqualTo("disabled");
+            assertThat(weir.awaitGroup("transport chosen transport=epoll requested=epoll event_loop_spin=(\\S+)",
+                    Duration.ofSeconds(5))).isEqualTo("20us");
+        }
+        try (WeirProcess weir = WeirProcess.startAsDeployed(List.of(), "run", "-c", config("1s", "nio").toString())) {
+            assertThat(weir.awaitGroup("transport chosen transport=nio requested=nio event_loop_spin=(\\S+)",
+                    Duration.ofSeconds(30))).as("epoll only").isEqualTo("off");
         }
         try (WeirProcess weir = WeirProcess.startAsDeployed(List.of("-Dio.netty.leakDetection.level=simple"),
                 "run", "-c", cfg.toString())) {
