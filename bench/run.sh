@@ -17,7 +17,7 @@
 #   --idle-count  idle connections to open (default: 10000, capped so that the proxy's 2 fds per
 #                 connection fit under the hard fd limit)
 #   --loops N     Weir's event-loop-threads (default 0: one per CPU it may run on)
-#   --spin DUR    Weir's event-loop-spin, e.g. 20us (default 0s: off)
+#   --spin DUR    Weir's event-loop-spin, e.g. 0s to turn it off (default: Weir's own default, 20us)
 #   --jfr DIR     record a JFR profile (settings=profile) of Weir during the first repetition of each
 #                 workload into DIR/weir-WORKLOAD.jfr (adds overhead: use a separate run for numbers)
 #   --out DIR     keep logs, configs and results.tsv here (default: a new temporary directory)
@@ -38,7 +38,7 @@ WEIR_OPTS=""
 TRANSPORT=auto
 REPS=3
 LOOPS=0
-SPIN=0s
+SPIN=""
 IDLE_COUNT=""
 JFR_DIR=""
 OUT=""
@@ -176,7 +176,7 @@ cat > "$OUT/weir.yaml" <<EOF
 # bench config: no admin endpoint, no access log (one log line per connection would be measured too)
 transport: $TRANSPORT
 event-loop-threads: $LOOPS
-event-loop-spin: $SPIN
+${SPIN:+event-loop-spin: $SPIN}
 listeners:
   echo:  {bind: 127.0.0.1:$W_ECHO,  pool: echo,  max-connections: 20000}
   iperf: {bind: 127.0.0.1:$W_IPERF, pool: iperf, max-connections: 100}
@@ -367,7 +367,7 @@ warmup() {   # $1 peer; JIT and caches, not recorded
 
 loadavg() { cut -d' ' -f1 /proc/loadavg; }
 
-say "java for Weir: $("$WEIR_JAVA" -version 2>&1 | head -1); opts: ${WEIR_OPTS:-none}; transport: $TRANSPORT; pinned: $PIN; event loops: $LOOPS (0 = one per CPU); spin: $SPIN"
+say "java for Weir: $("$WEIR_JAVA" -version 2>&1 | head -1); opts: ${WEIR_OPTS:-none}; transport: $TRANSPORT; pinned: $PIN; event loops: $LOOPS (0 = one per CPU); spin: ${SPIN:-default}"
 if has "$ONLY" bulk || has "$ONLY" redis || has "$ONLY" short; then
   for peer in ${PEERS//,/ }; do
     [ "$peer" = direct ] || start_proxy "$peer"
