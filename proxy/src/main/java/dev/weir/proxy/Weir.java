@@ -118,7 +118,7 @@ public final class Weir implements AutoCloseable {
         String passedOver = Transport.unavailabilityReport(transport);
         // The spin applies to epoll only: other loops block at once, and the line says so.
         String spin = transport == Transport.EPOLL && !config.eventLoopSpin().isZero()
-                ? config.eventLoopSpin().toNanos() / 1000 + "us" : "off";
+                ? Units.formatMicroseconds(config.eventLoopSpin()) : "off";
         log.info("transport chosen transport={} requested={} event_loop_spin={}{}", transport,
                 config.transport().yamlName(), spin, passedOver.isEmpty() ? "" : " unavailable: " + passedOver);
         Weir weir = new Weir(config, transport, registry, configFile);
@@ -395,7 +395,7 @@ public final class Weir implements AutoCloseable {
                     + old.eventLoopThreads() + " until restart");
         }
         if (!next.eventLoopSpin().equals(old.eventLoopSpin())) {
-            changes.add("event-loop-spin: kept " + old.eventLoopSpin().toNanos() / 1000 + "us until restart");
+            changes.add("event-loop-spin: kept " + Units.formatMicroseconds(old.eventLoopSpin()) + " until restart");
         }
         if (next.maxRead() != old.maxRead()) {
             changes.add("max-read: kept " + Units.formatSize(old.maxRead()) + " until restart");

@@ -89,8 +89,8 @@ final class ConfigSchema {
     static final boolean DEFAULT_ACCESS_LOG_ENABLED = true;
     static final AccessLogConfig.Format DEFAULT_ACCESS_LOG_FORMAT = AccessLogConfig.Format.TEXT;
 
-    private static final List<String> TOP_KEYS = List.of("transport", "event-loop-threads", "event-loop-spin", "max-read", "listeners", "pools",
-            "shutdown", "reload", "admin", "access-log");
+    private static final List<String> TOP_KEYS = List.of("transport", "event-loop-threads", "event-loop-spin", "max-read",
+            "listeners", "pools", "shutdown", "reload", "admin", "access-log");
     private static final List<String> LISTENER_KEYS = List.of("bind", "pool", "max-connections", "idle-timeout",
             "write-buffer", "proxy-protocol", "sni", "allow", "deny", "per-client", "max-connection-duration");
     private static final List<String> WRITE_BUFFER_KEYS = List.of("low", "high");

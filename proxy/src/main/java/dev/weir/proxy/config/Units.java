@@ -87,6 +87,12 @@ public final class Units {
         return out.toString();
     }
 
+    /** Writes a duration below a second as the config takes it for event-loop-spin: 20us, 1ms, 0s. */
+    public static String formatMicroseconds(Duration duration) {
+        long micros = duration.toNanos() / 1000;
+        return micros == 0 ? "0s" : micros % 1000 == 0 ? micros / 1000 + "ms" : micros + "us";
+    }
+
     private static void appendPart(StringBuilder out, long n, String unit) {
         if (n > 0) {
             out.append(n).append(unit);

@@ -341,6 +341,10 @@ class ConfigLoaderTest {
                 "event-loop-spin: \"fast\" (expected: a duration like 20us, 1ms or 0s)");
         assertErrors("event-loop-spin: 20\n" + MINIMAL,
                 "event-loop-spin: \"20\" (expected: a duration like 20us, 1ms or 0s)");
+        // Written back (log lines, reload messages) in a form the config takes.
+        assertThat(Units.formatMicroseconds(Duration.ofNanos(20_000))).isEqualTo("20us");
+        assertThat(Units.formatMicroseconds(Duration.ofMillis(1))).isEqualTo("1ms");
+        assertThat(Units.formatMicroseconds(Duration.ZERO)).isEqualTo("0s");
     }
 
     @Test
