@@ -116,9 +116,8 @@ public final class Weir implements AutoCloseable {
             throw new StartException(e.getMessage(), e);
         }
         String passedOver = Transport.unavailabilityReport(transport);
-        // The spin applies to epoll only: other loops block at once, and the line says so.
-        String spin = transport == Transport.EPOLL && !config.eventLoopSpin().isZero()
-                ? Units.formatMicroseconds(config.eventLoopSpin()) : "off";
+        java.time.Duration spinning = transport.spin(config.eventLoopSpin());
+        String spin = spinning.isZero() ? "off" : Units.formatMicroseconds(spinning);
         log.info("transport chosen transport={} requested={} event_loop_spin={}{}", transport,
                 config.transport().yamlName(), spin, passedOver.isEmpty() ? "" : " unavailable: " + passedOver);
         Weir weir = new Weir(config, transport, registry, configFile);

@@ -15,6 +15,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -49,7 +50,7 @@ class RelayIntegrityTest {
     }
 
     /** epoll loops that block at once (event-loop-spin: 0s; the default spins) lose and reorder nothing either. */
-    @org.junit.jupiter.api.Test
+    @Test
     void concurrentClientsGetTheirBytesBackExactlyFromLoopsThatDoNotSpin() throws Exception {
         allBytesBack("epoll", "event-loop-spin: 0s\n");
     }

@@ -154,12 +154,21 @@ public record Transport(
     }
 
     /**
-     * Event loops that, on epoll, look for events for up to {@code spin} before they block (0: block at once; see
-     * {@link SpinThenBlock}). The other transports have no such hook and ignore it.
+     * The spin this transport's loops do for a configured {@code event-loop-spin}: epoll only, the other transports
+     * have no such hook and block at once (zero).
      */
-    public EventLoopGroup newGroup(int threads, String threadPrefix, java.time.Duration spin) {
-        IoHandlerFactory handlers = this == EPOLL && !spin.isZero()
-                ? EpollIoHandler.newFactory(0, () -> new SpinThenBlock(spin.toNanos(), System::nanoTime))
+    public java.time.Duration spin(java.time.Duration configured) {
+        return this == EPOLL ? configured : java.time.Duration.ZERO;
+    }
+
+    /**
+     * Event loops that look for events for up to {@link #spin spin(configured)} before they block (0: block at
+     * once; see {@link SpinThenBlock}).
+     */
+    public EventLoopGroup newGroup(int threads, String threadPrefix, java.time.Duration configured) {
+        long spinNanos = spin(configured).toNanos();
+        IoHandlerFactory handlers = spinNanos > 0
+                ? EpollIoHandler.newFactory(0, () -> new SpinThenBlock(spinNanos, System::nanoTime))
                 : ioHandlerFactory.get();
         return new MultiThreadIoEventLoopGroup(threads,
                 new io.netty.util.concurrent.DefaultThreadFactory(threadPrefix, false), handlers);
