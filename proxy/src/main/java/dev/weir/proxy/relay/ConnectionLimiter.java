@@ -78,9 +78,13 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof IOException) {
-            errorLog.warn("accept failed listener={} cause=\"{}\" accept_paused_ms=1000 errors={}", listener,
-                    cause.getMessage());
+            // An accept that failed (no descriptor left, say) leaves the client in the backlog, so the socket stays
+            // readable: pause as Netty's acceptor would, but without its stack trace at the pipeline's tail.
+            errorLog.warn("accept failed listener={} cause=\"{}\" accept_paused_ms={} errors={}", listener, cause.getMessage(),
+                    PAUSE_MILLIS);
+            pause(ctx);
+            return;
         }
-        ctx.fireExceptionCaught(cause); // Netty's acceptor pauses accepting for a second on accept errors
+        ctx.fireExceptionCaught(cause);
     }
 }

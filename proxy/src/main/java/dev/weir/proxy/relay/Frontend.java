@@ -84,6 +84,11 @@ final class Frontend extends ChannelInboundHandlerAdapter implements UpstreamCon
             conn.client.closeFuture().addListener(f -> cap.cancel(false));
         }
         attempt = listener.connect(conn.client, conn.clientAddress.getAddress(), conn.pool, this);
+        if (!ctx.isRemoved() && conn.client.isActive() && !listener.seesHangupWithoutReading()) {
+            // One read while the backend connects, so that a client leaving is noticed and the connect abandoned;
+            // what it reads waits in `early`, as bytes read after a PROXY header or an SNI peek do.
+            ctx.read();
+        }
     }
 
     private void reject(CloseReason reason) {

@@ -100,6 +100,11 @@ public final class ProxyListener {
         perClient.update(config.edge().perClient());
     }
 
+    /** See {@link Transport#seesHangupWithoutReading()}. */
+    boolean seesHangupWithoutReading() {
+        return transport.seesHangupWithoutReading();
+    }
+
     UpstreamConnector.Attempt connect(Channel client, InetAddress clientIp, BackendPool target, Frontend frontend) {
         return connector.connect(client, clientIp, target, waterMark, frontend);
     }

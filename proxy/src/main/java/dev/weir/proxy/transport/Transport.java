@@ -136,6 +136,14 @@ public record Transport(
         return msg == null ? root.getClass().getSimpleName() : msg;
     }
 
+    /**
+     * Whether a peer that resets or closes is noticed while its channel is not reading. The native transports
+     * always watch for a hang-up; a NIO selector reports one only to a channel with read interest.
+     */
+    public boolean seesHangupWithoutReading() {
+        return this != NIO;
+    }
+
     /** Every transport that works on this machine, in preference order (tests run relays on each). */
     public static java.util.List<Transport> available() {
         java.util.List<Transport> list = new java.util.ArrayList<>();

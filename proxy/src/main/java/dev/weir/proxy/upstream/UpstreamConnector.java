@@ -255,10 +255,12 @@ public final class UpstreamConnector {
                 }
             }
             backend.connectionEnded();
+            if (ch != null) {
+                // Not handed over, so closed here, failed connects too: a native socket stays open (and registered
+                // with its loop) after a refused or reset connect. Bootstrap closed it; a direct connect must.
+                ch.close();
+            }
             if (failure == null || abandoned || !client.isActive()) {
-                if (ch != null) {
-                    ch.close();
-                }
                 return;
             }
             backend.connectFailed();

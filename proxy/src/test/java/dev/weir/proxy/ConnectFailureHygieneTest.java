@@ -1,0 +1,104 @@
+package dev.weir.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.weir.sample.BackendSample;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Connects that fail, on every transport: each path runs many times, then the process's file descriptors are
+ * back at their baseline and Weir's event loops are idle (see {@link Hygiene}). A client that a retry serves
+ * must also get its answer.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class ConnectFailureHygieneTest {
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.weir.proxy.TransportsSource#available")
+    void refusedConnects(String transport) throws Exception {
+        BackendSample live = BackendSample.start("a", "127.0.0.1", 0, null);
+        int dead = Harness.closedPort();
+        try (Weir weir = Harness.start(Harness.config(transport, "", "connect-attempts: 3",
+                "127.0.0.1:" + live.port(), "127.0.0.1:" + dead))) {
+            Hygiene.check("clients of a pool with a refusing backend", 20,
+                    () -> assertThat(Harness.whoami(weir)).isEqualTo("a"));
+            assertThat(failures(weir, "127.0.0.1:" + dead, "refused")).as("refused connects").isGreaterThanOrEqualTo(10);
+        } finally {
+            live.close();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.weir.proxy.TransportsSource#available")
+    void connectTimeouts(String transport) throws Exception {
+        BackendSample live = BackendSample.start("a", "127.0.0.1", 0, null);
+        try (MisbehavingBackend full = MisbehavingBackend.full();
+             Weir weir = Harness.start(Harness.config(transport, "", "connect-timeout: 150ms\nconnect-attempts: 3",
+                     "127.0.0.1:" + live.port(), full.address()))) {
+            Hygiene.check("clients of a pool with a backend whose accept queue is full", 8,
+                    () -> assertThat(Harness.whoami(weir)).isEqualTo("a"));
+            assertThat(failures(weir, full.address(), "timeout")).as("timed-out connects").isGreaterThanOrEqualTo(4);
+        } finally {
+            live.close();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.weir.proxy.TransportsSource#available")
+    void backendResetsRightAfterTheHandshake(String transport) throws Exception {
+        try (MisbehavingBackend reset = MisbehavingBackend.start(MisbehavingBackend.Act.RESET);
+             Weir weir = Harness.start(Harness.config(transport, "", "", reset.address()))) {
+            Hygiene.check("backend resets during connect", 20, () -> clientIsClosed(weir));
+            assertThat(reset.accepted()).isEqualTo(21);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.weir.proxy.TransportsSource#available")
+    void backendClosesRightAfterAccepting(String transport) throws Exception {
+        try (MisbehavingBackend closing = MisbehavingBackend.start(MisbehavingBackend.Act.CLOSE);
+             Weir weir = Harness.start(Harness.config(transport, "", "", closing.address()))) {
+            Hygiene.check("backend closes at once after accept", 20, () -> clientIsClosed(weir));
+            assertThat(closing.accepted()).isEqualTo(21);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.weir.proxy.TransportsSource#available")
+    void clientResetsBeforeTheBackendConnected(String transport) throws Exception {
+        try (MisbehavingBackend full = MisbehavingBackend.full();
+             Weir weir = Harness.start(Harness.config(transport, "", "connect-timeout: 30s", full.address()))) {
+            Hygiene.check("client resets while its backend connect hangs", 10, () -> {
+                try (Socket client = Harness.connect(weir)) {
+                    await().atMost(Duration.ofSeconds(5)).until(() -> Hygiene.connectsInProgress(full.port()) == 1);
+                    client.setSoLinger(true, 0);
+                }
+                await().atMost(Duration.ofSeconds(5)).until(() -> Hygiene.connectsInProgress(full.port()) == 0);
+                await().atMost(Duration.ofSeconds(5)).until(() -> weir.activeConnections() == 0);
+            });
+            // A reset reaches Weir as an error on some transports and as a plain close on others.
+            assertThat(weir.metrics().closedCount("CLIENT_CLOSED") + weir.metrics().closedCount("CLIENT_ERROR"))
+                    .isEqualTo(11);
+            assertThat(failures(weir, full.address(), "timeout")).as("abandoned connects are no failures").isZero();
+        }
+    }
+
+    /** The client's whoami gets no answer: Weir closes it, and the client closes its side too. */
+    private static void clientIsClosed(Weir weir) throws Exception {
+        try (Socket client = Harness.connect(weir)) {
+            Harness.write(client.getOutputStream(), "whoami\n");
+            assertThat(Harness.closedByPeer(client)).isTrue();
+        }
+    }
+
+    private static double failures(Weir weir, String backend, String cause) {
+        return weir.metrics().registry().find("weir.connect.failures").tag("backend", backend).tag("cause", cause)
+                .counters().stream().mapToDouble(c -> c.count()).sum();
+    }
+}
