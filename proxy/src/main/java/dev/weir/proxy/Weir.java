@@ -1,6 +1,7 @@
 package dev.weir.proxy;
 
 import dev.weir.proxy.admin.AdminServer;
+import dev.weir.proxy.backend.AdminState;
 import dev.weir.proxy.backend.Backend;
 import dev.weir.proxy.backend.BackendPool;
 import dev.weir.proxy.config.AdminConfig;
@@ -466,6 +467,15 @@ public final class Weir implements AutoCloseable {
             return report(ReloadResult.failed(errors));
         }
         // Phase 2: apply; nothing here fails.
+        // The API-touched backends that the API left other than the running file says, as they were;
+        // those a later API call put back (drain then enable, add then remove) are no change.
+        Map<String, ApiState> apiMade = new LinkedHashMap<>();
+        for (String touched : apiTouched) {
+            ApiState state = apiState(touched);
+            if (differsFromFile(touched, state, old)) {
+                apiMade.put(touched, state);
+            }
+        }
         if (!next.admin().equals(old.admin())) {
             if (admin != null) {
                 admin.close();
@@ -519,15 +529,21 @@ public final class Weir implements AutoCloseable {
         publishPools();
         // The file wins over runtime changes: API-added backends not in the file were removed above,
         // API-removed ones in the file came back; drained or disabled ones are active again.
-        List<String> overridden = new ArrayList<>(apiTouched);
-        for (String touched : apiTouched) {
-            int slash = touched.indexOf('/');
-            PoolRuntime p = pools.get(touched.substring(0, slash));
-            Backend b = p == null ? null : p.pool.backend(touched.substring(slash + 1));
-            if (b != null && !b.removed() && b.admin() != dev.weir.proxy.backend.AdminState.ACTIVE) {
-                p.pool.enable(b);
-                changes.add("pool " + p.pool.name() + ": backend " + b.id() + " active again (its "
-                        + b.admin().name().toLowerCase(java.util.Locale.ROOT) + " through the API was overridden)");
+        // Overridden: what the API made that this reload really changed.
+        List<String> overridden = new ArrayList<>();
+        for (Map.Entry<String, ApiState> e : apiMade.entrySet()) {
+            ApiState was = e.getValue();
+            ApiState now = apiState(e.getKey());
+            if (was != null && now != null && now.instance() == was.instance() && was.admin() != AdminState.ACTIVE) {
+                PoolRuntime p = pools.get(poolOf(e.getKey()));
+                p.pool.enable(was.instance());
+                // Names the state the API had set (read before enable() replaced it).
+                changes.add("pool " + p.pool.name() + ": backend " + was.instance().id() + " active again (its "
+                        + (was.admin() == AdminState.DRAINING ? "drain" : "disable") + " through the API was overridden)");
+                overridden.add(e.getKey());
+            } else if (!java.util.Objects.equals(was, now)) {
+                // Removed or added back by the pool update above (its line is in changes already).
+                overridden.add(e.getKey());
             }
         }
         apiTouched.clear();
@@ -539,6 +555,47 @@ public final class Weir implements AutoCloseable {
         // e.g. the file now names the port that port 0 was given: nothing to do.
         ReloadResult.Outcome outcome = changes.isEmpty() ? ReloadResult.Outcome.UNCHANGED : ReloadResult.Outcome.RELOADED;
         return report(new ReloadResult(outcome, changes, List.of(), overridden));
+    }
+
+    /** What the operator API decides of a backend: which instance is in the pool (add/remove), admin state, weight, limit. */
+    private record ApiState(Backend instance, AdminState admin, int weight, int maxConnections) {
+    }
+
+    private static String poolOf(String touched) {
+        return touched.substring(0, touched.indexOf('/'));
+    }
+
+    /** The backend {@code pool/id} as it runs now; null when it is not in the pool (or is being removed). */
+    private ApiState apiState(String touched) {
+        PoolRuntime p = pools.get(poolOf(touched));
+        String id = touched.substring(touched.indexOf('/') + 1);
+        if (p != null) {
+            for (Backend b : p.pool.members()) {
+                if (b.id().equals(id) && !b.removed()) {
+                    return new ApiState(b, b.admin(), b.weight(), b.maxConnections());
+                }
+            }
+        }
+        return null;
+    }
+
+    /** True when {@code state} is not what {@code running} says of the backend {@code pool/id}. */
+    private static boolean differsFromFile(String touched, ApiState state, Config running) {
+        if (state != null && state.admin() != AdminState.ACTIVE) {
+            return true;
+        }
+        PoolConfig pc = running.pools().get(poolOf(touched));
+        if (pc == null || pc.discovery() != null) {
+            // Discovery, not the file, decides who is in such a pool.
+            return false;
+        }
+        String id = touched.substring(touched.indexOf('/') + 1);
+        BackendConfig bc = pc.backends().stream().filter(c -> c.id().equals(id)).findFirst().orElse(null);
+        if (state == null || bc == null) {
+            return (state == null) != (bc == null);
+        }
+        return !state.instance().key().equals(bc.address().toString()) || state.weight() != bc.weight()
+                || state.maxConnections() != bc.maxConnections();
     }
 
     /** True when the listener already listens on {@code bind} (e.g. the file now names the port that port 0 got). */

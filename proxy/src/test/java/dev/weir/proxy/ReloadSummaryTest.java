@@ -1,0 +1,178 @@
+package dev.weir.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.weir.proxy.backend.AdminState;
+import dev.weir.proxy.config.ConfigLoader;
+import dev.weir.sample.BackendSample;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What a reload reports after API changes: only what it really changed, each override once and named. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ReloadSummaryTest {
+
+    private static final List<BackendSample> backends = new ArrayList<>();
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void startBackends() throws Exception {
+        for (int i = 1; i <= 3; i++) {
+            backends.add(BackendSample.start("b" + i, "127.0.0.1", 0, null));
+        }
+    }
+
+    @AfterAll
+    static void stopBackends() {
+        backends.forEach(BackendSample::close);
+    }
+
+    private static String addr(int i) {
+        return "127.0.0.1:" + backends.get(i - 1).port();
+    }
+
+    private Path file() {
+        return dir.resolve("weir.yaml");
+    }
+
+    /** Pool p with b1 and b2 ({@code b2} as written in the list). */
+    private static String yaml(String b2) {
+        return """
+                admin: {bind: "off"}
+                listeners:
+                  l:
+                    bind: 127.0.0.1:0
+                    pool: p
+                pools:
+                  p:
+                    backends: [%s, %s]
+                """.formatted(addr(1), b2);
+    }
+
+    /** Unless a test rewrites the file, every reload re-applies it as it is. */
+    private Weir startWeir() throws Exception {
+        Files.writeString(file(), yaml(addr(2)));
+        return Weir.start(ConfigLoader.load(file()), new SimpleMeterRegistry(), file());
+    }
+
+    private static void assertUnchanged(ReloadResult r) {
+        assertThat(r.outcome()).as(r.toString()).isEqualTo(ReloadResult.Outcome.UNCHANGED);
+        assertThat(r.changes()).as(r.toString()).isEmpty();
+        assertThat(r.overridden()).as(r.toString()).isEmpty();
+    }
+
+    private static AdminState admin(Weir weir, String id) {
+        return weir.backends("p").stream().filter(b -> b.id().equals(id) && !b.removed()).findFirst().orElseThrow().admin();
+    }
+
+    @Test
+    void aDrainThatTheApiUndidIsNoChange() throws Exception {
+        try (Weir weir = startWeir()) {
+            weir.drain("p", addr(2));
+            weir.enable("p", addr(2));
+            assertUnchanged(weir.reloadFromFile());
+        }
+    }
+
+    @Test
+    void anOverriddenDisableIsReportedOnceAndNamed() throws Exception {
+        try (Weir weir = startWeir()) {
+            weir.disable("p", addr(2));
+            ReloadResult r = weir.reloadFromFile();
+            assertThat(r.outcome()).as(r.toString()).isEqualTo(ReloadResult.Outcome.RELOADED);
+            assertThat(r.changes()).containsExactly(
+                    "pool p: backend " + addr(2) + " active again (its disable through the API was overridden)");
+            assertThat(r.overridden()).containsExactly("p/" + addr(2));
+            assertThat(admin(weir, addr(2))).isEqualTo(AdminState.ACTIVE);
+            assertUnchanged(weir.reloadFromFile());
+        }
+    }
+
+    @Test
+    void anOverriddenDrainNamesTheDrain() throws Exception {
+        try (Weir weir = startWeir()) {
+            weir.disable("p", addr(2));
+            weir.drain("p", addr(2));
+            ReloadResult r = weir.reloadFromFile();
+            assertThat(r.changes()).as(r.toString()).containsExactly(
+                    "pool p: backend " + addr(2) + " active again (its drain through the API was overridden)");
+            assertThat(r.overridden()).containsExactly("p/" + addr(2));
+        }
+    }
+
+    @Test
+    void aBackendAddedAndRemovedThroughTheApiIsNoChange() throws Exception {
+        try (Weir weir = startWeir()) {
+            weir.addBackend("p", addr(3), 1, null);
+            weir.removeBackend("p", addr(3));
+            assertUnchanged(weir.reloadFromFile());
+        }
+    }
+
+    @Test
+    void aBackendRemovedAndAddedAgainThroughTheApiIsNoChange() throws Exception {
+        try (Weir weir = startWeir()) {
+            weir.removeBackend("p", addr(2));
+            weir.addBackend("p", addr(2), 1, null);
+            assertUnchanged(weir.reloadFromFile());
+            assertThat(Harness.whoami(weir)).isIn("b1", "b2");
+        }
+    }
+
+    @Test
+    void aBackendAddedThroughTheApiIsRemovedOnce() throws Exception {
+        try (Weir weir = startWeir()) {
+            weir.addBackend("p", addr(3), 1, null);
+            ReloadResult r = weir.reloadFromFile();
+            assertThat(r.changes()).as(r.toString()).containsExactly("pool p: backend " + addr(3) + " removed (draining)");
+            assertThat(r.overridden()).containsExactly("p/" + addr(3));
+            assertUnchanged(weir.reloadFromFile());
+        }
+    }
+
+    @Test
+    void aBackendRemovedThroughTheApiComesBackOnce() throws Exception {
+        try (Weir weir = startWeir()) {
+            weir.removeBackend("p", addr(2));
+            ReloadResult r = weir.reloadFromFile();
+            assertThat(r.changes()).as(r.toString()).containsExactly("pool p: backend " + addr(2) + " added");
+            assertThat(r.overridden()).containsExactly("p/" + addr(2));
+            assertThat(admin(weir, addr(2))).isEqualTo(AdminState.ACTIVE);
+            assertUnchanged(weir.reloadFromFile());
+        }
+    }
+
+    @Test
+    void aFileChangeToABackendThatTheApiLeftAsItWasIsNoOverride() throws Exception {
+        try (Weir weir = startWeir()) {
+            weir.enable("p", addr(2));
+            Files.writeString(file(), yaml("{address: '" + addr(2) + "', weight: 3}"));
+            ReloadResult r = weir.reloadFromFile();
+            assertThat(r.changes()).as(r.toString()).containsExactly("pool p: backend " + addr(2) + " weight 1 -> 3");
+            assertThat(r.overridden()).isEmpty();
+        }
+    }
+
+    @Test
+    void aWeightSetByAddingABackendAgainIsOverridden() throws Exception {
+        try (Weir weir = startWeir()) {
+            weir.removeBackend("p", addr(2));
+            weir.addBackend("p", addr(2), 5, null);
+            ReloadResult r = weir.reloadFromFile();
+            assertThat(r.changes()).as(r.toString()).containsExactly("pool p: backend " + addr(2) + " weight 5 -> 1");
+            assertThat(r.overridden()).containsExactly("p/" + addr(2));
+            assertUnchanged(weir.reloadFromFile());
+        }
+    }
+}
