@@ -17,13 +17,15 @@ import org.slf4j.LoggerFactory;
  * max-connections the child is closed at once with linger 0 (an RST, no TIME_WAIT) and counted, and
  * accepting pauses for {@link #PAUSE_MILLIS}: the rest of a flood waits in the kernel's backlog
  * instead of being accepted and closed in a spin. Accept errors (EMFILE: out of file descriptors)
- * are logged the same way; Netty's acceptor then pauses accepting for a second. Warnings are
+ * are logged the same way, and accepting pauses for a second (as Netty's acceptor would). Warnings are
  * logged at most once per second, however many arrive.
  */
 final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(ConnectionLimiter.class);
     static final long PAUSE_MILLIS = 100;
+    /** After a failed accept: the descriptors it lacked are seldom back sooner. */
+    static final long ERROR_PAUSE_MILLIS = 1000;
 
     private final String listener;
     private final IntSupplier max;
@@ -53,7 +55,7 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
             onReject.run();
             limitLog.warn("connection limit reached listener={} max_connections={} accept_paused_ms={} rejected={}",
                     listener, max.getAsInt(), PAUSE_MILLIS);
-            pause(ctx);
+            pause(ctx, PAUSE_MILLIS);
             return;
         }
         child.closeFuture().addListener(release);
@@ -61,7 +63,7 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     }
 
     /** Stops reading the server socket (accepting) briefly; runs on the server channel's loop. */
-    private void pause(ChannelHandlerContext ctx) {
+    private void pause(ChannelHandlerContext ctx, long millis) {
         if (paused) {
             return;
         }
@@ -72,7 +74,7 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
             if (ctx.channel().isOpen()) {
                 ctx.channel().config().setAutoRead(true);
             }
-        }, PAUSE_MILLIS, TimeUnit.MILLISECONDS);
+        }, millis, TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -80,9 +82,9 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
         if (cause instanceof IOException) {
             // An accept that failed (no descriptor left, say) leaves the client in the backlog, so the socket stays
             // readable: pause as Netty's acceptor would, but without its stack trace at the pipeline's tail.
-            errorLog.warn("accept failed listener={} cause=\"{}\" accept_paused_ms={} errors={}", listener, cause.getMessage(),
-                    PAUSE_MILLIS);
-            pause(ctx);
+            errorLog.warn("accept failed listener={} cause=\"{}\" accept_paused_ms={} errors={}", listener,
+                    cause.getMessage(), ERROR_PAUSE_MILLIS);
+            pause(ctx, ERROR_PAUSE_MILLIS);
             return;
         }
         ctx.fireExceptionCaught(cause);
