@@ -39,6 +39,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -541,7 +542,7 @@ public final class Weir implements AutoCloseable {
                 changes.add("pool " + p.pool.name() + ": backend " + was.instance().id() + " active again (its "
                         + (was.admin() == AdminState.DRAINING ? "drain" : "disable") + " through the API was overridden)");
                 overridden.add(e.getKey());
-            } else if (!java.util.Objects.equals(was, now)) {
+            } else if (!Objects.equals(was, now)) {
                 // Removed or added back by the pool update above (its line is in changes already).
                 overridden.add(e.getKey());
             }
@@ -557,7 +558,10 @@ public final class Weir implements AutoCloseable {
         return report(new ReloadResult(outcome, changes, List.of(), overridden));
     }
 
-    /** What the operator API decides of a backend: which instance is in the pool (add/remove), admin state, weight, limit. */
+    /**
+     * What the operator API decides of a backend: which instance is in the pool (add and remove; compared by
+     * identity, as {@code Backend} does), its admin state, and the weight and limit it was added with.
+     */
     private record ApiState(Backend instance, AdminState admin, int weight, int maxConnections) {
     }
 
@@ -565,18 +569,15 @@ public final class Weir implements AutoCloseable {
         return touched.substring(0, touched.indexOf('/'));
     }
 
+    private static String idOf(String touched) {
+        return touched.substring(touched.indexOf('/') + 1);
+    }
+
     /** The backend {@code pool/id} as it runs now; null when it is not in the pool (or is being removed). */
     private ApiState apiState(String touched) {
         PoolRuntime p = pools.get(poolOf(touched));
-        String id = touched.substring(touched.indexOf('/') + 1);
-        if (p != null) {
-            for (Backend b : p.pool.members()) {
-                if (b.id().equals(id) && !b.removed()) {
-                    return new ApiState(b, b.admin(), b.weight(), b.maxConnections());
-                }
-            }
-        }
-        return null;
+        Backend b = p == null ? null : p.pool.backend(idOf(touched));
+        return b == null || b.removed() ? null : new ApiState(b, b.admin(), b.weight(), b.maxConnections());
     }
 
     /** True when {@code state} is not what {@code running} says of the backend {@code pool/id}. */
@@ -589,8 +590,7 @@ public final class Weir implements AutoCloseable {
             // Discovery, not the file, decides who is in such a pool.
             return false;
         }
-        String id = touched.substring(touched.indexOf('/') + 1);
-        BackendConfig bc = pc.backends().stream().filter(c -> c.id().equals(id)).findFirst().orElse(null);
+        BackendConfig bc = pc.backends().stream().filter(c -> c.id().equals(idOf(touched))).findFirst().orElse(null);
         if (state == null || bc == null) {
             return (state == null) != (bc == null);
         }

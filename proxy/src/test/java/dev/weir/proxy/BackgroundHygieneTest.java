@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.weir.sample.BackendSample;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import java.net.Socket;
 import java.time.Duration;
@@ -31,11 +30,14 @@ class BackgroundHygieneTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> warmIdle(weir) == 4 && backend.activeConnections() == 4);
             int baseline = Hygiene.settledFds();
             backend.kill();
+            await().atMost(Duration.ofSeconds(5)).until(() -> warmIdle(weir) == 0);
+            int dead = Hygiene.settledFds();
             // Refills are refused and back off (100 ms, doubling): none may count as idle, none may stay open.
             await().pollDelay(Duration.ZERO).during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(5))
                     .untilAsserted(() -> {
                         assertThat(warmIdle(weir)).as("idle warm sockets to a dead backend").isZero();
-                        assertThat(Hygiene.openFds()).as("fds while refills fail").isLessThanOrEqualTo(baseline);
+                        assertThat(Hygiene.openFds()).as("fds while refills fail (%d once it died)", dead)
+                                .isLessThanOrEqualTo(dead);
                     });
             Hygiene.assertLoopsIdle("refills against a dead backend");
             backend.restart();
@@ -65,7 +67,12 @@ class BackgroundHygieneTest {
                 int kinds = 8; // a silent backend accepts: a tcp probe of it passes, as it should, and is left out
                 weir.reload(dev.weir.proxy.config.ConfigLoader.parse(
                         probed(transport, live.port(), backends, types, true), java.util.Map.of()));
-                await().atMost(Duration.ofSeconds(20)).until(() -> failedChecks(weir) >= 20.0 * kinds);
+                await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                    for (int pool = 0; pool < kinds; pool++) {
+                        assertThat(Harness.counted(weir, "weir.health.checks", "pool", "p" + pool, "result", "fail"))
+                                .as("failed probes of pool p%d", pool).isGreaterThanOrEqualTo(20);
+                    }
+                });
                 weir.reload(dev.weir.proxy.config.ConfigLoader.parse(
                         probed(transport, live.port(), backends, types, false), java.util.Map.of()));
                 Hygiene.assertClean(baseline, "20 failed probes of each of " + kinds + " kinds");
@@ -148,12 +155,6 @@ class BackgroundHygieneTest {
     }
 
     private static double warmRefills(Weir weir) {
-        return weir.metrics().registry().find("weir.warmpool.refills").counters().stream()
-                .mapToDouble(Counter::count).sum();
-    }
-
-    private static double failedChecks(Weir weir) {
-        return weir.metrics().registry().find("weir.health.checks").tag("result", "fail").counters().stream()
-                .mapToDouble(Counter::count).sum();
+        return Harness.counted(weir, "weir.warmpool.refills");
     }
 }

@@ -76,6 +76,8 @@ class ConnectFailureHygieneTest {
              Weir weir = Harness.start(Harness.config(transport, "", "connect-timeout: 30s", full.address()))) {
             Hygiene.check("client resets while its backend connect hangs", 10, () -> {
                 try (Socket client = Harness.connect(weir)) {
+                    // A request first: Weir holds it for the backend, and must still notice the reset after it.
+                    Harness.write(client.getOutputStream(), "whoami\n");
                     await().atMost(Duration.ofSeconds(5)).until(() -> Hygiene.connectsInProgress(full.port()) == 1);
                     client.setSoLinger(true, 0);
                 }
@@ -98,7 +100,6 @@ class ConnectFailureHygieneTest {
     }
 
     private static double failures(Weir weir, String backend, String cause) {
-        return weir.metrics().registry().find("weir.connect.failures").tag("backend", backend).tag("cause", cause)
-                .counters().stream().mapToDouble(c -> c.count()).sum();
+        return Harness.counted(weir, "weir.connect.failures", "backend", backend, "cause", cause);
     }
 }

@@ -137,12 +137,32 @@ final class Harness {
         }
     }
 
-    /** True once the peer has closed: read returns EOF or the socket is reset. */
+    /** True once the peer has closed: read returns EOF or the socket is reset. False for a byte or a read timeout. */
     static boolean closedByPeer(Socket s) {
         try {
             return s.getInputStream().read() == -1;
+        } catch (java.net.SocketTimeoutException e) {
+            return false;
         } catch (IOException e) {
             return true;
         }
+    }
+
+    /** True once the peer has closed after whatever it still sent (read to EOF or a reset); false on a timeout. */
+    static boolean closedAfterTheRest(Socket s) {
+        try {
+            s.getInputStream().transferTo(OutputStream.nullOutputStream());
+            return true;
+        } catch (java.net.SocketTimeoutException e) {
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    /** The sum of a meter's counters over every tag set that has the given {@code key, value} tags. */
+    static double counted(Weir weir, String meter, String... tags) {
+        return weir.metrics().registry().find(meter).tags(tags).counters().stream()
+                .mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
     }
 }

@@ -54,6 +54,9 @@ final class Hygiene {
         String remote = String.format(":%04X", port);
         int n = 0;
         for (String table : new String[] {"/proc/net/tcp", "/proc/net/tcp6"}) {
+            if (!Files.exists(Path.of(table))) {
+                continue; // no IPv6 in this kernel
+            }
             for (String line : Files.readAllLines(Path.of(table))) {
                 String[] f = line.trim().split("\\s+");
                 // sl local_address rem_address st ...; 02 is SYN_SENT

@@ -5,12 +5,14 @@ import static org.awaitility.Awaitility.await;
 
 import dev.weir.proxy.config.ConfigLoader;
 import dev.weir.sample.BackendSample;
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -39,10 +41,13 @@ class RelayHygieneTest {
                         Socket c = Harness.connect(weir);
                         clients.add(c);
                         echoOnce(c, i);
+                        // Half of the next echo read: the rest is in flight when the backend dies.
+                        c.getOutputStream().write(new byte[CHUNK]);
+                        c.getInputStream().readNBytes(CHUNK / 2);
                     }
                     backend.kill();
                     for (Socket c : clients) {
-                        assertThat(Harness.closedByPeer(c)).isTrue();
+                        assertThat(Harness.closedAfterTheRest(c)).isTrue();
                     }
                 } finally {
                     for (Socket c : clients) {
@@ -62,9 +67,20 @@ class RelayHygieneTest {
             Hygiene.check("client reset with its echo unread", 10, () -> {
                 try (Socket c = Harness.connect(weir)) {
                     echoOnce(c, 7);
-                    // More than the buffers between here and the backend hold: the relay is mid-flow and held back.
-                    c.getOutputStream().write(new byte[4 * 1024 * 1024 / 16]);
+                    // The client sends and reads nothing back, until Weir holds echo bytes for it: mid-flow, held back.
+                    CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                        try {
+                            for (int i = 0; i < 4096; i++) { // at most 256 MiB: the flow stalls long before
+                                c.getOutputStream().write(new byte[CHUNK]);
+                            }
+                        } catch (IOException e) {
+                            // reset below, while this write waits
+                        }
+                    });
+                    await().atMost(Duration.ofSeconds(10)).until(() -> weir.bufferedBytes() > 0);
                     c.setSoLinger(true, 0);
+                    c.close();
+                    writer.get(10, TimeUnit.SECONDS);
                 }
                 await().atMost(Duration.ofSeconds(5)).until(() -> backend.activeConnections() == 0
                         && weir.activeConnections() == 0);
@@ -76,8 +92,8 @@ class RelayHygieneTest {
     @MethodSource("dev.weir.proxy.TransportsSource#available")
     void idleTimeoutCloses(String transport) throws Exception {
         BackendSample a = BackendSample.start("a", "127.0.0.1", 0, null);
-        try (Weir weir = Harness.start(Harness.config(transport, "idle-timeout: 200ms", "", "127.0.0.1:" + a.port()))) {
-            Hygiene.check("5 idle clients timed out", 4, () -> closedAfterWhoami(weir, 5));
+        try (Weir weir = Harness.start(Harness.config(transport, "idle-timeout: 500ms", "", "127.0.0.1:" + a.port()))) {
+            Hygiene.check("5 idle clients timed out", 4, () -> closeAll(whoamiClients(weir, 5)));
             assertThat(weir.metrics().closedCount("IDLE_TIMEOUT")).isEqualTo(25);
             await().atMost(Duration.ofSeconds(5)).until(() -> a.activeConnections() == 0);
         } finally {
@@ -93,17 +109,9 @@ class RelayHygieneTest {
         try (Weir weir = Harness.start(Harness.config(transport, "", "drain-timeout: 200ms\nclose-spread: 0s", id))) {
             Hygiene.check("4 clients of a drained backend closed at its drain-timeout", 3, () -> {
                 weir.enable("p", id);
-                List<Socket> clients = whoamiClients(weir, 4);
-                try {
-                    weir.drain("p", id);
-                    for (Socket c : clients) {
-                        assertThat(Harness.closedByPeer(c)).isTrue();
-                    }
-                } finally {
-                    for (Socket c : clients) {
-                        c.close();
-                    }
-                }
+                List<Answered> clients = whoamiClients(weir, 4);
+                weir.drain("p", id);
+                closeAll(clients);
             });
             assertThat(weir.metrics().closedCount("DRAIN_TIMEOUT")).isEqualTo(16);
             await().atMost(Duration.ofSeconds(5)).until(() -> a.activeConnections() == 0);
@@ -123,20 +131,20 @@ class RelayHygieneTest {
         try (Weir weir = Harness.start(both)) {
             Hygiene.check("reloads that remove a backend with 2 live clients", 3, () -> {
                 assertThat(weir.reload(ConfigLoader.parse(both, Map.of())).outcome()).isNotEqualTo(ReloadResult.Outcome.FAILED);
-                List<Socket> clients = whoamiClients(weir, 4);
+                List<Answered> clients = whoamiClients(weir, 4);
                 try {
                     assertThat(weir.reload(ConfigLoader.parse(onlyA, Map.of())).outcome())
                             .isEqualTo(ReloadResult.Outcome.RELOADED);
-                    for (Socket c : clients) {
-                        if (answeredBy(c).equals("b")) {
-                            assertThat(Harness.closedByPeer(c)).isTrue();
+                    for (Answered c : clients) {
+                        if (c.backend().equals("b")) {
+                            assertThat(Harness.closedByPeer(c.socket())).isTrue();
                         } else {
-                            assertThat(Harness.whoami(c)).as("a's clients go on").isEqualTo("a");
+                            assertThat(Harness.whoami(c.socket())).as("a's clients go on").isEqualTo("a");
                         }
                     }
                 } finally {
-                    for (Socket c : clients) {
-                        c.close();
+                    for (Answered c : clients) {
+                        c.socket().close();
                     }
                 }
                 await().atMost(Duration.ofSeconds(5)).until(() -> weir.backends("p").size() == 1);
@@ -148,34 +156,29 @@ class RelayHygieneTest {
         }
     }
 
-    /** The backend each whoami client was answered by, kept on the socket's first answer. */
-    private static final Map<Socket, String> answers = new java.util.concurrent.ConcurrentHashMap<>();
-
-    private static String answeredBy(Socket c) {
-        return answers.remove(c);
+    /** A client and the backend that answered its whoami. */
+    private record Answered(Socket socket, String backend) {
     }
 
-    private static List<Socket> whoamiClients(Weir weir, int n) throws Exception {
-        List<Socket> clients = new ArrayList<>();
+    private static List<Answered> whoamiClients(Weir weir, int n) throws Exception {
+        List<Answered> clients = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             Socket c = Harness.connect(weir);
-            clients.add(c);
-            answers.put(c, Harness.whoami(c));
+            clients.add(new Answered(c, Harness.whoami(c)));
         }
         return clients;
     }
 
-    /** {@code n} clients are answered, go silent, and are closed by Weir. */
-    private static void closedAfterWhoami(Weir weir, int n) throws Exception {
-        List<Socket> clients = whoamiClients(weir, n);
+    /** Each client, answered and then silent, is closed by Weir. */
+    private static void closeAll(List<Answered> clients) throws Exception {
         try {
-            for (Socket c : clients) {
-                answers.remove(c);
-                assertThat(Harness.closedByPeer(c)).isTrue();
+            for (Answered c : clients) {
+                assertThat(c.backend()).as("answered before going silent").isNotNull();
+                assertThat(Harness.closedByPeer(c.socket())).isTrue();
             }
         } finally {
-            for (Socket c : clients) {
-                c.close();
+            for (Answered c : clients) {
+                c.socket().close();
             }
         }
     }

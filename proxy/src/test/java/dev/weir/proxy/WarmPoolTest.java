@@ -12,8 +12,6 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -162,7 +160,7 @@ class WarmPoolTest {
         BackendSample a = BackendSample.start("a", "127.0.0.1", 0, null);
         try (Weir weir = Harness.start(Harness.config("auto", "", "warm-pool: {min-idle: 4}", "127.0.0.1:" + a.port()))) {
             await().until(() -> status(weir, a.port()).warmIdle() == 4);
-            long before = openFds();
+            long before = Hygiene.openFds();
             ExecutorService clients = Executors.newFixedThreadPool(8);
             AtomicInteger ok = new AtomicInteger();
             for (int i = 0; i < 10_000; i++) {
@@ -178,16 +176,10 @@ class WarmPoolTest {
             assertThat(ok.get()).isEqualTo(10_000);
             await().atMost(Duration.ofSeconds(20)).until(() -> weir.activeConnections() == 0
                     && status(weir, a.port()).warmIdle() == 4 && a.activeConnections() == 4);
-            await().atMost(Duration.ofSeconds(20)).until(() -> openFds() <= before + 2);
+            await().atMost(Duration.ofSeconds(20)).until(() -> Hygiene.openFds() <= before + 2);
             assertThat(counter(weir, "weir.warmpool.hits")).isGreaterThan(0);
         } finally {
             a.close();
-        }
-    }
-
-    private static long openFds() throws IOException {
-        try (var files = Files.list(Path.of("/proc/self/fd"))) {
-            return files.count();
         }
     }
 }

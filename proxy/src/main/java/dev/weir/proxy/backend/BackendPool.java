@@ -89,14 +89,21 @@ public final class BackendPool {
         return snapshot;
     }
 
-    /** Finds a member by id ({@code name} or {@code host:port}); null when absent. */
+    /**
+     * Finds a member by id ({@code name} or {@code host:port}); null when absent. A backend removed and added again
+     * is briefly there twice, the old one still draining: the one in service wins.
+     */
     public Backend backend(String id) {
+        Backend leaving = null;
         for (Backend b : members) {
             if (b.id().equals(id)) {
-                return b;
+                if (!b.removed()) {
+                    return b;
+                }
+                leaving = b;
             }
         }
-        return null;
+        return leaving;
     }
 
     /** Finds a member that is not removed by its key ({@code host:port} as configured); null when absent. */

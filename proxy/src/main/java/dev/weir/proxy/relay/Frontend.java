@@ -26,7 +26,8 @@ import java.util.concurrent.TimeUnit;
  * backend: a PROXY header from a trusted source (the real client), an SNI peek (the pool), then the
  * access lists and per-client limits on the real client's address. Then the connect, and the hand
  * over to two {@link Relay}s. Reads are off meanwhile, but epoll still delivers bytes and a FIN that
- * arrive with an RDHUP, so whatever comes early is queued and replayed in order.
+ * arrive with an RDHUP, and NIO reads on purpose (see {@link #readWhileConnecting}), so whatever comes early is
+ * queued and replayed in order.
  */
 final class Frontend extends ChannelInboundHandlerAdapter implements UpstreamConnector.Callback {
 
@@ -35,6 +36,7 @@ final class Frontend extends ChannelInboundHandlerAdapter implements UpstreamCon
     private Connection conn;
     private UpstreamConnector.Attempt attempt;
     private ArrayDeque<Object> early;
+    private int earlyBytes;
     private boolean earlyFin;
     private boolean awaitingProxyHeader;
     private boolean awaitingSni;
@@ -84,9 +86,17 @@ final class Frontend extends ChannelInboundHandlerAdapter implements UpstreamCon
             conn.client.closeFuture().addListener(f -> cap.cancel(false));
         }
         attempt = listener.connect(conn.client, conn.clientAddress.getAddress(), conn.pool, this);
-        if (!ctx.isRemoved() && conn.client.isActive() && !listener.seesHangupWithoutReading()) {
-            // One read while the backend connects, so that a client leaving is noticed and the connect abandoned;
-            // what it reads waits in `early`, as bytes read after a PROXY header or an SNI peek do.
+        readWhileConnecting();
+    }
+
+    /**
+     * Where a reset is reported only to a channel that reads (NIO, io_uring), keeps a read pending while the backend
+     * connects, so that a client who leaves is noticed and its connect abandoned; at most the client's high
+     * watermark (plus one read) waits in {@code early}, the relay's own bound.
+     */
+    private void readWhileConnecting() {
+        if (attempt != null && !listener.seesHangupWithoutReading() && !ctx.isRemoved() && conn.client.isActive()
+                && !earlyFin && earlyBytes < conn.client.config().getWriteBufferHighWaterMark()) {
             ctx.read();
         }
     }
@@ -142,6 +152,9 @@ final class Frontend extends ChannelInboundHandlerAdapter implements UpstreamCon
             early = new ArrayDeque<>(2);
         }
         early.add(msg);
+        if (msg instanceof ByteBuf buf) {
+            earlyBytes += buf.readableBytes();
+        }
     }
 
     @Override
@@ -149,6 +162,7 @@ final class Frontend extends ChannelInboundHandlerAdapter implements UpstreamCon
         // Also after the PROXY and SNI readers in front (decoders pass this on): their bytes count.
         conn.readActivity();
         ctx.fireChannelReadComplete();
+        readWhileConnecting();
     }
 
     @Override
