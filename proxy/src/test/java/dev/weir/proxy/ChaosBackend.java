@@ -3,6 +3,7 @@ package dev.weir.proxy;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -79,7 +80,11 @@ final class ChaosBackend implements AutoCloseable {
             server = null;
         }
         for (Channel ch : connections) {
-            ch.config().setOption(ChannelOption.SO_LINGER, 0);
+            try {
+                ch.config().setOption(ChannelOption.SO_LINGER, 0);
+            } catch (ChannelException e) {
+                // closed meanwhile by its peer: nothing left to reset
+            }
         }
         connections.close().await(10, TimeUnit.SECONDS);
     }
