@@ -130,6 +130,32 @@ class ReloadSummaryTest {
         }
     }
 
+    /** The removed copy drains on with a live client; drain and enable act on the copy in service. */
+    @Test
+    void theApiActsOnABackendAddedAgainNotOnItsDrainingCopy() throws Exception {
+        try (Weir weir = startWeir()) {
+            java.net.Socket[] held = new java.net.Socket[2];
+            for (int i = 0; i < 2; i++) { // round-robin over b1, b2: one of the two is b2's
+                held[i] = Harness.connect(weir);
+                Harness.whoami(held[i]);
+            }
+            try {
+                weir.removeBackend("p", addr(2));
+                weir.addBackend("p", addr(2), 1, null);
+                assertThat(weir.backends("p").stream().filter(b -> b.id().equals(addr(2)))).as("both copies")
+                        .hasSize(2);
+                weir.drain("p", addr(2));
+                assertThat(admin(weir, addr(2))).isEqualTo(AdminState.DRAINING);
+                weir.enable("p", addr(2));
+                assertThat(admin(weir, addr(2))).isEqualTo(AdminState.ACTIVE);
+            } finally {
+                for (java.net.Socket s : held) {
+                    s.close();
+                }
+            }
+        }
+    }
+
     @Test
     void aBackendAddedThroughTheApiIsRemovedOnce() throws Exception {
         try (Weir weir = startWeir()) {

@@ -256,8 +256,9 @@ public final class UpstreamConnector {
             }
             backend.connectionEnded();
             if (ch != null) {
-                // Not handed over, so closed here, failed connects too: a native socket stays open (and registered
-                // with its loop) after a refused or reset connect. Bootstrap closed it; a direct connect must.
+                // Not handed over, so closed here, failed connects too: Netty leaves a channel whose connect failed
+                // open (a native socket stays open and registered with its loop; the JDK closes a NIO one itself).
+                // Bootstrap added the close on failure; a direct connect must close it.
                 ch.close();
             }
             if (failure == null || abandoned || !client.isActive()) {
