@@ -20,7 +20,7 @@ import org.openjdk.jmh.annotations.State;
 /**
  * {@code Balancer.pick()} with nothing tried, one thread, cycling over 1,024 client addresses.
  * {@code ip-hash-members} is the balancer a pool really uses for ip-hash (table over all members,
- * walking past those not UP: {@code Balancers.create(kind, eligible, members)}); the other kinds
+ * walking past those not UP: {@code Balancers.create(kind, eligible, members, previous)}); the other kinds
  * come from {@code Balancers.create(kind, eligible)}, as the pool builds them too.
  * {@code pickStartEnd} adds the count changes a short connection makes after its pick.
  */
@@ -49,7 +49,7 @@ public class PickBenchmark {
     public void setUp() {
         List<Backend> list = Fixtures.backends(backends, weights.equals("mixed"));
         balancer = switch (balance) {
-            case "ip-hash-members" -> Balancers.create(BalanceKind.IP_HASH, list, list);
+            case "ip-hash-members" -> Balancers.create(BalanceKind.IP_HASH, list, list, null);
             default -> Balancers.create(BalanceKind.valueOf(balance.toUpperCase().replace('-', '_')), list);
         };
         clients = Fixtures.clients(1024);

@@ -34,6 +34,8 @@ public final class BackendPool {
     private volatile PoolConfig config;
     private volatile List<Backend> members = List.of();
     private volatile Snapshot snapshot;
+    /** The last balancer built for a non-empty pool: an ip-hash table is reused while members and weights stay. */
+    private Balancer lastBuilt;
     private volatile Consumer<Backend> onForgotten = b -> { };
     private volatile ConnectFeedback feedback = ConnectFeedback.NONE;
     private volatile Consumer<Backend> onChange = b -> { };
@@ -254,6 +256,10 @@ public final class BackendPool {
         members.forEach(b -> b.watchLoad(null));
         List<Backend> eligible = members.stream().filter(b -> b.state() == BackendState.UP).toList();
         List<Backend> kept = members.stream().filter(b -> !b.removed()).toList();
-        snapshot = new Snapshot(eligible, Balancers.create(config.balance(), eligible, kept));
+        Balancer balancer = Balancers.create(config.balance(), eligible, kept, lastBuilt);
+        if (!eligible.isEmpty()) {
+            lastBuilt = balancer; // not the empty pool's: the table over all members outlives a moment with none UP
+        }
+        snapshot = new Snapshot(eligible, balancer);
     }
 }

@@ -33,12 +33,13 @@ public final class Balancers {
      * Like {@link #create(BalanceKind, List)}, but ip-hash builds its Maglev table over every
      * {@code member} (whatever its state) and walks past the ones that are not UP at pick time. A
      * backend going DOWN, DRAINING or DISABLED then moves only its own clients; every other client
-     * keeps its backend, and gets it back when the state returns to UP.
+     * keeps its backend, and gets it back when the state returns to UP. Such a change builds no new
+     * table either: {@code previous} (the pool's last balancer, or null) is handed back while the
+     * members and their weights are the same.
      */
-    public static Balancer create(BalanceKind kind, List<Backend> eligible, List<Backend> members) {
+    public static Balancer create(BalanceKind kind, List<Backend> eligible, List<Backend> members, Balancer previous) {
         if (kind == BalanceKind.IP_HASH && !members.isEmpty() && !eligible.isEmpty()) {
-            Maglev table = new Maglev(List.copyOf(members));
-            return (client, tried) -> table.pick(client, new NotUpOrTried(tried));
+            return MemberTable.reuseOrBuild(previous, members);
         }
         return create(kind, eligible);
     }
