@@ -78,7 +78,7 @@ class WeirProcessIT {
 
     /**
      * On every native transport: the client's FIN often arrives while Weir has paused reading it,
-     * which with Netty 4.2.18's epoll used to cost the end of the echo about half the time (README,
+     * which with Netty 4.2.18's epoll used to cost the end of the echo about half the time (docs/operations.md,
      * "Epoll and half-closed connections").
      */
     @ParameterizedTest

@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The admin HTTP endpoint: health, readiness, Prometheus metrics, the JSON API and the status
- * page (routes in the README). It runs on an event loop group of its own with one thread, so a
+ * page (routes in docs/admin-api.md). It runs on an event loop group of its own with one thread, so a
  * slow scrape or a reload never delays the proxy's traffic, and it serves one request at a time.
  *
  * <p>Limits: request bodies up to 64 KiB (413 beyond), 64 admin connections at once (more are

@@ -24,7 +24,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The admin API's JSON. Field names are snake_case and stable: the README documents them, and
+ * The admin API's JSON. Field names are snake_case and stable: docs/admin-api.md documents them, and
  * scripts depend on them. Enum values are the Java names (UP, DRAINING, ...), as in the logs.
  */
 final class ApiJson {

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * once, not on every loop turn (a level-triggered {@code EPOLLERR} made the loop spin on a client that
  * half-closed and then reset). Nothing is read from such a channel any more, and Netty's writes run
  * until the socket refuses more before they ask for write interest, which is what edge-triggering
- * needs. One {@code epoll_ctl} per half-closed channel. See README, "Epoll and half-closed connections".
+ * needs. One {@code epoll_ctl} per half-closed channel. See docs/operations.md, "Epoll and half-closed connections".
  */
 public final class EpollInterest {
 
@@ -42,7 +42,7 @@ public final class EpollInterest {
                     .findVirtual(AbstractEpollStreamChannel.class, "setFlag", MethodType.methodType(void.class, int.class));
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             log.warn("Netty's epoll channel has no setFlag(int) here ({}): half-closed connections on epoll may be"
-                    + " cut short (README, \"Epoll and half-closed connections\")", e.toString());
+                    + " cut short (docs/operations.md, \"Epoll and half-closed connections\")", e.toString());
             return null;
         }
     }
