@@ -28,7 +28,9 @@ import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.EventLoop;
+import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -40,6 +42,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,6 +74,14 @@ public final class Weir implements AutoCloseable {
     private final java.util.Set<String> apiTouched = new java.util.LinkedHashSet<>();
     /** Pools by name for the data path (SNI routes): replaced whole, never locked. */
     private volatile Map<String, BackendPool> poolsByName = Map.of();
+    /** Listeners by name for readers that must not wait on a reload (/readyz, status): replaced whole. */
+    private volatile Map<String, ProxyListener> listenersByName = Map.of();
+    /**
+     * Where the admin endpoint's API calls run, reload included, one at a time: never on the admin event loop,
+     * so /healthz, /readyz and /metrics answer while a reload reads, resolves and binds.
+     */
+    private final ExecutorService controlThread =
+            Executors.newSingleThreadExecutor(new DefaultThreadFactory("weir-control", true));
     private final PrometheusMeterRegistry prometheus;
     private AdminServer admin;
     private volatile Config config;
@@ -153,6 +166,7 @@ public final class Weir implements AutoCloseable {
             bind(listener, lc);
             listeners.put(lc.name(), listener);
         }
+        publishListeners();
         // The admin endpoint after the proxy listeners: traffic first (a bind failure still fails the start).
         admin = startAdmin(config.admin());
         for (PoolRuntime p : pools.values()) {
@@ -198,8 +212,17 @@ public final class Weir implements AutoCloseable {
         poolsByName = Map.copyOf(m);
     }
 
-    private synchronized List<ProxyListener> listenersSnapshot() {
-        return new ArrayList<>(listeners.values());
+    private void publishListeners() {
+        listenersByName = Map.copyOf(listeners);
+    }
+
+    private List<ProxyListener> listenersSnapshot() {
+        return new ArrayList<>(listenersByName.values());
+    }
+
+    /** Where the admin API's calls run (one thread, see {@code controlThread}). */
+    public Executor controlExecutor() {
+        return controlThread;
     }
 
     private PoolRuntime.Shared shared() {
@@ -207,14 +230,29 @@ public final class Weir implements AutoCloseable {
     }
 
     private static void bind(ProxyListener listener, ListenerConfig lc) throws StartException, InterruptedException {
+        listener.use(bindNew(listener, lc));
+    }
+
+    /** Sockets bound for {@code listener} at {@code lc}'s address, not accepting yet (see ProxyListener#bindNew). */
+    private static List<Channel> bindNew(ProxyListener listener, ListenerConfig lc)
+            throws StartException, InterruptedException {
         InetSocketAddress bind = lc.bind().resolve();
         if (bind.isUnresolved()) {
             throw new StartException("listeners." + lc.name() + ".bind: cannot resolve \"" + lc.bind().host() + "\"", null);
         }
         try {
-            listener.bind(bind);
+            return listener.bindNew(bind);
         } catch (IllegalStateException e) {
             throw new StartException(e.getMessage(), e.getCause());
+        }
+    }
+
+    /** Phase 2 of a reload, which cannot fail: the listener accepts on its prepared sockets. */
+    private static void use(ProxyListener listener, List<Channel> bound) {
+        try {
+            listener.use(bound);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -231,9 +269,9 @@ public final class Weir implements AutoCloseable {
         return metrics;
     }
 
-    /** The bound address of a listener (the real port when the config said port 0). */
-    public synchronized InetSocketAddress listenerAddress(String listener) {
-        ProxyListener l = listeners.get(listener);
+    /** The bound address of a listener (the real port when the config said port 0). Never waits on a reload. */
+    public InetSocketAddress listenerAddress(String listener) {
+        ProxyListener l = listenersByName.get(listener);
         if (l == null) {
             throw new NoSuchElementException("no listener \"" + listener + "\"");
         }
@@ -407,6 +445,11 @@ public final class Weir implements AutoCloseable {
         Map<String, Map<String, Backend>> resolved = new HashMap<>();
         Map<String, ProxyListener> newListeners = new LinkedHashMap<>();
         Map<String, ProxyListener> rebound = new LinkedHashMap<>();
+        // Sockets bound for new and moved listeners, not accepting until phase 2 uses them.
+        Map<String, List<Channel>> prepared = new LinkedHashMap<>();
+        boolean adminChanged = !next.admin().equals(old.admin());
+        // Same address, new token: the running endpoint takes the new token, nothing is bound again.
+        boolean tokenOnly = adminChanged && admin != null && Objects.equals(next.admin().bind(), old.admin().bind());
         try {
             for (PoolConfig pc : next.pools().values()) {
                 PoolRuntime existing = pools.get(pc.name());
@@ -426,48 +469,37 @@ public final class Weir implements AutoCloseable {
                 if (existing == null) {
                     ProxyListener l = new ProxyListener(lc, pool, this::poolForRoute, group, transport, connector, metrics,
                             accessLog);
-                    bind(l, lc);
                     newListeners.put(lc.name(), l);
+                    prepared.put(lc.name(), bindNew(l, lc));
                 } else if (!existing.config().bind().equals(lc.bind()) && !boundAt(existing, lc.bind())) {
                     rebound.put(lc.name(), existing);
                 }
             }
-            if (!next.admin().equals(old.admin())) {
-                if (admin != null && next.admin().bind() != null && next.admin().bind().equals(old.admin().bind())) {
-                    // Same address, new token: the old server must free the port first.
-                    admin.close();
-                    admin = null;
-                }
+            if (adminChanged && !tokenOnly) {
+                // A new address, bound while the old endpoint still answers (so one that shares its port fails here).
                 newAdmin = startAdmin(next.admin());
             }
             for (Map.Entry<String, ProxyListener> e : rebound.entrySet()) {
-                // Binds the new address while the old one still accepts; the old closes once the new is up.
-                bind(e.getValue(), next.listeners().get(e.getKey()));
-                changes.add("listener " + e.getKey() + ": rebound to " + next.listeners().get(e.getKey()).bind());
+                // The old address keeps accepting until phase 2 moves the listener.
+                prepared.put(e.getKey(), bindNew(e.getValue(), next.listeners().get(e.getKey())));
             }
         } catch (StartException | InterruptedException e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            for (ProxyListener l : newListeners.values()) {
-                try {
-                    l.stopAccepting();
-                } catch (InterruptedException ignored) {
-                    Thread.currentThread().interrupt();
-                }
-            }
+            // Nothing running was touched: close what was prepared, and the proxy is as it was.
+            prepared.values().forEach(chs -> chs.forEach(c -> c.close().awaitUninterruptibly()));
             newPools.values().forEach(PoolRuntime::close);
             if (newAdmin != null) {
                 newAdmin.close();
             }
-            List<String> errors = new ArrayList<>();
-            errors.add(e.getMessage());
-            if (!rebound.isEmpty()) {
-                errors.add("listeners already rebound before the failure keep their new address: " + rebound.keySet());
-            }
-            return report(ReloadResult.failed(errors));
+            return report(ReloadResult.failed(List.of(e.getMessage())));
         }
         // Phase 2: apply; nothing here fails.
+        for (Map.Entry<String, ProxyListener> e : rebound.entrySet()) {
+            use(e.getValue(), prepared.get(e.getKey()));
+            changes.add("listener " + e.getKey() + ": rebound to " + next.listeners().get(e.getKey()).bind());
+        }
         // The API-touched backends that the API left other than the running file says, as they were;
         // those a later API call put back (drain then enable, add then remove) are no change.
         Map<String, ApiState> apiMade = new LinkedHashMap<>();
@@ -477,12 +509,16 @@ public final class Weir implements AutoCloseable {
                 apiMade.put(touched, state);
             }
         }
-        if (!next.admin().equals(old.admin())) {
-            if (admin != null) {
-                admin.close();
+        if (adminChanged) {
+            if (tokenOnly) {
+                admin.token(next.admin().token());
+            } else {
+                if (admin != null) {
+                    admin.retire(); // after the answer to a reload asked through it, which is still to be sent
+                }
+                admin = newAdmin;
             }
-            admin = newAdmin;
-            changes.add("admin: " + (newAdmin == null ? "off" : "on " + next.admin().bind()));
+            changes.add("admin: " + (admin == null ? "off" : "on " + next.admin().bind()));
         }
         for (Map.Entry<String, PoolRuntime> e : newPools.entrySet()) {
             pools.put(e.getKey(), e.getValue());
@@ -498,7 +534,9 @@ public final class Weir implements AutoCloseable {
         for (ListenerConfig lc : next.listeners().values()) {
             ProxyListener existing = listeners.get(lc.name());
             if (existing == null) {
-                listeners.put(lc.name(), newListeners.get(lc.name()));
+                ProxyListener added = newListeners.get(lc.name());
+                use(added, prepared.get(lc.name()));
+                listeners.put(lc.name(), added);
                 changes.add("listener " + lc.name() + ": added on " + lc.bind());
             } else if (!existing.config().equals(lc)) {
                 ListenerConfig before = existing.config();
@@ -521,6 +559,7 @@ public final class Weir implements AutoCloseable {
                 changes.add("listener " + name + ": removed (live connections continue)");
             }
         }
+        publishListeners();
         for (String name : new ArrayList<>(pools.keySet())) {
             if (!next.pools().containsKey(name)) {
                 pools.remove(name).retire();
@@ -662,6 +701,7 @@ public final class Weir implements AutoCloseable {
         if (a != null) {
             a.close();
         }
+        controlThread.shutdownNow();
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).await(10, TimeUnit.SECONDS);
         log.info("shutdown complete closed_at_deadline={}", left);
         return left;

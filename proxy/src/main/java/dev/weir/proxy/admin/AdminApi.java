@@ -46,9 +46,10 @@ final class AdminApi {
 
     private final Weir weir;
     private final PrometheusMeterRegistry prometheus;
-    private final AdminAuth auth;
+    private final java.util.function.Supplier<AdminAuth> auth;
 
-    AdminApi(Weir weir, PrometheusMeterRegistry prometheus, AdminAuth auth) {
+    /** @param auth the endpoint's rule as it is now (a reload may give it a new token) */
+    AdminApi(Weir weir, PrometheusMeterRegistry prometheus, java.util.function.Supplier<AdminAuth> auth) {
         this.weir = weir;
         this.prometheus = prometheus;
         this.auth = auth;
@@ -157,8 +158,8 @@ final class AdminApi {
 
     ObjectNode session() {
         ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.put("token_required", auth.tokenRequired());
-        o.put("changes_allowed", auth.changesAllowed());
+        o.put("token_required", auth.get().tokenRequired());
+        o.put("changes_allowed", auth.get().changesAllowed());
         return o;
     }
 

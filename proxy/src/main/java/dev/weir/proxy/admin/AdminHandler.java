@@ -25,23 +25,32 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.AttributeKey;
 import io.netty.util.NetUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Routes one admin request to {@link AdminApi} and answers it. Runs on the admin event loop, one
- * request at a time; shared by every admin connection.
+ * Routes one admin request to {@link AdminApi} and answers it; shared by every admin connection.
+ *
+ * <p>Thread rule: requests arrive on the admin event loop, which answers health, readiness, metrics and the page
+ * itself and never waits: {@code /api} calls run on the proxy's control executor (one thread), and their answers
+ * are written back on the admin loop. The token may be replaced from the control thread (volatile).
  *
  * <p>Reads (GET) need nothing. A state change (POST, DELETE) must first pass {@link AdminAuth}.
  */
@@ -56,15 +65,51 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final String PAGE_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
             + "connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-    private final AdminApi api;
-    private final AdminAuth auth;
-    private final byte[] page;
+    /** Requests that came while an earlier one of the same connection was answered off this loop, in order. */
+    private static final AttributeKey<ArrayDeque<FullHttpRequest>> WAITING = AttributeKey.valueOf("weir-admin-waiting");
 
-    AdminHandler(Weir weir, PrometheusMeterRegistry prometheus, String token, boolean loopbackBind, byte[] page) {
+    private final AdminApi api;
+    private final boolean loopbackBind;
+    private volatile AdminAuth auth;
+    private final byte[] page;
+    private final Executor control;
+    /** {@code /api} requests handed to the control executor and not answered yet. */
+    private final AtomicInteger answering = new AtomicInteger();
+    /** What runs once nothing is being answered any more (see {@link #afterPendingAnswers}). */
+    private final AtomicReference<Runnable> whenAnswered = new AtomicReference<>();
+
+    /** @param control where /api calls run (they may wait on a reload); never this handler's own loop */
+    AdminHandler(Weir weir, PrometheusMeterRegistry prometheus, String token, boolean loopbackBind, byte[] page,
+                 Executor control) {
         super(true);
+        this.loopbackBind = loopbackBind;
         this.auth = new AdminAuth(token, loopbackBind);
-        this.api = new AdminApi(weir, prometheus, auth);
+        this.api = new AdminApi(weir, prometheus, () -> auth);
         this.page = page;
+        this.control = control;
+    }
+
+    /**
+     * Runs {@code then} once every {@code /api} request taken so far is answered: at once when none is pending,
+     * else right after the last answer is written (on the admin loop). For a reload that retires this endpoint.
+     */
+    void afterPendingAnswers(Runnable then) {
+        whenAnswered.set(then);
+        if (answering.get() == 0) {
+            runWhenAnswered();
+        }
+    }
+
+    private void runWhenAnswered() {
+        Runnable r = whenAnswered.getAndSet(null);
+        if (r != null) {
+            r.run();
+        }
+    }
+
+    /** Every state change from now on needs {@code token} (empty or null: none, as at start). */
+    void token(String token) {
+        auth = new AdminAuth(token, loopbackBind);
     }
 
     /** An answer: status, content type, body and extra headers. */
@@ -100,16 +145,100 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
     }
 
+    /**
+     * Health, readiness, metrics and the page are answered here on the admin loop; {@code /api} calls run on the
+     * control executor, since they may wait for a reload, and are answered from there. Until such an answer is
+     * sent, later requests of the same connection wait, so answers keep the order of the requests.
+     */
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
-        Reply reply;
+        ArrayDeque<FullHttpRequest> waiting = ctx.channel().attr(WAITING).get();
+        if (waiting != null) {
+            waiting.add(request.retain());
+            return;
+        }
+        serve(ctx, request);
+    }
+
+    private void serve(ChannelHandlerContext ctx, FullHttpRequest request) {
         boolean close = !HttpUtil.isKeepAlive(request);
         if (request.decoderResult().isFailure()) {
-            reply = decodeFailure(request.decoderResult().cause());
-            close = true;
-        } else {
-            reply = handle(request);
+            answer(ctx, request, decodeFailure(request.decoderResult().cause()), true);
+            return;
         }
+        if (!isApi(request)) {
+            answer(ctx, request, handle(request), close);
+            return;
+        }
+        ctx.channel().attr(WAITING).set(new ArrayDeque<>());
+        request.retain();
+        answering.incrementAndGet();
+        try {
+            control.execute(() -> {
+                Reply reply = handle(request);
+                try {
+                    ctx.executor().execute(() -> {
+                        try {
+                            answer(ctx, request, reply, close);
+                        } finally {
+                            request.release();
+                            answered();
+                        }
+                        serveWaiting(ctx);
+                    });
+                } catch (RejectedExecutionException e) {
+                    request.release(); // the endpoint stopped meanwhile: nobody is left to answer
+                    answered();
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            request.release();
+            answered();
+            answer(ctx, request, error(new ApiException(HttpResponseStatus.SERVICE_UNAVAILABLE, "stopping",
+                    "the proxy is stopping")), true);
+            serveWaiting(ctx);
+        }
+    }
+
+    private void answered() {
+        if (answering.decrementAndGet() == 0) {
+            runWhenAnswered();
+        }
+    }
+
+    /** Serves the requests that waited, until one goes off this loop again (then the rest wait for it). */
+    private void serveWaiting(ChannelHandlerContext ctx) {
+        ArrayDeque<FullHttpRequest> waiting = ctx.channel().attr(WAITING).getAndSet(null);
+        FullHttpRequest next;
+        while (waiting != null && (next = waiting.poll()) != null) {
+            try {
+                serve(ctx, next);
+            } finally {
+                next.release();
+            }
+            ArrayDeque<FullHttpRequest> again = ctx.channel().attr(WAITING).get();
+            if (again != null) {
+                again.addAll(waiting);
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        ArrayDeque<FullHttpRequest> waiting = ctx.channel().attr(WAITING).getAndSet(null);
+        if (waiting != null) {
+            waiting.forEach(FullHttpRequest::release);
+        }
+        super.channelInactive(ctx);
+    }
+
+    private static boolean isApi(FullHttpRequest request) {
+        String path = new QueryStringDecoder(request.uri()).rawPath();
+        return path.equals("/api") || path.startsWith("/api/");
+    }
+
+    private void answer(ChannelHandlerContext ctx, FullHttpRequest request, Reply reply, boolean close) {
         if (!GET.equals(request.method())) {
             log.info("admin request method={} path=\"{}\" status={} client={}", request.method(),
                     printable(request.uri()), reply.status().code(), client(ctx));

@@ -52,10 +52,12 @@ public final class AdminServer implements AutoCloseable {
 
     private final EventLoopGroup group;
     private final Channel serverChannel;
+    private final AdminHandler handler;
 
-    private AdminServer(EventLoopGroup group, Channel serverChannel) {
+    private AdminServer(EventLoopGroup group, Channel serverChannel, AdminHandler handler) {
         this.group = group;
         this.serverChannel = serverChannel;
+        this.handler = handler;
     }
 
     /**
@@ -74,7 +76,7 @@ public final class AdminServer implements AutoCloseable {
     static AdminServer start(InetSocketAddress bind, String token, Weir weir, PrometheusMeterRegistry prometheus,
                              Duration idleTimeout) throws Weir.StartException {
         boolean loopback = bind.getAddress() != null && bind.getAddress().isLoopbackAddress();
-        AdminHandler handler = new AdminHandler(weir, prometheus, token, loopback, page());
+        AdminHandler handler = new AdminHandler(weir, prometheus, token, loopback, page(), weir.controlExecutor());
         ConnectionLimit limit = new ConnectionLimit(MAX_CONNECTIONS);
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("weir-admin"),
                 NioIoHandler.newFactory());
@@ -104,7 +106,7 @@ public final class AdminServer implements AutoCloseable {
             throw new Weir.StartException("admin.bind: cannot listen on " + NetUtil.toSocketAddressString(bind) + ": "
                     + (cause.getMessage() != null ? cause.getMessage() : cause.toString()), cause);
         }
-        AdminServer server = new AdminServer(group, bound.channel());
+        AdminServer server = new AdminServer(group, bound.channel(), handler);
         log.info("admin endpoint bound address={} token={}", NetUtil.toSocketAddressString(server.address()),
                 token == null || token.isEmpty() ? "none" : "set");
         return server;
@@ -124,6 +126,22 @@ public final class AdminServer implements AutoCloseable {
     /** The bound address (the real port when the bind said port 0). */
     public InetSocketAddress address() {
         return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    /** A new token for every state change from now on (a reload that changed only the token). */
+    public void token(String token) {
+        handler.token(token);
+        log.info("admin token changed token={}", token == null || token.isEmpty() ? "none" : "set");
+    }
+
+    /**
+     * Stops listening now; once every API request taken so far is answered (a reload asked through this endpoint
+     * that moved it is answered here), closes the rest and stops the admin event loop. Does not wait, so it may
+     * run from any thread, the control thread in the middle of that reload included.
+     */
+    public void retire() {
+        serverChannel.close();
+        handler.afterPendingAnswers(() -> group.shutdownGracefully(0, 5, TimeUnit.SECONDS));
     }
 
     /** Stops listening, closes every admin connection and stops the admin event loop. */

@@ -167,13 +167,23 @@ public final class ProxyListener {
                 .description("SNI peeks by outcome").register(metrics.registry())).increment();
     }
 
-    /** Binds {@code address}; returns once bound (or throws with the OS's reason). */
+    /** Binds {@code address} and accepts there; returns once bound (or throws with the OS's reason). */
     public void bind(InetSocketAddress address) throws InterruptedException {
+        use(bindNew(address));
+    }
+
+    /**
+     * Binds {@code address} without accepting there yet (a reload's prepare step): the sockets listen, clients
+     * that come meanwhile wait in the kernel's backlog, and the caller either {@link #use}s them or closes them.
+     * Throws with the OS's reason, having closed what it bound.
+     */
+    public List<Channel> bindNew(InetSocketAddress address) throws InterruptedException {
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
+                .option(ChannelOption.AUTO_READ, false) // accepting starts in use()
                 .handler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -226,8 +236,16 @@ public final class ProxyListener {
             // Port 0: the others join the port the first one got.
             at = new InetSocketAddress(address.getAddress(), ((InetSocketAddress) f.channel().localAddress()).getPort());
         }
+        return bound;
+    }
+
+    /** Accepts on {@code bound} (from {@link #bindNew}) from now on, and stops accepting where it did before. */
+    public void use(List<Channel> bound) throws InterruptedException {
         List<Channel> previous = serverChannels;
         serverChannels = List.copyOf(bound);
+        for (Channel c : bound) {
+            c.config().setAutoRead(true);
+        }
         InetSocketAddress local = localAddress();
         log.info("listener bound listener={} address={}:{} pool={} max_connections={} acceptors={}", name,
                 local.getAddress().getHostAddress(), local.getPort(), pool.name(), config.maxConnections(), bound.size());
