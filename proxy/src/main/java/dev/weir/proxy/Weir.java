@@ -83,7 +83,9 @@ public final class Weir implements AutoCloseable {
     private final ExecutorService controlThread =
             Executors.newSingleThreadExecutor(new DefaultThreadFactory("weir-control", true));
     private final PrometheusMeterRegistry prometheus;
-    private AdminServer admin;
+    private volatile AdminServer admin;
+    /** Endpoints a reload moved away from, still answering what they had taken; closed at shutdown. */
+    private final List<AdminServer> retiredAdmins = new ArrayList<>();
     private volatile Config config;
     private volatile boolean ready;
     private volatile boolean stopping;
@@ -193,8 +195,9 @@ public final class Weir implements AutoCloseable {
     }
 
     /** The admin endpoint's address; null when it is off. */
-    public synchronized InetSocketAddress adminAddress() {
-        return admin == null ? null : admin.address();
+    public InetSocketAddress adminAddress() {
+        AdminServer a = admin;
+        return a == null ? null : a.address();
     }
 
     /** True once every listener is bound and until shutdown starts (the admin /readyz). */
@@ -247,7 +250,7 @@ public final class Weir implements AutoCloseable {
         }
     }
 
-    /** Phase 2 of a reload, which cannot fail: the listener accepts on its prepared sockets. */
+    /** Phase 2 of a reload: the listener accepts on its prepared sockets. */
     private static void use(ProxyListener listener, List<Channel> bound) {
         try {
             listener.use(bound);
@@ -483,21 +486,37 @@ public final class Weir implements AutoCloseable {
                 // The old address keeps accepting until phase 2 moves the listener.
                 prepared.put(e.getKey(), bindNew(e.getValue(), next.listeners().get(e.getKey())));
             }
-        } catch (StartException | InterruptedException e) {
+        } catch (StartException | InterruptedException | RuntimeException e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
             // Nothing running was touched: close what was prepared, and the proxy is as it was.
+            if (e instanceof RuntimeException) {
+                log.warn("reload failed while preparing", e);
+            }
             prepared.values().forEach(chs -> chs.forEach(c -> c.close().awaitUninterruptibly()));
             newPools.values().forEach(PoolRuntime::close);
             if (newAdmin != null) {
                 newAdmin.close();
             }
-            return report(ReloadResult.failed(List.of(e.getMessage())));
+            return report(ReloadResult.failed(List.of(String.valueOf(e.getMessage()))));
         }
-        // Phase 2: apply; nothing here fails.
+        try {
+            return commit(next, old, changes, newPools, resolved, newListeners, rebound, prepared, adminChanged, tokenOnly,
+                    newAdmin);
+        } finally {
+            // Not expected to throw; if it did, no socket it had not put into use (still in prepared) stays bound.
+            prepared.values().forEach(chs -> chs.forEach(Channel::close));
+        }
+    }
+
+    /** Phase 2 of {@link #reload}: applies what phase 1 prepared; nothing here is expected to fail. */
+    private ReloadResult commit(Config next, Config old, List<String> changes, Map<String, PoolRuntime> newPools,
+                                Map<String, Map<String, Backend>> resolved, Map<String, ProxyListener> newListeners,
+                                Map<String, ProxyListener> rebound, Map<String, List<Channel>> prepared,
+                                boolean adminChanged, boolean tokenOnly, AdminServer newAdmin) {
         for (Map.Entry<String, ProxyListener> e : rebound.entrySet()) {
-            use(e.getValue(), prepared.get(e.getKey()));
+            use(e.getValue(), prepared.remove(e.getKey()));
             changes.add("listener " + e.getKey() + ": rebound to " + next.listeners().get(e.getKey()).bind());
         }
         // The API-touched backends that the API left other than the running file says, as they were;
@@ -515,6 +534,7 @@ public final class Weir implements AutoCloseable {
             } else {
                 if (admin != null) {
                     admin.retire(); // after the answer to a reload asked through it, which is still to be sent
+                    retiredAdmins.add(admin);
                 }
                 admin = newAdmin;
             }
@@ -535,7 +555,7 @@ public final class Weir implements AutoCloseable {
             ProxyListener existing = listeners.get(lc.name());
             if (existing == null) {
                 ProxyListener added = newListeners.get(lc.name());
-                use(added, prepared.get(lc.name()));
+                use(added, prepared.remove(lc.name()));
                 listeners.put(lc.name(), added);
                 changes.add("listener " + lc.name() + ": added on " + lc.bind());
             } else if (!existing.config().equals(lc)) {
@@ -701,7 +721,17 @@ public final class Weir implements AutoCloseable {
         if (a != null) {
             a.close();
         }
-        controlThread.shutdownNow();
+        List<AdminServer> retired;
+        synchronized (this) {
+            retired = new ArrayList<>(retiredAdmins);
+            retiredAdmins.clear();
+        }
+        retired.forEach(AdminServer::close);
+        // Calls still queued run and find the proxy stopping; each answers (or releases) its request.
+        controlThread.shutdown();
+        if (!controlThread.awaitTermination(5, TimeUnit.SECONDS)) {
+            log.warn("shutdown: the control thread is still busy (a reload?) after 5 s");
+        }
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).await(10, TimeUnit.SECONDS);
         log.info("shutdown complete closed_at_deadline={}", left);
         return left;

@@ -171,15 +171,24 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         ctx.channel().attr(WAITING).set(new ArrayDeque<>());
+        ctx.channel().config().setAutoRead(false); // what a client sends meanwhile waits in the socket, not here
         request.retain();
         answering.incrementAndGet();
         try {
             control.execute(() -> {
-                Reply reply = handle(request);
+                Reply reply;
+                try {
+                    reply = handle(request);
+                } catch (Throwable t) { // an Error too: the request must still be answered and released
+                    log.warn("admin request failed method={} path=\"{}\"", request.method(), printable(request.uri()), t);
+                    reply = error(new ApiException(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal_error",
+                            t.toString()));
+                }
+                Reply answer = reply;
                 try {
                     ctx.executor().execute(() -> {
                         try {
-                            answer(ctx, request, reply, close);
+                            answer(ctx, request, answer, close);
                         } finally {
                             request.release();
                             answered();
@@ -206,7 +215,10 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
     }
 
-    /** Serves the requests that waited, until one goes off this loop again (then the rest wait for it). */
+    /**
+     * Serves the requests that waited, until one goes off this loop again (then the rest wait for it); reads the
+     * connection again once none is left.
+     */
     private void serveWaiting(ChannelHandlerContext ctx) {
         ArrayDeque<FullHttpRequest> waiting = ctx.channel().attr(WAITING).getAndSet(null);
         FullHttpRequest next;
@@ -222,6 +234,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 return;
             }
         }
+        ctx.channel().config().setAutoRead(true);
     }
 
     @Override
@@ -233,9 +246,19 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         super.channelInactive(ctx);
     }
 
+    /** Routed under {@code /api} (decoded as routing decodes it: {@code /%61pi} is {@code /api} too). */
     private static boolean isApi(FullHttpRequest request) {
-        String path = new QueryStringDecoder(request.uri()).rawPath();
-        return path.equals("/api") || path.startsWith("/api/");
+        try {
+            List<String> path = segments(request.uri());
+            return !path.isEmpty() && path.get(0).equals("api");
+        } catch (ApiException e) {
+            return false; // answered here with its 400
+        }
+    }
+
+    /** True while an {@code /api} answer is pending on {@code ch} (the idle timeout must not cut it off). */
+    static boolean answering(io.netty.channel.Channel ch) {
+        return ch.attr(WAITING).get() != null;
     }
 
     private void answer(ChannelHandlerContext ctx, FullHttpRequest request, Reply reply, boolean close) {

@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The admin HTTP endpoint: health, readiness, Prometheus metrics, the JSON API and the status
  * page (routes in docs/admin-api.md). It runs on an event loop group of its own with one thread, so a
- * slow scrape or a reload never delays the proxy's traffic, and it serves one request at a time.
+ * slow scrape never delays the proxy's traffic; API calls, a reload included, run on the proxy's control
+ * executor, so they never delay health, readiness or metrics either (see {@link AdminHandler}).
  *
  * <p>Limits: request bodies up to 64 KiB (413 beyond), 64 admin connections at once (more are
  * closed at accept), and a connection idle for 60 s is closed.
@@ -156,7 +157,9 @@ public final class AdminServer implements AutoCloseable {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
             if (evt instanceof IdleStateEvent) {
-                ctx.close();
+                if (!AdminHandler.answering(ctx.channel())) { // a long reload is still answered
+                    ctx.close();
+                }
             } else {
                 super.userEventTriggered(ctx, evt);
             }

@@ -226,8 +226,9 @@ public final class ProxyListener {
         for (int i = 0; i < acceptors; i++) {
             ChannelFuture f = b.bind(at).await();
             if (!f.isSuccess()) {
+                bound.forEach(Channel::close); // all of them, even if this thread is interrupted meanwhile
                 for (Channel c : bound) {
-                    c.close().await();
+                    c.closeFuture().awaitUninterruptibly();
                 }
                 throw new IllegalStateException("listeners." + name + ".bind: cannot bind " + address.getAddress().getHostAddress()
                         + ":" + address.getPort() + " (" + f.cause().getMessage() + ")", f.cause());
@@ -249,8 +250,9 @@ public final class ProxyListener {
         InetSocketAddress local = localAddress();
         log.info("listener bound listener={} address={}:{} pool={} max_connections={} acceptors={}", name,
                 local.getAddress().getHostAddress(), local.getPort(), pool.name(), config.maxConnections(), bound.size());
+        previous.forEach(Channel::close);
         for (Channel c : previous) {
-            c.close().await();
+            c.closeFuture().awaitUninterruptibly();
         }
     }
 
