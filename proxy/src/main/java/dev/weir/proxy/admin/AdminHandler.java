@@ -201,10 +201,13 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 }
             });
         } catch (RejectedExecutionException e) {
-            request.release();
-            answered();
-            answer(ctx, request, error(new ApiException(HttpResponseStatus.SERVICE_UNAVAILABLE, "stopping",
-                    "the proxy is stopping")), true);
+            try {
+                answer(ctx, request, error(new ApiException(HttpResponseStatus.SERVICE_UNAVAILABLE, "stopping",
+                        "the proxy is stopping")), true);
+            } finally {
+                request.release();
+                answered();
+            }
             serveWaiting(ctx);
         }
     }
