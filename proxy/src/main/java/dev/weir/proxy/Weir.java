@@ -87,11 +87,14 @@ public final class Weir implements AutoCloseable {
     /** Endpoints a reload moved away from, still answering what they had taken; closed at shutdown. */
     private final List<AdminServer> retiredAdmins = new ArrayList<>();
     private volatile Config config;
+    /** The config the proxy started with: what transport, event loops and reads really run with until restart. */
+    private final Config startedWith;
     private volatile boolean ready;
     private volatile boolean stopping;
 
     private Weir(Config config, Transport transport, MeterRegistry registry, Path configFile) {
         this.config = config;
+        this.startedWith = config;
         this.transport = transport;
         this.configFile = configFile;
         // The admin endpoint scrapes a Prometheus registry; a caller's other registry (tests) sees the same meters.
@@ -432,15 +435,17 @@ public final class Weir implements AutoCloseable {
             return report(new ReloadResult(ReloadResult.Outcome.UNCHANGED, List.of(), List.of(), List.of()));
         }
         List<String> changes = new ArrayList<>();
-        if (next.transport() != old.transport() || next.eventLoopThreads() != old.eventLoopThreads()) {
-            changes.add("transport and event-loop-threads: kept " + old.transport().yamlName() + "/"
-                    + old.eventLoopThreads() + " until restart");
+        // Against what runs, not the last file: a file that goes back to the running value is no change.
+        Config running = startedWith;
+        if (next.transport() != running.transport() || next.eventLoopThreads() != running.eventLoopThreads()) {
+            changes.add("transport and event-loop-threads: kept " + running.transport().yamlName() + "/"
+                    + running.eventLoopThreads() + " until restart");
         }
-        if (!next.eventLoopSpin().equals(old.eventLoopSpin())) {
-            changes.add("event-loop-spin: kept " + Units.formatMicroseconds(old.eventLoopSpin()) + " until restart");
+        if (!next.eventLoopSpin().equals(running.eventLoopSpin())) {
+            changes.add("event-loop-spin: kept " + Units.formatMicroseconds(running.eventLoopSpin()) + " until restart");
         }
-        if (next.maxRead() != old.maxRead()) {
-            changes.add("max-read: kept " + Units.formatSize(old.maxRead()) + " until restart");
+        if (next.maxRead() != running.maxRead()) {
+            changes.add("max-read: kept " + Units.formatSize(running.maxRead()) + " until restart");
         }
         // Phase 1: what can fail.
         AdminServer newAdmin = null;
