@@ -1,6 +1,6 @@
 /*
  * The least an epoll relay can be in Netty, to tell the event loop's costs from Weir's (bench/RESULTS.md,
- * session 5): one event loop, the backend connected on the client's loop, a flush per read batch, nothing else.
+ * 2026-11-27): one event loop, the backend connected on the client's loop, a flush per read batch, nothing else.
  * It is no proxy: no limits, no timeouts, no half-close. Built against the Netty inside weir.jar:
  *
  *   javac -cp proxy/target/weir.jar -d /tmp/mini bench/MiniRelay.java

@@ -34,7 +34,7 @@ final class ConfigSchema {
     static final int MAX_MAX_READ = 16 * 1024 * 1024;
     /**
      * 20us: with it, redis-benchmark through Weir went from 0.99x to 1.03x HAProxy's ops/s and its p99 from 1.01x to
-     * 0.99x, for 4-5% more CPU per operation; an idle loop's window closes (bench/RESULTS.md, session 5).
+     * 0.99x, for 4-5% more CPU per operation; an idle loop's window closes (bench/RESULTS.md, 2026-11-27).
      */
     static final Duration DEFAULT_EVENT_LOOP_SPIN = Duration.ofNanos(20_000);
     static final Duration MAX_EVENT_LOOP_SPIN = Duration.ofMillis(1);
