@@ -20,37 +20,31 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
-import io.netty.util.AttributeKey;
 import io.netty.util.NetUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Routes one admin request to {@link AdminApi} and answers it; shared by every admin connection.
  *
- * <p>Thread rule: requests arrive on the admin event loop, which answers health, readiness, metrics and the page
- * itself and never waits: {@code /api} calls run on the proxy's control executor (one thread), and their answers
- * are written back on the admin loop. The token may be replaced from the control thread (volatile).
+ * <p>Thread rule: requests arrive on the admin event loop; {@link ApiDispatch} decides where each is handled (the
+ * loop, or the control executor for {@code /api}), so {@link #handle} runs on either; answers are written on the
+ * loop. The token may be replaced from the control thread (volatile).
  *
  * <p>Reads (GET) need nothing. A state change (POST, DELETE) must first pass {@link AdminAuth}.
  */
@@ -65,18 +59,13 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final String PAGE_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
             + "connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-    /** Requests that came while an earlier one of the same connection was answered off this loop, in order. */
-    private static final AttributeKey<ArrayDeque<FullHttpRequest>> WAITING = AttributeKey.valueOf("weir-admin-waiting");
 
     private final AdminApi api;
     private final boolean loopbackBind;
     private volatile AdminAuth auth;
     private final byte[] page;
-    private final Executor control;
-    /** {@code /api} requests handed to the control executor and not answered yet. */
-    private final AtomicInteger answering = new AtomicInteger();
-    /** What runs once nothing is being answered any more (see {@link #afterPendingAnswers}). */
-    private final AtomicReference<Runnable> whenAnswered = new AtomicReference<>();
+
+    private final ApiDispatch dispatch;
 
     /** @param control where /api calls run (they may wait on a reload); never this handler's own loop */
     AdminHandler(Weir weir, PrometheusMeterRegistry prometheus, String token, boolean loopbackBind, byte[] page,
@@ -86,25 +75,12 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         this.auth = new AdminAuth(token, loopbackBind);
         this.api = new AdminApi(weir, prometheus, () -> auth);
         this.page = page;
-        this.control = control;
+        this.dispatch = new ApiDispatch(control, this);
     }
 
-    /**
-     * Runs {@code then} once every {@code /api} request taken so far is answered: at once when none is pending,
-     * else right after the last answer is written (on the admin loop). For a reload that retires this endpoint.
-     */
+    /** See {@link ApiDispatch#afterPendingAnswers}. */
     void afterPendingAnswers(Runnable then) {
-        whenAnswered.set(then);
-        if (answering.get() == 0) {
-            runWhenAnswered();
-        }
-    }
-
-    private void runWhenAnswered() {
-        Runnable r = whenAnswered.getAndSet(null);
-        if (r != null) {
-            r.run();
-        }
+        dispatch.afterPendingAnswers(then);
     }
 
     /** Every state change from now on needs {@code token} (empty or null: none, as at start). */
@@ -145,126 +121,20 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
     }
 
-    /**
-     * Health, readiness, metrics and the page are answered here on the admin loop; {@code /api} calls run on the
-     * control executor, since they may wait for a reload, and are answered from there. Until such an answer is
-     * sent, later requests of the same connection wait, so answers keep the order of the requests.
-     */
+    /** See {@link ApiDispatch}: answered here on the admin loop, or off it and then in order. */
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
-        ArrayDeque<FullHttpRequest> waiting = ctx.channel().attr(WAITING).get();
-        if (waiting != null) {
-            waiting.add(request.retain());
-            return;
-        }
-        serve(ctx, request);
-    }
-
-    private void serve(ChannelHandlerContext ctx, FullHttpRequest request) {
-        boolean close = !HttpUtil.isKeepAlive(request);
-        if (request.decoderResult().isFailure()) {
-            answer(ctx, request, decodeFailure(request.decoderResult().cause()), true);
-            return;
-        }
-        if (!isApi(request)) {
-            answer(ctx, request, handle(request), close);
-            return;
-        }
-        ctx.channel().attr(WAITING).set(new ArrayDeque<>());
-        ctx.channel().config().setAutoRead(false); // what a client sends meanwhile waits in the socket, not here
-        request.retain();
-        answering.incrementAndGet();
-        try {
-            control.execute(() -> {
-                Reply reply;
-                try {
-                    reply = handle(request);
-                } catch (Throwable t) { // an Error too: the request must still be answered and released
-                    log.warn("admin request failed method={} path=\"{}\"", request.method(), printable(request.uri()), t);
-                    reply = error(new ApiException(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal_error",
-                            t.toString()));
-                }
-                Reply answer = reply;
-                try {
-                    ctx.executor().execute(() -> {
-                        try {
-                            answer(ctx, request, answer, close);
-                        } finally {
-                            request.release();
-                            answered();
-                        }
-                        serveWaiting(ctx);
-                    });
-                } catch (RejectedExecutionException e) {
-                    request.release(); // the endpoint stopped meanwhile: nobody is left to answer
-                    answered();
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            try {
-                answer(ctx, request, error(new ApiException(HttpResponseStatus.SERVICE_UNAVAILABLE, "stopping",
-                        "the proxy is stopping")), true);
-            } finally {
-                request.release();
-                answered();
-            }
-            serveWaiting(ctx);
-        }
-    }
-
-    private void answered() {
-        if (answering.decrementAndGet() == 0) {
-            runWhenAnswered();
-        }
-    }
-
-    /**
-     * Serves the requests that waited, until one goes off this loop again (then the rest wait for it); reads the
-     * connection again once none is left.
-     */
-    private void serveWaiting(ChannelHandlerContext ctx) {
-        ArrayDeque<FullHttpRequest> waiting = ctx.channel().attr(WAITING).getAndSet(null);
-        FullHttpRequest next;
-        while (waiting != null && (next = waiting.poll()) != null) {
-            try {
-                serve(ctx, next);
-            } finally {
-                next.release();
-            }
-            ArrayDeque<FullHttpRequest> again = ctx.channel().attr(WAITING).get();
-            if (again != null) {
-                again.addAll(waiting);
-                return;
-            }
-        }
-        ctx.channel().config().setAutoRead(true);
+        dispatch.take(ctx, request);
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        ArrayDeque<FullHttpRequest> waiting = ctx.channel().attr(WAITING).getAndSet(null);
-        if (waiting != null) {
-            waiting.forEach(FullHttpRequest::release);
-        }
+        dispatch.closed(ctx.channel());
         super.channelInactive(ctx);
     }
 
-    /** Routed under {@code /api} (decoded as routing decodes it: {@code /%61pi} is {@code /api} too). */
-    private static boolean isApi(FullHttpRequest request) {
-        try {
-            List<String> path = segments(request.uri());
-            return !path.isEmpty() && path.get(0).equals("api");
-        } catch (ApiException e) {
-            return false; // answered here with its 400
-        }
-    }
-
-    /** True while an {@code /api} answer is pending on {@code ch} (the idle timeout must not cut it off). */
-    static boolean answering(io.netty.channel.Channel ch) {
-        return ch.attr(WAITING).get() != null;
-    }
-
-    private void answer(ChannelHandlerContext ctx, FullHttpRequest request, Reply reply, boolean close) {
+    /** Writes {@code reply} (logging state changes); on the admin loop. */
+    void answer(ChannelHandlerContext ctx, FullHttpRequest request, Reply reply, boolean close) {
         if (!GET.equals(request.method())) {
             log.info("admin request method={} path=\"{}\" status={} client={}", request.method(),
                     printable(request.uri()), reply.status().code(), client(ctx));
@@ -300,7 +170,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         ctx.close();
     }
 
-    private static Reply decodeFailure(Throwable cause) {
+    static Reply decodeFailure(Throwable cause) {
         if (cause instanceof TooLongHttpLineException) {
             return error(new ApiException(HttpResponseStatus.REQUEST_URI_TOO_LONG, "uri_too_long", cause.getMessage()));
         }

@@ -157,7 +157,7 @@ public final class AdminServer implements AutoCloseable {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
             if (evt instanceof IdleStateEvent) {
-                if (!AdminHandler.answering(ctx.channel())) { // a long reload is still answered
+                if (!ApiDispatch.answering(ctx.channel())) { // a long reload is still answered
                     ctx.close();
                 }
             } else {
