@@ -192,6 +192,6 @@ final class Connection implements LiveConnection, ChannelFutureListener {
         if (limited) {
             listener.releaseClient(clientAddress.getAddress());
         }
-        listener.recordClose(this);
+        listener.telemetry().recordClose(this);
     }
 }

@@ -102,7 +102,7 @@ final class Frontend extends ChannelInboundHandlerAdapter implements UpstreamCon
     }
 
     private void reject(CloseReason reason) {
-        listener.rejected(reason);
+        listener.telemetry().rejected(reason);
         conn.close(reason);
     }
 
@@ -176,7 +176,7 @@ final class Frontend extends ChannelInboundHandlerAdapter implements UpstreamCon
             }
         } else if (evt instanceof Prelude.SniRouted routed) {
             awaitingSni = false;
-            listener.sniResult(routed.result());
+            listener.telemetry().sniResult(routed.result());
             BackendPool pool = routed.pool() == null ? null : listener.poolNamed(routed.pool());
             if (pool == null) {
                 reject(CloseReason.SNI_REJECTED);
@@ -219,7 +219,7 @@ final class Frontend extends ChannelInboundHandlerAdapter implements UpstreamCon
         } else if (awaitingSni && isHelloProblem(cause)) {
             sniFallback(cause);
         } else {
-            listener.logSocketError(conn, true, cause);
+            listener.telemetry().logSocketError(conn, true, cause);
             conn.close(CloseReason.CLIENT_ERROR);
         }
     }
@@ -239,7 +239,7 @@ final class Frontend extends ChannelInboundHandlerAdapter implements UpstreamCon
             // Netty's hello reader threw the buffered bytes away and closed (oversized or broken hello):
             // nothing is left to relay to a default pool.
             awaitingSni = false;
-            listener.sniResult(result);
+            listener.telemetry().sniResult(result);
             reject(CloseReason.SNI_REJECTED);
             return;
         }

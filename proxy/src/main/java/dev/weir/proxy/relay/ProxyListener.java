@@ -3,7 +3,6 @@ package dev.weir.proxy.relay;
 import dev.weir.proxy.backend.BackendPool;
 import dev.weir.proxy.config.Cidr;
 import dev.weir.proxy.config.EdgeConfig;
-import io.micrometer.core.instrument.Counter;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +19,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Set;
@@ -44,16 +42,11 @@ public final class ProxyListener {
     private final EventLoopGroup group;
     private final Transport transport;
     private final UpstreamConnector connector;
-    private final ProxyMetrics metrics;
-    private final AccessLog accessLog;
-    private final ProxyMetrics.ListenerMeters meters;
     private final Set<Connection> live = ConcurrentHashMap.newKeySet();
     private final AtomicInteger accepted = new AtomicInteger();
     private final Function<String, BackendPool> pools;
     private final PerClientLimiter perClient;
-    private final RateLimitedLog rejectLog = new RateLimitedLog(log);
-    private final Map<String, Counter> rejectCounters = new ConcurrentHashMap<>();
-    private final Map<String, Counter> sniCounters = new ConcurrentHashMap<>();
+    private final ListenerTelemetry telemetry;
     private volatile ListenerConfig config;
     /** The config's write-buffer bounds, one immutable instance shared by every channel. */
     private volatile WriteBufferWaterMark waterMark;
@@ -66,7 +59,6 @@ public final class ProxyListener {
     public ProxyListener(ListenerConfig config, BackendPool pool, Function<String, BackendPool> pools,
                          EventLoopGroup group, Transport transport, UpstreamConnector connector, ProxyMetrics metrics,
                          AccessLog accessLog) {
-        this.accessLog = accessLog;
         this.pools = pools;
         this.perClient = new PerClientLimiter(config.edge().perClient());
         this.name = config.name();
@@ -76,8 +68,11 @@ public final class ProxyListener {
         this.group = group;
         this.transport = transport;
         this.connector = connector;
-        this.metrics = metrics;
-        this.meters = metrics.listener(name, accepted::get);
+        this.telemetry = new ListenerTelemetry(name, metrics, accessLog, metrics.listener(name, accepted::get));
+    }
+
+    ListenerTelemetry telemetry() {
+        return telemetry;
     }
 
     public String name() {
@@ -153,20 +148,6 @@ public final class ProxyListener {
         perClient.sweep();
     }
 
-    /** A client refused before any backend was chosen: counted by cause, logged at most once a second. */
-    void rejected(CloseReason reason) {
-        rejectCounters.computeIfAbsent(reason.name(), r -> Counter.builder("weir.listener.rejects")
-                .tags("listener", name, "cause", r.toLowerCase(java.util.Locale.ROOT))
-                .description("Clients refused at accept").register(metrics.registry())).increment();
-        rejectLog.info("clients refused listener={} reason={} count={}", name, reason);
-    }
-
-    void sniResult(String result) {
-        // Looked up once per outcome, like the reject counters: no registry lookup per connection.
-        sniCounters.computeIfAbsent(result, r -> Counter.builder("weir.sni.results").tags("listener", name, "result", r)
-                .description("SNI peeks by outcome").register(metrics.registry())).increment();
-    }
-
     /** Binds {@code address} and accepts there; returns once bound (or throws with the OS's reason). */
     public void bind(InetSocketAddress address) throws InterruptedException {
         use(bindNew(address));
@@ -189,7 +170,7 @@ public final class ProxyListener {
                     protected void initChannel(Channel ch) {
                         // One limiter per server channel (its accept pause is per socket); the count is shared.
                         ch.pipeline().addLast("limit", new ConnectionLimiter(name, () -> config.maxConnections(),
-                                accepted, ProxyListener.this::limitReached));
+                                accepted, () -> telemetry.limitReached(pool.name())));
                     }
                 })
                 .childOption(ChannelOption.AUTO_READ, false)
@@ -315,7 +296,7 @@ public final class ProxyListener {
     }
 
     Connection opened(Channel client) {
-        meters.opened().increment();
+        telemetry.meters().opened().increment();
         Connection conn = new Connection(this, pool, client, config.idleTimeout().toNanos());
         live.add(conn);
         IdleSweeper.of(client.eventLoop()).add(conn);
@@ -333,39 +314,6 @@ public final class ProxyListener {
             conn.client.eventLoop().execute(conn::finish);
         } catch (java.util.concurrent.RejectedExecutionException stopping) {
             conn.finish();
-        }
-    }
-
-    ProxyMetrics.ListenerMeters meters() {
-        return meters;
-    }
-
-    private void limitReached() {
-        meters.opened().increment();
-        meters.rejects().increment();
-        metrics.connectionClosed(name, pool.name(), null, CloseReason.CONNECTION_LIMIT.name());
-    }
-
-    void recordClose(Connection c) {
-        String backendId = c.backend == null ? null : c.backend.id();
-        meters.bytesReceived().increment(c.bytesFromClient);
-        meters.bytesSent().increment(c.bytesFromBackend);
-        metrics.connectionClosed(name, c.pool.name(), backendId, c.reason().name());
-        if (accessLog.enabled()) {
-            long now = System.nanoTime();
-            accessLog.log(new AccessLog.Entry(name, c.clientAddress.getAddress().getHostAddress(), c.clientAddress.getPort(),
-                    c.pool.name(), backendId, c.backend == null ? -1 : TimeUnit.NANOSECONDS.toMillis(c.connectedNanos - c.startNanos),
-                    TimeUnit.NANOSECONDS.toMillis(now - c.startNanos), c.bytesFromClient, c.bytesFromBackend, c.reason().name()));
-        }
-    }
-
-    void logSocketError(Connection c, boolean clientSide, Throwable cause) {
-        if (cause instanceof IOException) {
-            log.debug("socket error listener={} side={} client={} cause=\"{}\"", name,
-                    clientSide ? "client" : "backend", c == null ? "-" : c.clientAddress, cause.getMessage());
-        } else {
-            log.warn("unexpected error listener={} side={} client={}", name,
-                    clientSide ? "client" : "backend", c == null ? "-" : c.clientAddress, cause);
         }
     }
 }

@@ -64,7 +64,7 @@ final class Relay extends ChannelInboundHandlerAdapter {
             boolean writable = ctx.channel().isWritable();
             if (!writable) {
                 // This side is full: the peer's reads pause (side = whose reads).
-                (clientSide ? conn.listener.meters().backendPauses() : conn.listener.meters().clientPauses()).increment();
+                (clientSide ? conn.listener.telemetry().meters().backendPauses() : conn.listener.telemetry().meters().clientPauses()).increment();
             }
             peer.config().setAutoRead(writable);
         }
@@ -89,7 +89,7 @@ final class Relay extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         // Resets and broken pipes are events of the peer, not bugs: no stack trace.
-        conn.listener.logSocketError(conn, clientSide, cause);
+        conn.listener.telemetry().logSocketError(conn, clientSide, cause);
         conn.close(clientSide ? CloseReason.CLIENT_ERROR : CloseReason.BACKEND_ERROR);
     }
 }

@@ -1,0 +1,87 @@
+package dev.weir.proxy.relay;
+
+import dev.weir.proxy.metrics.AccessLog;
+import dev.weir.proxy.metrics.ProxyMetrics;
+import io.micrometer.core.instrument.Counter;
+import java.io.IOException;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What one listener reports: its meters, the counters of refused clients and SNI outcomes, the access-log line of
+ * each finished connection, and socket-error logs. Counters are looked up once per tag value, never per connection.
+ *
+ * <p>Thread rule: called from every event loop at once; the meters and maps it uses are thread-safe.
+ */
+final class ListenerTelemetry {
+
+    private static final Logger log = LoggerFactory.getLogger(ProxyListener.class);
+
+    private final String listener;
+    private final ProxyMetrics metrics;
+    private final AccessLog accessLog;
+    private final ProxyMetrics.ListenerMeters meters;
+    private final RateLimitedLog rejectLog = new RateLimitedLog(log);
+    private final Map<String, Counter> rejectCounters = new ConcurrentHashMap<>();
+    private final Map<String, Counter> sniCounters = new ConcurrentHashMap<>();
+
+    ListenerTelemetry(String listener, ProxyMetrics metrics, AccessLog accessLog, ProxyMetrics.ListenerMeters meters) {
+        this.listener = listener;
+        this.metrics = metrics;
+        this.accessLog = accessLog;
+        this.meters = meters;
+    }
+
+    ProxyMetrics.ListenerMeters meters() {
+        return meters;
+    }
+
+    /** A client refused before any backend was chosen: counted by cause, logged at most once a second. */
+    void rejected(CloseReason reason) {
+        rejectCounters.computeIfAbsent(reason.name(), r -> Counter.builder("weir.listener.rejects")
+                .tags("listener", listener, "cause", r.toLowerCase(Locale.ROOT))
+                .description("Clients refused at accept").register(metrics.registry())).increment();
+        rejectLog.info("clients refused listener={} reason={} count={}", listener, reason);
+    }
+
+    void sniResult(String result) {
+        sniCounters.computeIfAbsent(result, r -> Counter.builder("weir.sni.results").tags("listener", listener, "result", r)
+                .description("SNI peeks by outcome").register(metrics.registry())).increment();
+    }
+
+    /** A client closed at accept for the listener's max-connections. */
+    void limitReached(String pool) {
+        meters.opened().increment();
+        meters.rejects().increment();
+        metrics.connectionClosed(listener, pool, null, CloseReason.CONNECTION_LIMIT.name());
+    }
+
+    /** A finished connection: its bytes, its close reason, its access-log line. */
+    void recordClose(Connection c) {
+        String backendId = c.backend == null ? null : c.backend.id();
+        meters.bytesReceived().increment(c.bytesFromClient);
+        meters.bytesSent().increment(c.bytesFromBackend);
+        metrics.connectionClosed(listener, c.pool.name(), backendId, c.reason().name());
+        if (accessLog.enabled()) {
+            long now = System.nanoTime();
+            accessLog.log(new AccessLog.Entry(listener, c.clientAddress.getAddress().getHostAddress(), c.clientAddress.getPort(),
+                    c.pool.name(), backendId, c.backend == null ? -1 : TimeUnit.NANOSECONDS.toMillis(c.connectedNanos - c.startNanos),
+                    TimeUnit.NANOSECONDS.toMillis(now - c.startNanos), c.bytesFromClient, c.bytesFromBackend, c.reason().name()));
+        }
+    }
+
+    /** A reset or I/O error is an event (debug); anything else is unexpected (a warning with its trace). */
+    void logSocketError(Connection c, boolean clientSide, Throwable cause) {
+        if (cause instanceof IOException) {
+            log.debug("socket error listener={} side={} client={} cause=\"{}\"", listener,
+                    clientSide ? "client" : "backend", c == null ? "-" : c.clientAddress, cause.getMessage());
+        } else {
+            log.warn("unexpected error listener={} side={} client={}", listener,
+                    clientSide ? "client" : "backend", c == null ? "-" : c.clientAddress, cause);
+        }
+    }
+}
