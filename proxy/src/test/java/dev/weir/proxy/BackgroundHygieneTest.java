@@ -108,25 +108,24 @@ class BackgroundHygieneTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.weir.proxy.TransportsSource#available")
     void proxyHeaderTimeouts(String transport) throws Exception {
-        BackendSample a = BackendSample.start("a", "127.0.0.1", 0, null);
-        try (Weir weir = Harness.start(Harness.config(transport,
-                "proxy-protocol: {accept: true, trusted: [127.0.0.1/32], timeout: 150ms}", "", "127.0.0.1:" + a.port()))) {
-            Hygiene.check("5 clients that never send their PROXY header", 4, () -> silentClientsClosed(weir, 5));
-            assertThat(weir.metrics().closedCount("PROXY_TIMEOUT")).isEqualTo(25);
-            assertThat(a.connectionsAccepted()).isZero();
-        } finally {
-            a.close();
-        }
+        silentClientsTimeOut(transport, "proxy-protocol: {accept: true, trusted: [127.0.0.1/32], timeout: 150ms}",
+                "their PROXY header", "PROXY_TIMEOUT");
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.weir.proxy.TransportsSource#available")
     void sniTimeouts(String transport) throws Exception {
+        silentClientsTimeOut(transport, "sni: {routes: {\"a.example\": p}, timeout: 150ms}", "their TLS hello",
+                "SNI_REJECTED");
+    }
+
+    /** Rounds of 5 clients that never send {@code what} the listener waits for: each closed with {@code reason}. */
+    private static void silentClientsTimeOut(String transport, String listener, String what, String reason)
+            throws Exception {
         BackendSample a = BackendSample.start("a", "127.0.0.1", 0, null);
-        try (Weir weir = Harness.start(Harness.config(transport,
-                "sni: {routes: {\"a.example\": p}, timeout: 150ms}", "", "127.0.0.1:" + a.port()))) {
-            Hygiene.check("5 clients that never send their TLS hello", 4, () -> silentClientsClosed(weir, 5));
-            assertThat(weir.metrics().closedCount("SNI_REJECTED")).isEqualTo(25);
+        try (Weir weir = Harness.start(Harness.config(transport, listener, "", "127.0.0.1:" + a.port()))) {
+            Hygiene.check("5 clients that never send " + what, 4, () -> silentClientsClosed(weir, 5));
+            assertThat(weir.metrics().closedCount(reason)).isEqualTo(25);
             assertThat(a.connectionsAccepted()).isZero();
         } finally {
             a.close();

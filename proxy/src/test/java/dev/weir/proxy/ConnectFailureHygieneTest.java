@@ -52,20 +52,21 @@ class ConnectFailureHygieneTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.weir.proxy.TransportsSource#available")
     void backendResetsRightAfterTheHandshake(String transport) throws Exception {
-        try (MisbehavingBackend reset = MisbehavingBackend.start(MisbehavingBackend.Act.RESET);
-             Weir weir = Harness.start(Harness.config(transport, "", "", reset.address()))) {
-            Hygiene.check("backend resets during connect", 20, () -> clientIsClosed(weir));
-            assertThat(reset.accepted()).isEqualTo(21);
-        }
+        everyClientClosed(transport, MisbehavingBackend.Act.RESET, "backend resets during connect");
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.weir.proxy.TransportsSource#available")
     void backendClosesRightAfterAccepting(String transport) throws Exception {
-        try (MisbehavingBackend closing = MisbehavingBackend.start(MisbehavingBackend.Act.CLOSE);
-             Weir weir = Harness.start(Harness.config(transport, "", "", closing.address()))) {
-            Hygiene.check("backend closes at once after accept", 20, () -> clientIsClosed(weir));
-            assertThat(closing.accepted()).isEqualTo(21);
+        everyClientClosed(transport, MisbehavingBackend.Act.CLOSE, "backend closes at once after accept");
+    }
+
+    /** 21 clients of a backend that does {@code act} to each connection: every one reached it and was closed. */
+    private static void everyClientClosed(String transport, MisbehavingBackend.Act act, String path) throws Exception {
+        try (MisbehavingBackend backend = MisbehavingBackend.start(act);
+             Weir weir = Harness.start(Harness.config(transport, "", "", backend.address()))) {
+            Hygiene.check(path, 20, () -> clientIsClosed(weir));
+            assertThat(backend.accepted()).isEqualTo(21);
         }
     }
 
