@@ -3,6 +3,7 @@ package dev.weir.proxy;
 import dev.weir.proxy.backend.Backend;
 import dev.weir.proxy.backend.BackendPool;
 import dev.weir.proxy.backend.ConnectFeedback;
+import dev.weir.proxy.balance.Balancers;
 import dev.weir.proxy.config.BackendConfig;
 import dev.weir.proxy.config.DiscoveryConfig;
 import dev.weir.proxy.config.HostPort;
@@ -10,8 +11,8 @@ import dev.weir.proxy.config.PoolConfig;
 import dev.weir.proxy.discovery.DnsDiscovery;
 import dev.weir.proxy.health.PoolHealth;
 import dev.weir.proxy.transport.Transport;
-import dev.weir.proxy.upstream.UpstreamConnector;
-import dev.weir.proxy.upstream.WarmPool;
+import dev.weir.proxy.backend.connect.BackendConnector;
+import dev.weir.proxy.backend.connect.WarmConnections;
 import dev.weir.proxy.metrics.ProxyMetrics;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.EventLoop;
@@ -37,7 +38,7 @@ final class PoolRuntime {
     private static final Logger log = LoggerFactory.getLogger(PoolRuntime.class);
 
     /** What every pool of one proxy shares. */
-    record Shared(EventLoopGroup group, Transport transport, UpstreamConnector connector, ProxyMetrics metrics) {
+    record Shared(EventLoopGroup group, Transport transport, BackendConnector connector, ProxyMetrics metrics) {
     }
 
     final BackendPool pool;
@@ -47,7 +48,7 @@ final class PoolRuntime {
     private PoolConfig config;
     private PoolHealth health;
     private DnsDiscovery discovery;
-    private WarmPool warm;
+    private WarmConnections warm;
 
     /** Builds the pool from its static backends (resolved here, off the event loops); health and discovery start later. */
     PoolRuntime(PoolConfig config, EventLoop loop, Shared shared) throws Weir.StartException {
@@ -59,7 +60,7 @@ final class PoolRuntime {
         for (int i = 0; i < config.backends().size(); i++) {
             backends.add(newBackend(config.backends().get(i), "pools." + config.name() + ".backends[" + i + "].address"));
         }
-        this.pool = new BackendPool(config, backends, loop);
+        this.pool = new BackendPool(config, backends, loop, Balancers::create);
         backends.forEach(b -> shared.metrics().backendAdded(config.name(), b));
         pool.onForgotten(b -> {
             shared.metrics().backendRemoved(b);
@@ -69,7 +70,7 @@ final class PoolRuntime {
             }
         });
         pool.onChange(b -> {
-            WarmPool w = warm;
+            WarmConnections w = warm;
             if (w != null) {
                 w.backendChanged(b);
             }
@@ -83,7 +84,7 @@ final class PoolRuntime {
         startWarmPool();
     }
 
-    WarmPool warmPool() {
+    WarmConnections warmPool() {
         return warm;
     }
 
@@ -91,7 +92,7 @@ final class PoolRuntime {
         if (config.warmPool() == null) {
             return;
         }
-        warm = new WarmPool(pool, config.warmPool(), config.keepAlive(), shared.group(), transport,
+        warm = new WarmConnections(pool, config.warmPool(), config.keepAlive(), shared.group(), transport,
                 shared.connector().reads(), shared.metrics().registry());
         shared.connector().warmPool(pool, warm);
         warm.start();

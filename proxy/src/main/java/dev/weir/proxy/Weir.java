@@ -16,12 +16,12 @@ import dev.weir.proxy.config.Units;
 import dev.weir.proxy.health.PoolHealth;
 import dev.weir.proxy.metrics.AccessLog;
 import dev.weir.proxy.metrics.ProxyMetrics;
-import dev.weir.proxy.relay.CloseReason;
+import dev.weir.proxy.metrics.CloseReason;
 import dev.weir.proxy.relay.ProxyListener;
 import dev.weir.proxy.transport.EpollInterest;
 import dev.weir.proxy.transport.Transport;
-import dev.weir.proxy.upstream.UpstreamConnector;
-import dev.weir.proxy.upstream.WarmPool;
+import dev.weir.proxy.backend.connect.BackendConnector;
+import dev.weir.proxy.backend.connect.WarmConnections;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
@@ -65,7 +65,7 @@ public final class Weir implements AutoCloseable {
     private final EventLoopGroup group;
     private final EventLoop control;
     private final ProxyMetrics metrics;
-    private final UpstreamConnector connector;
+    private final BackendConnector connector;
     private final AccessLog accessLog;
     private final Path configFile;
     private final Map<String, PoolRuntime> pools = new LinkedHashMap<>();
@@ -112,7 +112,7 @@ public final class Weir implements AutoCloseable {
             EpollInterest.active();   // a warning now, at start, if the epoll workaround cannot apply
         }
         this.control = group.next();
-        this.connector = new UpstreamConnector(transport, Transport.reads(config.maxRead()), metrics);
+        this.connector = new BackendConnector(transport, Transport.reads(config.maxRead()), metrics);
         this.accessLog = new AccessLog(config.accessLog());
     }
 
@@ -315,7 +315,7 @@ public final class Weir implements AutoCloseable {
     public synchronized List<BackendStatus> backends(String pool) {
         PoolRuntime p = runtime(pool);
         PoolHealth health = p.health();
-        WarmPool warm = p.warmPool();
+        WarmConnections warm = p.warmPool();
         List<BackendStatus> out = new ArrayList<>();
         for (Backend b : p.pool.members()) {
             out.add(new BackendStatus(b.id(), b.key(), b.state(), b.admin(), b.removed(), b.weight(),

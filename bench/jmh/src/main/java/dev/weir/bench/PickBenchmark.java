@@ -1,7 +1,7 @@
 package dev.weir.bench;
 
 import dev.weir.proxy.backend.Backend;
-import dev.weir.proxy.balance.Balancer;
+import dev.weir.proxy.backend.Balancer;
 import dev.weir.proxy.balance.Balancers;
 import dev.weir.proxy.config.BalanceKind;
 import java.net.InetAddress;

@@ -2,6 +2,7 @@ package dev.weir.bench;
 
 import dev.weir.proxy.backend.Backend;
 import dev.weir.proxy.backend.BackendPool;
+import dev.weir.proxy.balance.Balancers;
 import dev.weir.proxy.config.ConfigException;
 import dev.weir.proxy.config.ConfigLoader;
 import dev.weir.proxy.config.PoolConfig;
@@ -46,7 +47,7 @@ public class StateChangeBenchmark {
         PoolConfig config = ConfigLoader.parse(Fixtures.configYaml(backends).replace("ip-hash", balance), Map.of())
                 .pools().get("web");
         timers = new DefaultEventLoopGroup(1);
-        pool = new BackendPool(config, list, timers.next());
+        pool = new BackendPool(config, list, timers.next(), Balancers::create);
         target = list.get(backends / 2);
     }
 

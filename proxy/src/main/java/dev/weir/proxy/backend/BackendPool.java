@@ -1,7 +1,5 @@
 package dev.weir.proxy.backend;
 
-import dev.weir.proxy.balance.Balancer;
-import dev.weir.proxy.balance.Balancers;
 import dev.weir.proxy.config.PoolConfig;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -30,6 +28,7 @@ public final class BackendPool {
 
     private final String name;
     private final EventExecutor timers;
+    private final Balancer.Factory balancers;
     private final Map<Backend, ScheduledFuture<?>> drainTimers = new HashMap<>();
     private volatile PoolConfig config;
     private volatile List<Backend> members = List.of();
@@ -42,9 +41,11 @@ public final class BackendPool {
 
     /**
      * @param timers where drain deadlines run (one of the proxy's event loops)
+     * @param balancers builds the balancer of each snapshot ({@code Balancers::create})
      */
-    public BackendPool(PoolConfig config, List<Backend> backends, EventExecutor timers) {
+    public BackendPool(PoolConfig config, List<Backend> backends, EventExecutor timers, Balancer.Factory balancers) {
         this.name = config.name();
+        this.balancers = balancers;
         this.config = config;
         this.timers = timers;
         this.members = List.copyOf(backends);
@@ -256,7 +257,7 @@ public final class BackendPool {
         members.forEach(b -> b.watchLoad(null));
         List<Backend> eligible = members.stream().filter(b -> b.state() == BackendState.UP).toList();
         List<Backend> kept = members.stream().filter(b -> !b.removed()).toList();
-        Balancer balancer = Balancers.create(config.balance(), eligible, kept, lastBuilt);
+        Balancer balancer = balancers.create(config.balance(), eligible, kept, lastBuilt);
         if (!eligible.isEmpty()) {
             lastBuilt = balancer; // not the empty pool's: the table over all members outlives a moment with none UP
         }

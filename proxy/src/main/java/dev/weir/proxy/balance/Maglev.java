@@ -1,6 +1,7 @@
 package dev.weir.proxy.balance;
 
 import dev.weir.proxy.backend.Backend;
+import dev.weir.proxy.backend.Balancer;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;

@@ -3,6 +3,7 @@ package dev.weir.proxy.relay;
 import dev.weir.proxy.backend.Backend;
 import dev.weir.proxy.backend.BackendPool;
 import dev.weir.proxy.backend.LiveConnection;
+import dev.weir.proxy.metrics.CloseReason;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;

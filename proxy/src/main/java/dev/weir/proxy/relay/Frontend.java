@@ -3,8 +3,9 @@ package dev.weir.proxy.relay;
 import dev.weir.proxy.backend.Backend;
 import dev.weir.proxy.backend.BackendPool;
 import dev.weir.proxy.config.EdgeConfig;
+import dev.weir.proxy.metrics.CloseReason;
 import dev.weir.proxy.transport.EpollInterest;
-import dev.weir.proxy.upstream.UpstreamConnector;
+import dev.weir.proxy.backend.connect.BackendConnector;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -29,12 +30,12 @@ import java.util.concurrent.TimeUnit;
  * arrive with an RDHUP, and NIO reads on purpose (see {@link #readWhileConnecting}), so whatever comes early is
  * queued and replayed in order.
  */
-final class Frontend extends ChannelInboundHandlerAdapter implements UpstreamConnector.Callback {
+final class Frontend extends ChannelInboundHandlerAdapter implements BackendConnector.Callback {
 
     private final ProxyListener listener;
     private final EdgeConfig edge;
     private Connection conn;
-    private UpstreamConnector.Attempt attempt;
+    private BackendConnector.Attempt attempt;
     private ArrayDeque<Object> early;
     private int earlyBytes;
     private boolean earlyFin;

@@ -1,5 +1,6 @@
 package dev.weir.proxy.relay;
 
+import dev.weir.proxy.metrics.CloseReason;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.ScheduledFuture;

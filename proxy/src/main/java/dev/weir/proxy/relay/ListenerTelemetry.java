@@ -1,6 +1,7 @@
 package dev.weir.proxy.relay;
 
 import dev.weir.proxy.metrics.AccessLog;
+import dev.weir.proxy.metrics.CloseReason;
 import dev.weir.proxy.metrics.ProxyMetrics;
 import io.micrometer.core.instrument.Counter;
 import java.io.IOException;

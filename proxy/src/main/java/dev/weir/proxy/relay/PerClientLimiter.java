@@ -1,6 +1,7 @@
 package dev.weir.proxy.relay;
 
 import dev.weir.proxy.config.EdgeConfig;
+import dev.weir.proxy.metrics.CloseReason;
 import java.net.InetAddress;
 import java.util.concurrent.ConcurrentHashMap;
 

@@ -3,6 +3,7 @@ package dev.weir.proxy.relay;
 import dev.weir.proxy.backend.BackendPool;
 import dev.weir.proxy.config.Cidr;
 import dev.weir.proxy.config.EdgeConfig;
+import dev.weir.proxy.metrics.CloseReason;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import java.util.List;
 import java.util.Map;
@@ -11,7 +12,7 @@ import dev.weir.proxy.config.ListenerConfig;
 import dev.weir.proxy.metrics.AccessLog;
 import dev.weir.proxy.metrics.ProxyMetrics;
 import dev.weir.proxy.transport.Transport;
-import dev.weir.proxy.upstream.UpstreamConnector;
+import dev.weir.proxy.backend.connect.BackendConnector;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -41,7 +42,7 @@ public final class ProxyListener {
     private final String name;
     private final EventLoopGroup group;
     private final Transport transport;
-    private final UpstreamConnector connector;
+    private final BackendConnector connector;
     private final Set<Connection> live = ConcurrentHashMap.newKeySet();
     private final AtomicInteger accepted = new AtomicInteger();
     private final Function<String, BackendPool> pools;
@@ -57,7 +58,7 @@ public final class ProxyListener {
      * @param pools finds a pool by name (SNI routes name pools); null for an unknown name
      */
     public ProxyListener(ListenerConfig config, BackendPool pool, Function<String, BackendPool> pools,
-                         EventLoopGroup group, Transport transport, UpstreamConnector connector, ProxyMetrics metrics,
+                         EventLoopGroup group, Transport transport, BackendConnector connector, ProxyMetrics metrics,
                          AccessLog accessLog) {
         this.pools = pools;
         this.perClient = new PerClientLimiter(config.edge().perClient());
@@ -100,7 +101,7 @@ public final class ProxyListener {
         return transport.seesHangupWithoutReading();
     }
 
-    UpstreamConnector.Attempt connect(Channel client, InetAddress clientIp, BackendPool target, Frontend frontend) {
+    BackendConnector.Attempt connect(Channel client, InetAddress clientIp, BackendPool target, Frontend frontend) {
         return connector.connect(client, clientIp, target, waterMark, frontend);
     }
 

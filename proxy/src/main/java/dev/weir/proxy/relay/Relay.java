@@ -1,5 +1,6 @@
 package dev.weir.proxy.relay;
 
+import dev.weir.proxy.metrics.CloseReason;
 import dev.weir.proxy.transport.EpollInterest;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;

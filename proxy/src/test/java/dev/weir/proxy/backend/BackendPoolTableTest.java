@@ -2,7 +2,7 @@ package dev.weir.proxy.backend;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.weir.proxy.balance.Balancer;
+import dev.weir.proxy.balance.Balancers;
 import dev.weir.proxy.config.ConfigLoader;
 import dev.weir.proxy.config.PoolConfig;
 import io.netty.channel.DefaultEventLoopGroup;
@@ -37,7 +37,7 @@ class BackendPoolTableTest {
                     balance: ip-hash
                     backends: [127.0.0.1:9001, 127.0.0.1:9002, 127.0.0.1:9003]
                 """, Map.of()).pools().get("p");
-        return new BackendPool(cfg, backends, TIMERS.next());
+        return new BackendPool(cfg, backends, TIMERS.next(), Balancers::create);
     }
 
     private static List<Backend> backends() {

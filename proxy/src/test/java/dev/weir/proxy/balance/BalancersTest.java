@@ -5,6 +5,7 @@ import static dev.weir.proxy.balance.TestBackends.ip;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weir.proxy.backend.Backend;
+import dev.weir.proxy.backend.Balancer;
 import dev.weir.proxy.config.BalanceKind;
 import java.util.ArrayList;
 import java.util.List;

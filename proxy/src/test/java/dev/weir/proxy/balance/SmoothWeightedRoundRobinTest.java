@@ -4,6 +4,7 @@ import static dev.weir.proxy.balance.TestBackends.backend;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weir.proxy.backend.Backend;
+import dev.weir.proxy.backend.Balancer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -1,7 +1,9 @@
-package dev.weir.proxy.upstream;
+package dev.weir.proxy.backend.connect;
 
 import dev.weir.proxy.backend.Backend;
 import dev.weir.proxy.backend.BackendState;
+import dev.weir.proxy.backend.connect.BackendConnector;
+import dev.weir.proxy.backend.connect.WarmConnections;
 import dev.weir.proxy.config.KeepAliveConfig;
 import dev.weir.proxy.config.WarmPoolConfig;
 import io.netty.bootstrap.Bootstrap;
@@ -28,8 +30,8 @@ final class PerLoop {
     private static final long MAX_BACKOFF_MS = 10_000;
 
     final EventLoop loop;
-    private final WarmPool owner;
-    private final WarmPool.PerBackend pb;
+    private final WarmConnections owner;
+    private final WarmConnections.PerBackend pb;
     private final int index;
     private final ArrayDeque<Idle> idle = new ArrayDeque<>();
     private int connecting;
@@ -40,7 +42,7 @@ final class PerLoop {
     private record Idle(Channel channel, IdleWatcher watcher, ScheduledFuture<?> retire, long sinceNanos) {
     }
 
-    PerLoop(WarmPool owner, WarmPool.PerBackend pb, EventLoop loop, int index) {
+    PerLoop(WarmConnections owner, WarmConnections.PerBackend pb, EventLoop loop, int index) {
         this.owner = owner;
         this.pb = pb;
         this.loop = loop;
@@ -75,7 +77,7 @@ final class PerLoop {
         WarmPoolConfig cfg = owner.config();
         KeepAliveConfig ka = owner.keepAlive();
         IdleWatcher watcher = new IdleWatcher(this);
-        Bootstrap b = UpstreamConnector.backendSockets(owner.transport(), owner.pool().config().connectTimeout(), ka,
+        Bootstrap b = BackendConnector.backendSockets(owner.transport(), owner.pool().config().connectTimeout(), ka,
                         owner.reads())
                 .group(loop)
                 .handler(watcher);
@@ -84,8 +86,8 @@ final class PerLoop {
             connecting--;
             Backend be = backend();
             if (!f.isSuccess()) {
-                owner.pool().feedback().connectFailed(be, UpstreamConnector.detail(f.cause()));
-                backOff(UpstreamConnector.detail(f.cause()));
+                owner.pool().feedback().connectFailed(be, BackendConnector.detail(f.cause()));
+                backOff(BackendConnector.detail(f.cause()));
                 return;
             }
             owner.pool().feedback().connectSucceeded(be);
@@ -120,7 +122,7 @@ final class PerLoop {
     }
 
     /** Hands out the newest live idle socket, or null. Stale ones met on the way are dropped and counted. */
-    WarmPool.Taken take() {
+    WarmConnections.Taken take() {
         Idle entry;
         while ((entry = idle.pollLast()) != null) {
             pb.idle.decrementAndGet();
@@ -132,7 +134,7 @@ final class PerLoop {
                 continue;
             }
             ch.config().setAutoRead(false);
-            WarmPool.Taken taken = new WarmPool.Taken(ch, entry.watcher().handOver(ch));
+            WarmConnections.Taken taken = new WarmConnections.Taken(ch, entry.watcher().handOver(ch));
             pb.hits.increment();
             loop.execute(this::refill);
             return taken;

@@ -1,4 +1,4 @@
-package dev.weir.proxy.relay;
+package dev.weir.proxy.metrics;
 
 /** Why a client connection ended. Tags metrics and the access log; the first reason set wins. */
 public enum CloseReason {

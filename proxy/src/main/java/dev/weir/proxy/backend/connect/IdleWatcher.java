@@ -1,5 +1,6 @@
-package dev.weir.proxy.upstream;
+package dev.weir.proxy.backend.connect;
 
+import dev.weir.proxy.backend.connect.PerLoop;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;

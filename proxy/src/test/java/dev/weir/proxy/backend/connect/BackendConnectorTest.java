@@ -1,13 +1,15 @@
-package dev.weir.proxy.upstream;
+package dev.weir.proxy.backend.connect;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weir.proxy.backend.Backend;
 import dev.weir.proxy.backend.BackendPool;
+import dev.weir.proxy.backend.connect.BackendConnector;
+import dev.weir.proxy.balance.Balancers;
 import dev.weir.proxy.config.ConfigLoader;
 import dev.weir.proxy.config.PoolConfig;
 import dev.weir.proxy.metrics.ProxyMetrics;
-import dev.weir.proxy.relay.CloseReason;
+import dev.weir.proxy.metrics.CloseReason;
 import dev.weir.proxy.transport.Transport;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
@@ -29,7 +31,7 @@ import org.junit.jupiter.api.Timeout;
 
 /** What a connect does when the OS has no socket to give (file descriptors exhausted). */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
-class UpstreamConnectorTest {
+class BackendConnectorTest {
 
     @Test
     void noSocketIsAFailedConnectTriedOnEachBackendAndLeavesNoCountBehind() throws Exception {
@@ -48,14 +50,14 @@ class UpstreamConnectorTest {
                 new Backend("b1", "127.0.0.1:9001", new InetSocketAddress("127.0.0.1", 9001), 1),
                 new Backend("b2", "127.0.0.1:9002", new InetSocketAddress("127.0.0.1", 9002), 1));
         EmbeddedChannel client = new EmbeddedChannel();
-        BackendPool pool = new BackendPool(cfg, backends, client.eventLoop());
+        BackendPool pool = new BackendPool(cfg, backends, client.eventLoop(), Balancers::create);
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        UpstreamConnector connector = new UpstreamConnector(noSockets, Transport.reads(64 * 1024),
+        BackendConnector connector = new BackendConnector(noSockets, Transport.reads(64 * 1024),
                 new ProxyMetrics(registry));
         List<CloseReason> failures = new ArrayList<>();
         List<Channel> connected = new ArrayList<>();
 
-        connector.connect(client, InetAddress.getLoopbackAddress(), pool, null, new UpstreamConnector.Callback() {
+        connector.connect(client, InetAddress.getLoopbackAddress(), pool, null, new BackendConnector.Callback() {
             @Override
             public void connected(Channel backendChannel, Backend backend, List<ByteBuf> banner) {
                 connected.add(backendChannel);

@@ -1,11 +1,11 @@
-package dev.weir.proxy.upstream;
+package dev.weir.proxy.backend.connect;
 
 import dev.weir.proxy.backend.Backend;
 import dev.weir.proxy.backend.BackendPool;
 import dev.weir.proxy.config.KeepAliveConfig;
 import dev.weir.proxy.config.PoolConfig;
 import dev.weir.proxy.metrics.ProxyMetrics;
-import dev.weir.proxy.relay.CloseReason;
+import dev.weir.proxy.metrics.CloseReason;
 import dev.weir.proxy.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -36,9 +36,9 @@ import org.slf4j.LoggerFactory;
  * before any client byte is forwarded, so a retry can never duplicate data. Connect results feed
  * the pool's passive health.
  */
-public final class UpstreamConnector {
+public final class BackendConnector {
 
-    private static final Logger log = LoggerFactory.getLogger(UpstreamConnector.class);
+    private static final Logger log = LoggerFactory.getLogger(BackendConnector.class);
 
     /** What the caller does with the outcome. Called on the client's event loop. */
     public interface Callback {
@@ -55,11 +55,11 @@ public final class UpstreamConnector {
     private final Transport transport;
     private final RecvByteBufAllocator reads;
     private final ProxyMetrics metrics;
-    private final Map<BackendPool, WarmPool> warmPools = new ConcurrentHashMap<>();
+    private final Map<BackendPool, WarmConnections> warmPools = new ConcurrentHashMap<>();
     private final Set<ChannelOption<?>> refusedOptions = ConcurrentHashMap.newKeySet();
 
     /** @param reads the receive-buffer sizer of every proxied channel (see {@link Transport#reads}) */
-    public UpstreamConnector(Transport transport, RecvByteBufAllocator reads, ProxyMetrics metrics) {
+    public BackendConnector(Transport transport, RecvByteBufAllocator reads, ProxyMetrics metrics) {
         this.transport = transport;
         this.reads = reads;
         this.metrics = metrics;
@@ -144,7 +144,7 @@ public final class UpstreamConnector {
     }
 
     /** The pool's warm pool (null removes it); clients of the pool take pre-connected sockets from it. */
-    public void warmPool(BackendPool pool, WarmPool warm) {
+    public void warmPool(BackendPool pool, WarmConnections warm) {
         if (warm == null) {
             warmPools.remove(pool);
         } else {
@@ -174,7 +174,7 @@ public final class UpstreamConnector {
         private final int attempts;
         private final Map.Entry<ChannelOption<?>, Object>[] options;
         private final WriteBufferWaterMark waterMark;
-        private final WarmPool warm;
+        private final WarmConnections warm;
         private final Callback callback;
         private final List<Backend> tried = new ArrayList<>(2);
         /** Tried or full: what the balancer must pass over. */
@@ -184,7 +184,7 @@ public final class UpstreamConnector {
         private boolean abandoned;
 
         private Attempt(Channel client, InetAddress clientIp, BackendPool pool, int attempts,
-                        Map.Entry<ChannelOption<?>, Object>[] options, WriteBufferWaterMark waterMark, WarmPool warm,
+                        Map.Entry<ChannelOption<?>, Object>[] options, WriteBufferWaterMark waterMark, WarmConnections warm,
                         Callback callback) {
             this.waterMark = waterMark;
             this.warm = warm;
@@ -221,7 +221,7 @@ public final class UpstreamConnector {
             }
             Backend backend = picked;
             tried.add(backend);
-            WarmPool.Taken taken = warm == null ? null : warm.take(backend, client.eventLoop());
+            WarmConnections.Taken taken = warm == null ? null : warm.take(backend, client.eventLoop());
             if (taken != null) {
                 taken.channel().config().setWriteBufferWaterMark(waterMark);
                 callback.connected(taken.channel(), backend, taken.banner());

@@ -1,4 +1,4 @@
-package dev.weir.proxy.upstream;
+package dev.weir.proxy.backend.connect;
 
 import dev.weir.proxy.backend.Backend;
 import dev.weir.proxy.backend.BackendPool;
@@ -32,9 +32,9 @@ import org.slf4j.LoggerFactory;
  * takes one registered on its own loop, and each per-loop pool is touched by that loop only.
  * {@code min-idle} is spread over the loops (loop i keeps min-idle/n, the first min-idle%n one more).
  */
-public final class WarmPool implements AutoCloseable {
+public final class WarmConnections implements AutoCloseable {
 
-    private static final Logger log = LoggerFactory.getLogger(WarmPool.class);
+    private static final Logger log = LoggerFactory.getLogger(WarmConnections.class);
 
     /** A socket handed to a client, with what the backend sent while it was idle (a banner). */
     public record Taken(Channel channel, List<ByteBuf> banner) {
@@ -50,7 +50,7 @@ public final class WarmPool implements AutoCloseable {
     private volatile KeepAliveConfig keepAlive;
     private volatile boolean closed;
 
-    public WarmPool(BackendPool pool, WarmPoolConfig config, KeepAliveConfig keepAlive, EventLoopGroup group,
+    public WarmConnections(BackendPool pool, WarmPoolConfig config, KeepAliveConfig keepAlive, EventLoopGroup group,
                     Transport transport, RecvByteBufAllocator reads, MeterRegistry registry) {
         this.pool = pool;
         this.reads = reads;
