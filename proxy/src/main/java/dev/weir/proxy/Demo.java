@@ -3,6 +3,7 @@ package dev.weir.proxy;
 import dev.weir.proxy.config.Config;
 import dev.weir.proxy.config.ConfigException;
 import dev.weir.proxy.config.ConfigLoader;
+import dev.weir.proxy.control.Weir;
 import dev.weir.sample.BackendSample;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,6 +1,8 @@
 package dev.weir.proxy;
 
+import dev.weir.proxy.api.StartException;
 import dev.weir.proxy.config.Config;
+import dev.weir.proxy.control.Weir;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.util.ResourceLeakDetector;
@@ -94,7 +96,7 @@ final class Launcher {
         Weir weir;
         try {
             weir = Weir.start(cfg, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), file);
-        } catch (Weir.StartException e) {
+        } catch (StartException e) {
             err.println("weir: " + e.getMessage());
             err.flush();
             return Main.EXIT_FAILURE;

@@ -3,8 +3,10 @@ package dev.weir.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.weir.proxy.api.ReloadResult;
 import dev.weir.proxy.backend.BackendState;
 import dev.weir.proxy.config.ConfigLoader;
+import dev.weir.proxy.control.Weir;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -3,7 +3,9 @@ package dev.weir.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.weir.proxy.api.BackendStatus;
 import dev.weir.proxy.backend.BackendState;
+import dev.weir.proxy.control.Weir;
 import dev.weir.sample.BackendSample;
 import java.io.InputStream;
 import java.io.OutputStream;

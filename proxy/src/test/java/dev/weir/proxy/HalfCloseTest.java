@@ -3,6 +3,7 @@ package dev.weir.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.weir.proxy.control.Weir;
 import dev.weir.sample.BackendSample;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;

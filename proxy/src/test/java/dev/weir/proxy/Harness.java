@@ -2,6 +2,7 @@ package dev.weir.proxy;
 
 import dev.weir.proxy.config.Config;
 import dev.weir.proxy.config.ConfigLoader;
+import dev.weir.proxy.control.Weir;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

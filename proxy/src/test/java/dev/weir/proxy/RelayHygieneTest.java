@@ -3,7 +3,9 @@ package dev.weir.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.weir.proxy.api.ReloadResult;
 import dev.weir.proxy.config.ConfigLoader;
+import dev.weir.proxy.control.Weir;
 import dev.weir.sample.BackendSample;
 import java.io.IOException;
 import java.io.InputStream;

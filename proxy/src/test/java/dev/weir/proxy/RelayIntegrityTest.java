@@ -2,6 +2,7 @@ package dev.weir.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.weir.proxy.control.Weir;
 import dev.weir.sample.BackendSample;
 import java.io.OutputStream;
 import java.net.Socket;

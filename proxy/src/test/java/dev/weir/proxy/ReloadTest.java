@@ -2,7 +2,9 @@ package dev.weir.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.weir.proxy.api.ReloadResult;
 import dev.weir.proxy.config.ConfigLoader;
+import dev.weir.proxy.control.Weir;
 import dev.weir.sample.BackendSample;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.InputStream;

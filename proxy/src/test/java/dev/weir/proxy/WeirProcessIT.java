@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.weir.proxy.control.Weir;
 import dev.weir.sample.BackendSample;
 import java.io.IOException;
 import java.io.InputStream;

@@ -6,9 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.weir.proxy.BackendStatus;
-import dev.weir.proxy.ReloadResult;
-import dev.weir.proxy.Weir;
+import dev.weir.proxy.api.BackendStatus;
+import dev.weir.proxy.api.ReloadResult;
+import dev.weir.proxy.api.ProxyControl;
 import dev.weir.proxy.admin.AdminHandler.Reply;
 import dev.weir.proxy.config.HostPort;
 import dev.weir.proxy.config.PoolConfig;
@@ -33,7 +33,7 @@ import java.util.NoSuchElementException;
 import java.util.Set;
 
 /**
- * The admin operations on the running {@link Weir}: each reads or changes it and says what to
+ * The admin operations on the running {@link ProxyControl}: each reads or changes it and says what to
  * answer. Knows nothing of HTTP routing or authorization; {@link AdminHandler} does those first.
  * A {@link NoSuchElementException} thrown here answers 404, an {@link IllegalStateException} 409
  * and an {@link IllegalArgumentException} 400.
@@ -44,28 +44,28 @@ final class AdminApi {
     static final String OPENMETRICS_TEXT = "application/openmetrics-text; version=1.0.0; charset=utf-8";
     private static final Set<String> ADD_FIELDS = Set.of("address", "weight", "name");
 
-    private final Weir weir;
+    private final ProxyControl proxy;
     private final PrometheusMeterRegistry prometheus;
     private final java.util.function.Supplier<AdminAuth> auth;
 
     /** @param auth the endpoint's rule as it is now (a reload may give it a new token) */
-    AdminApi(Weir weir, PrometheusMeterRegistry prometheus, java.util.function.Supplier<AdminAuth> auth) {
-        this.weir = weir;
+    AdminApi(ProxyControl proxy, PrometheusMeterRegistry prometheus, java.util.function.Supplier<AdminAuth> auth) {
+        this.proxy = proxy;
         this.prometheus = prometheus;
         this.auth = auth;
     }
 
     Reply ready() {
-        if (weir.isStopping()) {
+        if (proxy.isStopping()) {
             return Reply.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "stopping");
         }
-        if (!weir.isReady()) {
+        if (!proxy.isReady()) {
             return Reply.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "starting");
         }
-        for (String listener : weir.config().listeners().keySet()) {
+        for (String listener : proxy.config().listeners().keySet()) {
             InetSocketAddress bound;
             try {
-                bound = weir.listenerAddress(listener);
+                bound = proxy.listenerAddress(listener);
             } catch (NoSuchElementException e) {
                 continue; // removed by a reload since the config was read
             }
@@ -94,7 +94,7 @@ final class AdminApi {
     ObjectNode pools() {
         ObjectNode o = JsonNodeFactory.instance.objectNode();
         ArrayNode list = o.putArray("pools");
-        for (String name : weir.poolNames()) {
+        for (String name : proxy.poolNames()) {
             try {
                 list.add(pool(name));
             } catch (NoSuchElementException ignored) {
@@ -105,12 +105,12 @@ final class AdminApi {
     }
 
     ObjectNode pool(String name) {
-        List<BackendStatus> backends = weir.backends(name); // NoSuchElementException -> 404
+        List<BackendStatus> backends = proxy.backends(name); // NoSuchElementException -> 404
         return ApiJson.pool(name, poolConfig(name), backends);
     }
 
     private PoolConfig poolConfig(String name) {
-        return weir.config().pools().get(name);
+        return proxy.config().pools().get(name);
     }
 
     private long drainTimeoutMs(String pool) {
@@ -119,7 +119,7 @@ final class AdminApi {
     }
 
     JsonNode config() {
-        return ApiJson.config(weir.config());
+        return ApiJson.config(proxy.config());
     }
 
     /**
@@ -127,16 +127,16 @@ final class AdminApi {
      * ({@code weir.connections.active}, {@code weir.bytes.*}) so the page can show throughput.
      */
     ObjectNode listeners() {
-        MeterRegistry registry = weir.metrics().registry();
+        MeterRegistry registry = proxy.registry();
         ObjectNode o = JsonNodeFactory.instance.objectNode();
         ArrayNode list = o.putArray("listeners");
-        weir.config().listeners().values().forEach(lc -> {
+        proxy.config().listeners().values().forEach(lc -> {
             ObjectNode l = list.addObject();
             l.put("name", lc.name());
             l.put("bind", lc.bind().toString());
             InetSocketAddress bound;
             try {
-                bound = weir.listenerAddress(lc.name());
+                bound = proxy.listenerAddress(lc.name());
             } catch (NoSuchElementException e) {
                 bound = null;
             }
@@ -170,7 +170,7 @@ final class AdminApi {
     /** The backend {@code id} of {@code pool}; a live one before one still draining out after removal. */
     private BackendStatus status(String pool, String id) {
         BackendStatus found = null;
-        for (BackendStatus s : weir.backends(pool)) {
+        for (BackendStatus s : proxy.backends(pool)) {
             if (s.id().equals(id) && (found == null || found.removed())) {
                 found = s;
             }
@@ -183,9 +183,9 @@ final class AdminApi {
 
     Reply act(String pool, String id, String action) {
         switch (action) {
-            case "drain" -> weir.drain(pool, id);
-            case "disable" -> weir.disable(pool, id);
-            default -> weir.enable(pool, id);
+            case "drain" -> proxy.drain(pool, id);
+            case "disable" -> proxy.disable(pool, id);
+            default -> proxy.enable(pool, id);
         }
         return Reply.json(HttpResponseStatus.OK, backend(pool, id));
     }
@@ -226,7 +226,7 @@ final class AdminApi {
             }
             name = nameNode.asText();
         }
-        BackendStatus added = weir.addBackend(pool, address.asText(), weight, name);
+        BackendStatus added = proxy.addBackend(pool, address.asText(), weight, name);
         String location = "/api/v1/pools/" + AdminHandler.encode(pool) + "/backends/" + AdminHandler.encode(added.id());
         return Reply.json(HttpResponseStatus.CREATED, ApiJson.backend(added, drainTimeoutMs(pool)))
                 .with(HttpHeaderNames.LOCATION.toString(), location);
@@ -235,7 +235,7 @@ final class AdminApi {
     /** 202: the backend drains, and leaves the pool when its last connection ends. */
     Reply removeBackend(String pool, String id) {
         BackendStatus before = status(pool, id);
-        weir.removeBackend(pool, id);
+        proxy.removeBackend(pool, id);
         ObjectNode json;
         try {
             json = backend(pool, id);
@@ -250,7 +250,7 @@ final class AdminApi {
 
     /** 200 RELOADED or UNCHANGED; 422 FAILED (the running config is kept), so scripts can test the status. */
     Reply reload() {
-        ReloadResult result = weir.reloadFromFile();
+        ReloadResult result = proxy.reloadFromFile();
         HttpResponseStatus status = result.outcome() == ReloadResult.Outcome.FAILED
                 ? HttpResponseStatus.UNPROCESSABLE_ENTITY : HttpResponseStatus.OK;
         return Reply.json(status, ApiJson.reload(result));

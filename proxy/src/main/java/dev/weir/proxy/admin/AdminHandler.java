@@ -5,7 +5,7 @@ import static io.netty.handler.codec.http.HttpMethod.GET;
 import static io.netty.handler.codec.http.HttpMethod.POST;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.weir.proxy.Weir;
+import dev.weir.proxy.api.ProxyControl;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -68,12 +68,12 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final ApiDispatch dispatch;
 
     /** @param control where /api calls run (they may wait on a reload); never this handler's own loop */
-    AdminHandler(Weir weir, PrometheusMeterRegistry prometheus, String token, boolean loopbackBind, byte[] page,
+    AdminHandler(ProxyControl proxy, PrometheusMeterRegistry prometheus, String token, boolean loopbackBind, byte[] page,
                  Executor control) {
         super(true);
         this.loopbackBind = loopbackBind;
         this.auth = new AdminAuth(token, loopbackBind);
-        this.api = new AdminApi(weir, prometheus, () -> auth);
+        this.api = new AdminApi(proxy, prometheus, () -> auth);
         this.page = page;
         this.dispatch = new ApiDispatch(control, this);
     }

@@ -1,6 +1,7 @@
 package dev.weir.proxy.admin;
 
-import dev.weir.proxy.Weir;
+import dev.weir.proxy.api.StartException;
+import dev.weir.proxy.api.ProxyControl;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -67,17 +68,17 @@ public final class AdminServer implements AutoCloseable {
      * @param token      bearer token for every state change; null or empty for none (then only a
      *                   loopback bind allows state changes)
      * @param prometheus the registry {@code /metrics} scrapes; null answers 404 there
-     * @throws Weir.StartException when the address cannot be bound
+     * @throws StartException when the address cannot be bound
      */
-    public static AdminServer start(InetSocketAddress bind, String token, Weir weir, PrometheusMeterRegistry prometheus)
-            throws Weir.StartException {
-        return start(bind, token, weir, prometheus, IDLE_TIMEOUT);
+    public static AdminServer start(InetSocketAddress bind, String token, ProxyControl proxy, PrometheusMeterRegistry prometheus)
+            throws StartException {
+        return start(bind, token, proxy, prometheus, IDLE_TIMEOUT);
     }
 
-    static AdminServer start(InetSocketAddress bind, String token, Weir weir, PrometheusMeterRegistry prometheus,
-                             Duration idleTimeout) throws Weir.StartException {
+    static AdminServer start(InetSocketAddress bind, String token, ProxyControl proxy, PrometheusMeterRegistry prometheus,
+                             Duration idleTimeout) throws StartException {
         boolean loopback = bind.getAddress() != null && bind.getAddress().isLoopbackAddress();
-        AdminHandler handler = new AdminHandler(weir, prometheus, token, loopback, page(), weir.controlExecutor());
+        AdminHandler handler = new AdminHandler(proxy, prometheus, token, loopback, page(), proxy.controlExecutor());
         ConnectionLimit limit = new ConnectionLimit(MAX_CONNECTIONS);
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("weir-admin"),
                 NioIoHandler.newFactory());
@@ -104,7 +105,7 @@ public final class AdminServer implements AutoCloseable {
         if (!bound.isSuccess()) {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             Throwable cause = bound.cause();
-            throw new Weir.StartException("admin.bind: cannot listen on " + NetUtil.toSocketAddressString(bind) + ": "
+            throw new StartException("admin.bind: cannot listen on " + NetUtil.toSocketAddressString(bind) + ": "
                     + (cause.getMessage() != null ? cause.getMessage() : cause.toString()), cause);
         }
         AdminServer server = new AdminServer(group, bound.channel(), handler);

@@ -1,7 +1,7 @@
 package dev.weir.proxy.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.weir.proxy.Weir;
+import dev.weir.proxy.control.Weir;
 import dev.weir.proxy.config.ConfigLoader;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;

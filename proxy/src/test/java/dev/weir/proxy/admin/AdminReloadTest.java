@@ -3,7 +3,7 @@ package dev.weir.proxy.admin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.weir.proxy.Weir;
+import dev.weir.proxy.control.Weir;
 import dev.weir.proxy.config.ConfigLoader;
 import dev.weir.sample.BackendSample;
 import io.micrometer.prometheusmetrics.PrometheusConfig;

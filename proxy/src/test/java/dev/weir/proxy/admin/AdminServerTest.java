@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.weir.proxy.BackendStatus;
+import dev.weir.proxy.api.BackendStatus;
 import dev.weir.proxy.backend.AdminState;
 import dev.weir.proxy.backend.BackendState;
 import dev.weir.sample.BackendSample;

@@ -2,7 +2,7 @@ package dev.weir.proxy.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.weir.proxy.BackendStatus;
+import dev.weir.proxy.api.BackendStatus;
 import dev.weir.proxy.backend.BackendState;
 import dev.weir.sample.BackendSample;
 import java.io.File;

@@ -3,8 +3,8 @@ package dev.weir.proxy.discovery;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.weir.proxy.BackendStatus;
-import dev.weir.proxy.Weir;
+import dev.weir.proxy.api.BackendStatus;
+import dev.weir.proxy.control.Weir;
 import dev.weir.proxy.backend.BackendState;
 import dev.weir.proxy.config.ConfigLoader;
 import dev.weir.sample.BackendSample;

@@ -1,6 +1,6 @@
 package dev.weir.proxy.edge;
 
-import dev.weir.proxy.Weir;
+import dev.weir.proxy.control.Weir;
 import dev.weir.proxy.config.ConfigLoader;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -15,7 +15,7 @@ import static dev.weir.proxy.edge.EdgeSupport.v2;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.weir.proxy.Weir;
+import dev.weir.proxy.control.Weir;
 import dev.weir.sample.BackendSample;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.weir.proxy.Weir;
+import dev.weir.proxy.control.Weir;
 import dev.weir.proxy.transport.Transport;
 import dev.weir.sample.BackendSample;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

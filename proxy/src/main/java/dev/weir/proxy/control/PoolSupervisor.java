@@ -1,5 +1,6 @@
-package dev.weir.proxy;
+package dev.weir.proxy.control;
 
+import dev.weir.proxy.api.StartException;
 import dev.weir.proxy.backend.Backend;
 import dev.weir.proxy.backend.BackendPool;
 import dev.weir.proxy.backend.ConnectFeedback;
@@ -8,6 +9,7 @@ import dev.weir.proxy.config.BackendConfig;
 import dev.weir.proxy.config.DiscoveryConfig;
 import dev.weir.proxy.config.HostPort;
 import dev.weir.proxy.config.PoolConfig;
+import dev.weir.proxy.control.Weir;
 import dev.weir.proxy.discovery.DnsDiscovery;
 import dev.weir.proxy.health.PoolHealth;
 import dev.weir.proxy.transport.Transport;
@@ -33,9 +35,9 @@ import org.slf4j.LoggerFactory;
  * when configured, DNS discovery. Reload hands it a new {@link PoolConfig}; it changes what
  * differs and keeps the rest (backend states, counters, live connections).
  */
-final class PoolRuntime {
+final class PoolSupervisor {
 
-    private static final Logger log = LoggerFactory.getLogger(PoolRuntime.class);
+    private static final Logger log = LoggerFactory.getLogger(PoolSupervisor.class);
 
     /** What every pool of one proxy shares. */
     record Shared(EventLoopGroup group, Transport transport, BackendConnector connector, ProxyMetrics metrics) {
@@ -51,7 +53,7 @@ final class PoolRuntime {
     private WarmConnections warm;
 
     /** Builds the pool from its static backends (resolved here, off the event loops); health and discovery start later. */
-    PoolRuntime(PoolConfig config, EventLoop loop, Shared shared) throws Weir.StartException {
+    PoolSupervisor(PoolConfig config, EventLoop loop, Shared shared) throws StartException {
         this.config = config;
         this.loop = loop;
         this.shared = shared;
@@ -114,10 +116,10 @@ final class PoolRuntime {
         return config;
     }
 
-    static Backend newBackend(BackendConfig bc, String path) throws Weir.StartException {
+    static Backend newBackend(BackendConfig bc, String path) throws StartException {
         InetSocketAddress resolved = bc.address().resolve();
         if (resolved.isUnresolved()) {
-            throw new Weir.StartException(path + ": cannot resolve \"" + bc.address().host() + "\"", null);
+            throw new StartException(path + ": cannot resolve \"" + bc.address().host() + "\"", null);
         }
         Backend b = new Backend(bc.id(), bc.address().toString(), resolved, bc.weight());
         b.maxConnections(bc.maxConnections());

@@ -1,6 +1,10 @@
-package dev.weir.proxy;
+package dev.weir.proxy.control;
 
 import dev.weir.proxy.admin.AdminServer;
+import dev.weir.proxy.api.ProxyControl;
+import dev.weir.proxy.api.BackendStatus;
+import dev.weir.proxy.api.ReloadResult;
+import dev.weir.proxy.api.StartException;
 import dev.weir.proxy.backend.AdminState;
 import dev.weir.proxy.backend.Backend;
 import dev.weir.proxy.backend.BackendPool;
@@ -57,7 +61,7 @@ import org.slf4j.LoggerFactory;
  * <p>Changes (reload and the operator API) are serialized by this object's monitor; the data path
  * never takes it.
  */
-public final class Weir implements AutoCloseable {
+public final class Weir implements ProxyControl, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Weir.class);
 
@@ -68,7 +72,7 @@ public final class Weir implements AutoCloseable {
     private final BackendConnector connector;
     private final AccessLog accessLog;
     private final Path configFile;
-    private final Map<String, PoolRuntime> pools = new LinkedHashMap<>();
+    private final Map<String, PoolSupervisor> pools = new LinkedHashMap<>();
     private final Map<String, ProxyListener> listeners = new LinkedHashMap<>();
     /** Backends changed through the operator API since the last reload ("pool/id"); the file wins on reload. */
     private final java.util.Set<String> apiTouched = new java.util.LinkedHashSet<>();
@@ -156,7 +160,7 @@ public final class Weir implements AutoCloseable {
 
     private synchronized void build() throws StartException, InterruptedException {
         for (PoolConfig pc : config.pools().values()) {
-            pools.put(pc.name(), new PoolRuntime(pc, control, shared()));
+            pools.put(pc.name(), new PoolSupervisor(pc, control, shared()));
         }
         publishPools();
         // Per-client tables forget idle sources, so their memory stays bounded.
@@ -174,7 +178,7 @@ public final class Weir implements AutoCloseable {
         publishListeners();
         // The admin endpoint after the proxy listeners: traffic first (a bind failure still fails the start).
         admin = startAdmin(config.admin());
-        for (PoolRuntime p : pools.values()) {
+        for (PoolSupervisor p : pools.values()) {
             p.start(true);
         }
         // JVM, process and Netty meters: ~100 ms of class loading, so after the listeners accept.
@@ -231,8 +235,8 @@ public final class Weir implements AutoCloseable {
         return controlThread;
     }
 
-    private PoolRuntime.Shared shared() {
-        return new PoolRuntime.Shared(group, transport, connector, metrics);
+    private PoolSupervisor.Shared shared() {
+        return new PoolSupervisor.Shared(group, transport, connector, metrics);
     }
 
     private static void bind(ProxyListener listener, ListenerConfig lc) throws StartException, InterruptedException {
@@ -275,6 +279,11 @@ public final class Weir implements AutoCloseable {
         return metrics;
     }
 
+    @Override
+    public MeterRegistry registry() {
+        return metrics.registry();
+    }
+
     /** The bound address of a listener (the real port when the config said port 0). Never waits on a reload. */
     public InetSocketAddress listenerAddress(String listener) {
         ProxyListener l = listenersByName.get(listener);
@@ -293,15 +302,15 @@ public final class Weir implements AutoCloseable {
         return runtime(name).pool;
     }
 
-    private PoolRuntime runtime(String name) {
-        PoolRuntime p = pools.get(name);
+    private PoolSupervisor runtime(String name) {
+        PoolSupervisor p = pools.get(name);
         if (p == null) {
             throw new NoSuchElementException("no pool \"" + name + "\" (pools: " + String.join(", ", pools.keySet()) + ")");
         }
         return p;
     }
 
-    private Backend backend(PoolRuntime p, String id) {
+    private Backend backend(PoolSupervisor p, String id) {
         Backend b = p.pool.backend(id);
         if (b == null) {
             throw new NoSuchElementException("no backend \"" + id + "\" in pool \"" + p.pool.name() + "\"");
@@ -313,7 +322,7 @@ public final class Weir implements AutoCloseable {
 
     /** Every backend of a pool with its state, counters and health. */
     public synchronized List<BackendStatus> backends(String pool) {
-        PoolRuntime p = runtime(pool);
+        PoolSupervisor p = runtime(pool);
         PoolHealth health = p.health();
         WarmConnections warm = p.warmPool();
         List<BackendStatus> out = new ArrayList<>();
@@ -328,20 +337,20 @@ public final class Weir implements AutoCloseable {
 
     /** No new connections to the backend; live ones finish or are closed at the pool's drain-timeout. */
     public synchronized void drain(String pool, String id) {
-        PoolRuntime p = runtime(pool);
+        PoolSupervisor p = runtime(pool);
         p.pool.drain(backend(p, id));
         apiTouched.add(pool + "/" + id);
     }
 
     public synchronized void disable(String pool, String id) {
-        PoolRuntime p = runtime(pool);
+        PoolSupervisor p = runtime(pool);
         p.pool.disable(backend(p, id));
         apiTouched.add(pool + "/" + id);
     }
 
     /** Back in rotation (when healthy). IllegalStateException for a removed backend. */
     public synchronized void enable(String pool, String id) {
-        PoolRuntime p = runtime(pool);
+        PoolSupervisor p = runtime(pool);
         p.pool.enable(backend(p, id));
         apiTouched.add(pool + "/" + id);
     }
@@ -351,7 +360,7 @@ public final class Weir implements AutoCloseable {
      * first check passes. IllegalStateException when the address is already in the pool.
      */
     public synchronized BackendStatus addBackend(String pool, String address, int weight, String name) {
-        PoolRuntime p = runtime(pool);
+        PoolSupervisor p = runtime(pool);
         HostPort hp = HostPort.parse(address);
         if (hp.port() < 1) {
             throw new IllegalArgumentException("address: port " + hp.port() + " (expected: 1..65535)");
@@ -367,7 +376,7 @@ public final class Weir implements AutoCloseable {
         }
         Backend b;
         try {
-            b = PoolRuntime.newBackend(new BackendConfig(hp, weight, name), "address");
+            b = PoolSupervisor.newBackend(new BackendConfig(hp, weight, name), "address");
         } catch (StartException e) {
             throw new IllegalArgumentException(e.getMessage());
         }
@@ -378,7 +387,7 @@ public final class Weir implements AutoCloseable {
 
     /** Drains the backend, then it leaves the pool when its last connection ends. */
     public synchronized void removeBackend(String pool, String id) {
-        PoolRuntime p = runtime(pool);
+        PoolSupervisor p = runtime(pool);
         Backend b = backend(p, id);
         if (b.removed()) {
             throw new IllegalStateException("backend \"" + id + "\" is already being removed");
@@ -449,7 +458,7 @@ public final class Weir implements AutoCloseable {
         }
         // Phase 1: what can fail.
         AdminServer newAdmin = null;
-        Map<String, PoolRuntime> newPools = new LinkedHashMap<>();
+        Map<String, PoolSupervisor> newPools = new LinkedHashMap<>();
         Map<String, Map<String, Backend>> resolved = new HashMap<>();
         Map<String, ProxyListener> newListeners = new LinkedHashMap<>();
         Map<String, ProxyListener> rebound = new LinkedHashMap<>();
@@ -460,13 +469,13 @@ public final class Weir implements AutoCloseable {
         boolean tokenOnly = adminChanged && admin != null && Objects.equals(next.admin().bind(), old.admin().bind());
         try {
             for (PoolConfig pc : next.pools().values()) {
-                PoolRuntime existing = pools.get(pc.name());
+                PoolSupervisor existing = pools.get(pc.name());
                 if (existing == null) {
-                    newPools.put(pc.name(), new PoolRuntime(pc, control, shared()));
+                    newPools.put(pc.name(), new PoolSupervisor(pc, control, shared()));
                 } else if (pc.discovery() == null) {
                     Map<String, Backend> byKey = new HashMap<>();
                     for (BackendConfig bc : existing.newStaticBackends(pc)) {
-                        byKey.put(bc.address().toString(), PoolRuntime.newBackend(bc, "pools." + pc.name() + ".backends"));
+                        byKey.put(bc.address().toString(), PoolSupervisor.newBackend(bc, "pools." + pc.name() + ".backends"));
                     }
                     resolved.put(pc.name(), byKey);
                 }
@@ -500,7 +509,7 @@ public final class Weir implements AutoCloseable {
                 log.warn("reload failed while preparing", e);
             }
             prepared.values().forEach(chs -> chs.forEach(c -> c.close().awaitUninterruptibly()));
-            newPools.values().forEach(PoolRuntime::close);
+            newPools.values().forEach(PoolSupervisor::close);
             if (newAdmin != null) {
                 newAdmin.close();
             }
@@ -516,7 +525,7 @@ public final class Weir implements AutoCloseable {
     }
 
     /** Phase 2 of {@link #reload}: applies what phase 1 prepared; nothing here is expected to fail. */
-    private ReloadResult commit(Config next, Config old, List<String> changes, Map<String, PoolRuntime> newPools,
+    private ReloadResult commit(Config next, Config old, List<String> changes, Map<String, PoolSupervisor> newPools,
                                 Map<String, Map<String, Backend>> resolved, Map<String, ProxyListener> newListeners,
                                 Map<String, ProxyListener> rebound, Map<String, List<Channel>> prepared,
                                 boolean adminChanged, boolean tokenOnly, AdminServer newAdmin) {
@@ -545,7 +554,7 @@ public final class Weir implements AutoCloseable {
             }
             changes.add("admin: " + (admin == null ? "off" : "on " + next.admin().bind()));
         }
-        for (Map.Entry<String, PoolRuntime> e : newPools.entrySet()) {
+        for (Map.Entry<String, PoolSupervisor> e : newPools.entrySet()) {
             pools.put(e.getKey(), e.getValue());
             e.getValue().start(false);
             changes.add("pool " + e.getKey() + ": added");
@@ -600,7 +609,7 @@ public final class Weir implements AutoCloseable {
             ApiState was = e.getValue();
             ApiState now = apiState(e.getKey());
             if (was != null && now != null && now.instance() == was.instance() && was.admin() != AdminState.ACTIVE) {
-                PoolRuntime p = pools.get(poolOf(e.getKey()));
+                PoolSupervisor p = pools.get(poolOf(e.getKey()));
                 p.pool.enable(was.instance());
                 // Names the state the API had set (read before enable() replaced it).
                 changes.add("pool " + p.pool.name() + ": backend " + was.instance().id() + " active again (its "
@@ -639,7 +648,7 @@ public final class Weir implements AutoCloseable {
 
     /** The backend {@code pool/id} as it runs now; null when it is not in the pool (or is being removed). */
     private ApiState apiState(String touched) {
-        PoolRuntime p = pools.get(poolOf(touched));
+        PoolSupervisor p = pools.get(poolOf(touched));
         Backend b = p == null ? null : p.pool.backend(idOf(touched));
         return b == null || b.removed() ? null : new ApiState(b, b.admin(), b.weight(), b.maxConnections());
     }
@@ -698,7 +707,7 @@ public final class Weir implements AutoCloseable {
 
     public int shutdown(Duration drainTimeout) throws InterruptedException {
         List<ProxyListener> all;
-        List<PoolRuntime> allPools;
+        List<PoolSupervisor> allPools;
         synchronized (this) {
             stopping = true;
             all = new ArrayList<>(listeners.values());
@@ -717,7 +726,7 @@ public final class Weir implements AutoCloseable {
         for (ProxyListener l : all) {
             l.closeAll(CloseReason.SHUTDOWN);
         }
-        allPools.forEach(PoolRuntime::close);
+        allPools.forEach(PoolSupervisor::close);
         AdminServer a;
         synchronized (this) {
             a = admin;
@@ -749,13 +758,6 @@ public final class Weir implements AutoCloseable {
             shutdown(Duration.ZERO);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Something in a valid config cannot start here (port in use, unresolvable host, transport). */
-    public static final class StartException extends Exception {
-        public StartException(String message, Throwable cause) {
-            super(message, cause);
         }
     }
 }

@@ -1,4 +1,4 @@
-package dev.weir.proxy;
+package dev.weir.proxy.api;
 
 import java.util.List;
 
@@ -18,7 +18,7 @@ public record ReloadResult(Outcome outcome, List<String> changes, List<String> e
         overridden = List.copyOf(overridden);
     }
 
-    static ReloadResult failed(List<String> errors) {
+    public static ReloadResult failed(List<String> errors) {
         return new ReloadResult(Outcome.FAILED, List.of(), errors, List.of());
     }
 }

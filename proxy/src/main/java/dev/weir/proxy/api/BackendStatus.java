@@ -1,4 +1,4 @@
-package dev.weir.proxy;
+package dev.weir.proxy.api;
 
 import dev.weir.proxy.backend.AdminState;
 import dev.weir.proxy.backend.BackendState;
