@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -16,7 +17,12 @@ import org.slf4j.LoggerFactory;
  * The backends of one pool, their states, and the immutable snapshot the data path reads: the
  * backends eligible for new connections and a balancer built for exactly them. Every membership
  * or state change publishes a new snapshot through one volatile reference; the data path never
- * locks. Changes are serialized by this object's monitor (control path only, no I/O inside).
+ * locks.
+ *
+ * <p>Thread rule: every change runs on the control executor given to the constructor (asserted), and so do the
+ * drain deadlines; readers ({@link #snapshot}, {@link #members}, {@link #backend}, {@link #byKey}) may run on any
+ * thread. When a removed backend's last connection ends on an event loop, its removal is handed to the control
+ * executor instead of taking a lock.
  */
 public final class BackendPool {
 
@@ -27,7 +33,7 @@ public final class BackendPool {
     }
 
     private final String name;
-    private final EventExecutor timers;
+    private final EventExecutor control;
     private final Balancer.Factory balancers;
     private final Map<Backend, ScheduledFuture<?>> drainTimers = new HashMap<>();
     private volatile PoolConfig config;
@@ -40,14 +46,14 @@ public final class BackendPool {
     private volatile Consumer<Backend> onChange = b -> { };
 
     /**
-     * @param timers where drain deadlines run (one of the proxy's event loops)
+     * @param control where every change and the drain deadlines run (the proxy's control thread)
      * @param balancers builds the balancer of each snapshot ({@code Balancers::create})
      */
-    public BackendPool(PoolConfig config, List<Backend> backends, EventExecutor timers, Balancer.Factory balancers) {
+    public BackendPool(PoolConfig config, List<Backend> backends, EventExecutor control, Balancer.Factory balancers) {
         this.name = config.name();
         this.balancers = balancers;
         this.config = config;
-        this.timers = timers;
+        this.control = control;
         this.members = List.copyOf(backends);
         rebuild();
     }
@@ -68,7 +74,7 @@ public final class BackendPool {
 
     /**
      * Called after a backend joined, changed state or left (the warm pool follows). Runs on the
-     * thread that made the change, with no lock held by the caller's I/O; must not block.
+     * control thread; must not block.
      */
     public void onChange(Consumer<Backend> callback) {
         this.onChange = callback;
@@ -120,13 +126,15 @@ public final class BackendPool {
     }
 
     /** New settings from a reload: balance, timeouts, drain windows. Members are changed separately. */
-    public synchronized void update(PoolConfig config) {
+    public void update(PoolConfig config) {
+        assert control.inEventLoop() : "pool changes run on the control thread";
         this.config = config;
         rebuild();
     }
 
     /** Adds a backend; {@code healthy} false keeps it DOWN until its health checks pass. */
-    public synchronized void add(Backend b, boolean healthy) {
+    public void add(Backend b, boolean healthy) {
+        assert control.inEventLoop() : "pool changes run on the control thread";
         b.healthy(healthy);
         List<Backend> next = new ArrayList<>(members);
         next.add(b);
@@ -137,11 +145,13 @@ public final class BackendPool {
     }
 
     /** Drains {@code b}, then forgets it once its last connection has ended. */
-    public synchronized void remove(Backend b) {
+    public void remove(Backend b) {
+        assert control.inEventLoop() : "pool changes run on the control thread";
         if (b.removed()) {
             return;
         }
-        boolean idle = b.markRemoved(() -> forget(b));
+        // The last connection ends on its event loop, which hands the removal over rather than lock.
+        boolean idle = b.markRemoved(() -> onControl(() -> forget(b)));
         startDrain(b);
         log.info("backend removed backend={}/{} live_connections={}", name, b.id(), b.activeConnections());
         if (idle) {
@@ -150,23 +160,22 @@ public final class BackendPool {
     }
 
     private void forget(Backend b) {
-        synchronized (this) {
-            if (!members.contains(b)) {
-                return;
-            }
-            List<Backend> next = new ArrayList<>(members);
-            next.remove(b);
-            members = List.copyOf(next);
-            cancelDrainTimer(b);
-            rebuild();
+        if (!members.contains(b)) {
+            return;
         }
+        List<Backend> next = new ArrayList<>(members);
+        next.remove(b);
+        members = List.copyOf(next);
+        cancelDrainTimer(b);
+        rebuild();
         log.info("backend gone backend={}/{}", name, b.id());
         onForgotten.accept(b);
         onChange.accept(b);
     }
 
     /** No new connections; live ones end by themselves or at drain-timeout, spread over close-spread. */
-    public synchronized void drain(Backend b) {
+    public void drain(Backend b) {
+        assert control.inEventLoop() : "pool changes run on the control thread";
         if (b.admin() != AdminState.DRAINING) {
             startDrain(b);
             log.info("backend draining backend={}/{} live_connections={} drain_timeout={}",
@@ -174,7 +183,8 @@ public final class BackendPool {
         }
     }
 
-    public synchronized void disable(Backend b) {
+    public void disable(Backend b) {
+        assert control.inEventLoop() : "pool changes run on the control thread";
         cancelDrainTimer(b);
         b.admin(AdminState.DISABLED);
         rebuild();
@@ -183,7 +193,8 @@ public final class BackendPool {
     }
 
     /** Back to ACTIVE (a removed backend cannot come back: add it again). */
-    public synchronized void enable(Backend b) {
+    public void enable(Backend b) {
+        assert control.inEventLoop() : "pool changes run on the control thread";
         if (b.removed()) {
             throw new IllegalStateException("backend " + name + "/" + b.id() + " was removed");
         }
@@ -194,7 +205,8 @@ public final class BackendPool {
         log.info("backend enabled backend={}/{} state={}", name, b.id(), b.state());
     }
 
-    public synchronized void setWeight(Backend b, int weight) {
+    public void setWeight(Backend b, int weight) {
+        assert control.inEventLoop() : "pool changes run on the control thread";
         if (b.weight() != weight) {
             b.weight(weight);
             rebuild();
@@ -203,13 +215,12 @@ public final class BackendPool {
 
     /** Health verdict (active checks or passive ejection); with close-on-down a DOWN closes live connections. */
     public void setHealthy(Backend b, boolean healthy) {
-        synchronized (this) {
-            if (b.healthy() == healthy) {
-                return;
-            }
-            b.healthy(healthy);
-            rebuild();
+        assert control.inEventLoop() : "pool changes run on the control thread";
+        if (b.healthy() == healthy) {
+            return;
         }
+        b.healthy(healthy);
+        rebuild();
         onChange.accept(b);
         if (!healthy && config.closeOnDown()) {
             b.liveConnections().forEach(LiveConnection::closeBackendDown);
@@ -222,7 +233,7 @@ public final class BackendPool {
         onChange.accept(b);
         cancelDrainTimer(b);
         long timeoutMs = config.drainTimeout().toMillis();
-        drainTimers.put(b, timers.schedule(() -> drainTimeout(b), timeoutMs, TimeUnit.MILLISECONDS));
+        drainTimers.put(b, control.schedule(() -> drainTimeout(b), timeoutMs, TimeUnit.MILLISECONDS));
     }
 
     /** Closes what is left, spread evenly over close-spread so clients do not reconnect in one burst. */
@@ -239,8 +250,17 @@ public final class BackendPool {
             if (at == 0) {
                 c.closeDrainTimeout();
             } else {
-                timers.schedule(c::closeDrainTimeout, at, TimeUnit.MILLISECONDS);
+                control.schedule(c::closeDrainTimeout, at, TimeUnit.MILLISECONDS);
             }
+        }
+    }
+
+    /** Hands {@code task} to the control thread; dropped once the proxy has stopped (nothing left to remove). */
+    private void onControl(Runnable task) {
+        try {
+            control.execute(task);
+        } catch (RejectedExecutionException stopped) {
+            // Shutdown already closed the pool.
         }
     }
 

@@ -9,14 +9,12 @@ import dev.weir.proxy.config.BackendConfig;
 import dev.weir.proxy.config.DiscoveryConfig;
 import dev.weir.proxy.config.HostPort;
 import dev.weir.proxy.config.PoolConfig;
-import dev.weir.proxy.control.Weir;
 import dev.weir.proxy.discovery.DnsDiscovery;
 import dev.weir.proxy.health.PoolHealth;
 import dev.weir.proxy.transport.Transport;
 import dev.weir.proxy.backend.connect.BackendConnector;
 import dev.weir.proxy.backend.connect.WarmConnections;
 import dev.weir.proxy.metrics.ProxyMetrics;
-import io.netty.channel.EventLoopGroup;
 import io.netty.channel.EventLoop;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -27,43 +25,47 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A pool and what keeps its membership and health current: active/passive health checks and,
- * when configured, DNS discovery. Reload hands it a new {@link PoolConfig}; it changes what
- * differs and keeps the rest (backend states, counters, live connections).
+ * A pool and what keeps its membership and health current: its membership source (the static backends of the
+ * config, or DNS discovery) feeds health checks, and health verdicts feed the pool's states and snapshot, which
+ * carries the balancer. Reload hands it a new {@link PoolConfig}; it changes what differs and keeps the rest
+ * (backend states, counters, live connections).
+ *
+ * <p>Thread rule: the control thread only. Health state lives there too (probes run on an I/O loop and report
+ * back); discovery results arrive on the resolver's loop and are handed to the control thread.
  */
 final class PoolSupervisor {
 
     private static final Logger log = LoggerFactory.getLogger(PoolSupervisor.class);
 
-    /** What every pool of one proxy shares. */
-    record Shared(EventLoopGroup group, Transport transport, BackendConnector connector, ProxyMetrics metrics) {
-    }
-
     final BackendPool pool;
     private final EventLoop loop;
     private final Transport transport;
-    private final Shared shared;
+    private final ProxyParts shared;
+    private final Control control;
+    /** The newest discovered address set not yet applied (results are coalesced on their way to the control thread). */
+    private final AtomicReference<Set<InetSocketAddress>> discovered = new AtomicReference<>();
     private PoolConfig config;
     private PoolHealth health;
     private DnsDiscovery discovery;
     private WarmConnections warm;
 
     /** Builds the pool from its static backends (resolved here, off the event loops); health and discovery start later. */
-    PoolSupervisor(PoolConfig config, EventLoop loop, Shared shared) throws StartException {
+    PoolSupervisor(PoolConfig config, ProxyParts shared) throws StartException {
         this.config = config;
-        this.loop = loop;
+        this.loop = shared.healthLoop();
         this.shared = shared;
+        this.control = shared.control();
         this.transport = shared.transport();
         List<Backend> backends = new ArrayList<>();
         for (int i = 0; i < config.backends().size(); i++) {
             backends.add(newBackend(config.backends().get(i), "pools." + config.name() + ".backends[" + i + "].address"));
         }
-        this.pool = new BackendPool(config, backends, loop, Balancers::create);
-        backends.forEach(b -> shared.metrics().backendAdded(config.name(), b));
+        this.pool = new BackendPool(config, backends, control.executor(), Balancers::create);
         pool.onForgotten(b -> {
             shared.metrics().backendRemoved(b);
             PoolHealth h = health;
@@ -81,12 +83,13 @@ final class PoolSupervisor {
 
     /** Starts health checks (every present backend counts as healthy until checks say otherwise) and discovery. */
     void start(boolean waitForDiscovery) {
+        pool.members().forEach(b -> shared.metrics().backendAdded(config.name(), b));
         startHealth();
         startDiscovery(waitForDiscovery);
         startWarmPool();
     }
 
-    WarmConnections warmPool() {
+    WarmConnections warmConnections() {
         return warm;
     }
 
@@ -235,10 +238,11 @@ final class PoolSupervisor {
             return;
         }
         ProxyMetrics metrics = shared.metrics();
-        health = new PoolHealth(config.name(), config.healthCheck(), config.passive(), loop, transport,
+        health = new PoolHealth(config.name(), config.healthCheck(), config.passive(), control.executor(), loop, transport,
                 new PoolHealth.Listener() {
                     @Override
                     public void healthChanged(Backend b, boolean healthy, String cause) {
+                        // On the control thread, where the health state lives: the verdict applies at once.
                         metrics.healthChanged(b, healthy);
                         pool.setHealthy(b, healthy);
                     }
@@ -291,13 +295,26 @@ final class PoolSupervisor {
         if (d == null) {
             return;
         }
-        discovery = new DnsDiscovery(config.name(), d, loop, transport, (added, removed, all) -> reconcileDiscovered(all));
-        discovery.start();
+        DnsDiscovery source = new DnsDiscovery(config.name(), d, loop, transport, (added, removed, all) -> {
+            discovered.set(all);
+            control.execute(this::applyDiscovered);
+        });
+        discovery = source;
+        source.start();
         if (waitForFirst) {
             // Serve from the first answer when it comes quickly; otherwise start empty and fill in later.
-            if (!discovery.firstResult().awaitUninterruptibly(Math.min(d.refresh().toMillis(), 5_000), TimeUnit.MILLISECONDS)) {
+            if (!source.firstResult().awaitUninterruptibly(Math.min(d.refresh().toMillis(), 5_000), TimeUnit.MILLISECONDS)) {
                 log.warn("discovery slow pool={} dns={} starting_with=0 backends", config.name(), d.dns());
             }
+            applyDiscovered(); // now, not after the start that waits here on the control thread
+        }
+    }
+
+    /** On the control thread: the newest discovered set, unless a later call applied it already. */
+    private void applyDiscovered() {
+        Set<InetSocketAddress> all = discovered.getAndSet(null);
+        if (all != null && discovery != null) {
+            reconcileDiscovered(all);
         }
     }
 
@@ -305,6 +322,7 @@ final class PoolSupervisor {
         if (discovery != null) {
             discovery.close();
             discovery = null;
+            discovered.set(null); // a result still on its way belongs to the source just stopped
         }
     }
 

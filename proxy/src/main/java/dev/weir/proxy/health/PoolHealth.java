@@ -6,6 +6,7 @@ import dev.weir.proxy.config.PassiveConfig;
 import dev.weir.proxy.health.HealthState.Transition;
 import dev.weir.proxy.transport.Transport;
 import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.Objects;
@@ -20,9 +21,10 @@ import org.slf4j.LoggerFactory;
  * Health of the backends of one pool: active probes every {@code interval} ± jitter with
  * {@code rise}/{@code fall} thresholds, and passive ejection on connect failures of real traffic.
  *
- * <p>All state lives on one event loop of the proxy's group: no threads of its own, no locks on
- * I/O. Public methods may be called from any thread and hop to that loop; {@link #isHealthy} and
- * {@link #status} read a snapshot published by it. The listener runs on the loop, once per change;
+ * <p>All state lives on one thread (the proxy's control thread; in tests an event loop or a manual
+ * clock): no threads of its own, no locks on I/O. Probes run on an I/O event loop and report back to
+ * that thread. Public methods may be called from any thread and hop to it; {@link #isHealthy} and
+ * {@link #status} read a snapshot published by it. The listener runs on that thread, once per change;
  * it is not called for the state a backend starts in (read {@link #isHealthy} after {@link #add}).
  */
 public final class PoolHealth implements AutoCloseable {
@@ -59,6 +61,21 @@ public final class PoolHealth implements AutoCloseable {
     public PoolHealth(String pool, HealthCheckConfig active, PassiveConfig passive, EventLoop loop,
                       Transport transport, Listener listener) {
         this(pool, active, passive, Scheduler.of(loop), new SocketProber(loop, transport), listener,
+                () -> ThreadLocalRandom.current().nextDouble());
+    }
+
+    /**
+     * Health state on {@code stateThread} (the proxy's control thread: verdicts then change the pool there, without
+     * a hop), probes on the I/O loop {@code probeLoop}.
+     */
+    public PoolHealth(String pool, HealthCheckConfig active, PassiveConfig passive, EventExecutor stateThread,
+                      EventLoop probeLoop, Transport transport, Listener listener) {
+        this(pool, active, passive, Scheduler.of(stateThread), new SocketProber(probeLoop, transport), probeLoop, listener);
+    }
+
+    private PoolHealth(String pool, HealthCheckConfig active, PassiveConfig passive, Scheduler state,
+                       SocketProber probes, EventLoop probeLoop, Listener listener) {
+        this(pool, active, passive, state, new LoopProber(probes, probeLoop, state), listener,
                 () -> ThreadLocalRandom.current().nextDouble());
     }
 
@@ -154,7 +171,8 @@ public final class PoolHealth implements AutoCloseable {
 
     /** The pool's PROXY protocol version, used by checks with {@code proxy-protocol: true}. */
     public void proxyProtocol(dev.weir.proxy.config.ProxyProtocolVersion version) {
-        if (prober instanceof SocketProber sp) {
+        Prober p = prober instanceof LoopProber onLoop ? onLoop.probes() : prober;
+        if (p instanceof SocketProber sp) {
             sp.proxyProtocol(version);
         }
     }

@@ -1,11 +1,11 @@
 package dev.weir.proxy.health;
 
-import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.EventExecutor;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The one thread health state lives on, and its timers. Production uses the event loop; tests use a
+ * The one thread health state lives on, and its timers. Production uses the control thread (or an event loop); tests use a
  * manual clock so rise/fall and ejection back-off run in virtual time.
  */
 interface Scheduler {
@@ -26,7 +26,7 @@ interface Scheduler {
     /** Wall-clock time for {@link HealthStatus#lastCheckMillis()}. */
     long currentTimeMillis();
 
-    static Scheduler of(EventLoop loop) {
+    static Scheduler of(EventExecutor loop) {
         return new Scheduler() {
             @Override
             public boolean inLoop() {

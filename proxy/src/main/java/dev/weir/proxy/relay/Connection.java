@@ -9,6 +9,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.EventLoop;
 import io.netty.channel.socket.DuplexChannel;
 import java.net.InetSocketAddress;
 
@@ -19,22 +20,22 @@ import java.net.InetSocketAddress;
  */
 final class Connection implements LiveConnection, ChannelFutureListener {
 
-    final ProxyListener listener;
-    final Channel client;
+    private final ListenerContext listener;
+    private final Channel client;
     /** The listener's pool, or the one SNI chose. */
-    BackendPool pool;
+    private BackendPool pool;
     /** The real client: the peer, or the source a trusted PROXY header named. */
-    InetSocketAddress clientAddress;
+    private InetSocketAddress clientAddress;
     /** What the client connected to: the listener's address, or the destination a PROXY header named. */
-    InetSocketAddress destination;
+    private InetSocketAddress destination;
     private boolean limited;
-    final long startNanos = System.nanoTime();
+    private final long startNanos = System.nanoTime();
 
-    Channel backendChannel;
-    Backend backend;
-    long connectedNanos;
-    long bytesFromClient;
-    long bytesFromBackend;
+    private Channel backendChannel;
+    private Backend backend;
+    private long connectedNanos;
+    private long bytesFromClient;
+    private long bytesFromBackend;
 
     private boolean clientFinForwarded;
     private boolean backendFinForwarded;
@@ -42,13 +43,14 @@ final class Connection implements LiveConnection, ChannelFutureListener {
     private boolean finished;
 
     /** idle-timeout, kept by the loop's {@link IdleSweeper}: no read for this long closes both sides. */
-    final long idleNanos;
+    private final long idleNanos;
     /** System.nanoTime() at the end of the last read batch on either socket. */
-    long lastReadNanos;
+    private long lastReadNanos;
+    /** The links of the loop's {@link IdleSweeper} list, which alone reads and writes them (no node object per connection). */
     Connection idlePrev;
     Connection idleNext;
 
-    Connection(ProxyListener listener, BackendPool pool, Channel client, long idleNanos) {
+    Connection(ListenerContext listener, BackendPool pool, Channel client, long idleNanos) {
         this.listener = listener;
         this.pool = pool;
         this.client = client;
@@ -56,6 +58,105 @@ final class Connection implements LiveConnection, ChannelFutureListener {
         this.destination = (InetSocketAddress) client.localAddress();
         this.idleNanos = idleNanos;
         this.lastReadNanos = startNanos;
+    }
+
+    Channel client() {
+        return client;
+    }
+
+    /** The backend channel; null until connected. */
+    Channel backendChannel() {
+        return backendChannel;
+    }
+
+    /** The backend; null until connected. */
+    Backend backend() {
+        return backend;
+    }
+
+    /** The pool the connection goes to: the listener's, or the one SNI chose. */
+    BackendPool pool() {
+        return pool;
+    }
+
+    /** SNI chose {@code pool} for this client (before any backend was picked). */
+    void route(BackendPool pool) {
+        this.pool = pool;
+    }
+
+    /** The real client: the peer, or the source a trusted PROXY header named. */
+    InetSocketAddress clientAddress() {
+        return clientAddress;
+    }
+
+    /** What the client connected to: the listener's address, or the destination a PROXY header named. */
+    InetSocketAddress destination() {
+        return destination;
+    }
+
+    long startNanos() {
+        return startNanos;
+    }
+
+    /** System.nanoTime() when the backend connected (meaningful once {@link #backend} is set). */
+    long connectedNanos() {
+        return connectedNanos;
+    }
+
+    long bytesFromClient() {
+        return bytesFromClient;
+    }
+
+    long bytesFromBackend() {
+        return bytesFromBackend;
+    }
+
+    /** {@code n} bytes read from the client and passed on (to the backend, or queued until it connects). */
+    void countFromClient(long n) {
+        bytesFromClient += n;
+    }
+
+    /** {@code n} bytes read from the backend and passed to the client. */
+    void countFromBackend(long n) {
+        bytesFromBackend += n;
+    }
+
+    ListenerTelemetry telemetry() {
+        return listener.telemetry();
+    }
+
+    /** The loop both channels live on. */
+    EventLoop eventLoop() {
+        return client.eventLoop();
+    }
+
+    boolean clientOpen() {
+        return client.isOpen();
+    }
+
+    /** Closes with {@code reason} from another thread (shutdown): hops to the connection's loop. */
+    void closeFromElsewhere(CloseReason r) {
+        client.eventLoop().execute(() -> close(r));
+    }
+
+    /** Waits until the client channel has closed. */
+    void awaitClosed() throws InterruptedException {
+        client.closeFuture().await();
+    }
+
+    /** Waits up to {@code millis} for the client channel to close; true when it has. */
+    boolean awaitClosed(long millis) throws InterruptedException {
+        return client.closeFuture().await(millis);
+    }
+
+    /** The idle-timeout in nanoseconds. */
+    long idleNanos() {
+        return idleNanos;
+    }
+
+    /** True when neither socket read anything for the idle-timeout before {@code nowNanos}. */
+    boolean idleAt(long nowNanos) {
+        return nowNanos - lastReadNanos >= idleNanos;
     }
 
     /** A read batch ended on the client or the backend socket: the connection is not idle. */
@@ -76,7 +177,7 @@ final class Connection implements LiveConnection, ChannelFutureListener {
     }
 
     /** Counted by the per-client limiter: released when the connection ends. */
-    void limited() {
+    void countedPerClient() {
         this.limited = true;
     }
 
@@ -191,7 +292,7 @@ final class Connection implements LiveConnection, ChannelFutureListener {
             backend.connectionEnded();
         }
         if (limited) {
-            listener.releaseClient(clientAddress.getAddress());
+            listener.release(clientAddress.getAddress());
         }
         listener.telemetry().recordClose(this);
     }

@@ -32,7 +32,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class Frontend extends ChannelInboundHandlerAdapter implements BackendConnector.Callback {
 
-    private final ProxyListener listener;
+    private final ListenerContext listener;
     private final EdgeConfig edge;
     private Connection conn;
     private BackendConnector.Attempt attempt;
@@ -44,7 +44,7 @@ final class Frontend extends ChannelInboundHandlerAdapter implements BackendConn
     private ScheduledFuture<?> proxyTimeout;
     private ChannelHandlerContext ctx;
 
-    Frontend(ProxyListener listener, EdgeConfig edge) {
+    Frontend(ListenerContext listener, EdgeConfig edge) {
         this.listener = listener;
         this.edge = edge;
     }
@@ -56,7 +56,7 @@ final class Frontend extends ChannelInboundHandlerAdapter implements BackendConn
         awaitingProxyHeader = edge.proxyProtocol() != null;
         awaitingSni = edge.sni() != null;
         if (awaitingProxyHeader) {
-            if (!ProxyListener.anyContains(edge.proxyProtocol().trusted(), conn.clientAddress.getAddress())) {
+            if (!Admission.anyContains(edge.proxyProtocol().trusted(), conn.clientAddress().getAddress())) {
                 reject(CloseReason.UNTRUSTED_PROXY);
                 return;
             }
@@ -73,7 +73,7 @@ final class Frontend extends ChannelInboundHandlerAdapter implements BackendConn
 
     /** Access lists and per-client limits on the real client, then the connect. */
     private void admit() {
-        if (!conn.client.isActive()) {
+        if (!conn.client().isActive()) {
             return;
         }
         CloseReason refused = listener.admit(conn);
@@ -84,9 +84,9 @@ final class Frontend extends ChannelInboundHandlerAdapter implements BackendConn
         if (edge.maxConnectionDuration() != null) {
             ScheduledFuture<?> cap = ctx.executor().schedule(() -> conn.close(CloseReason.MAX_DURATION),
                     edge.maxConnectionDuration().toMillis(), TimeUnit.MILLISECONDS);
-            conn.client.closeFuture().addListener(f -> cap.cancel(false));
+            conn.client().closeFuture().addListener(f -> cap.cancel(false));
         }
-        attempt = listener.connect(conn.client, conn.clientAddress.getAddress(), conn.pool, this);
+        attempt = listener.connect(conn.client(), conn.clientAddress().getAddress(), conn.pool(), this);
         readWhileConnecting();
     }
 
@@ -96,8 +96,8 @@ final class Frontend extends ChannelInboundHandlerAdapter implements BackendConn
      * watermark (plus one read) waits in {@code early}, the relay's own bound.
      */
     private void readWhileConnecting() {
-        if (attempt != null && !listener.seesHangupWithoutReading() && !ctx.isRemoved() && conn.client.isActive()
-                && !earlyFin && earlyBytes < conn.client.config().getWriteBufferHighWaterMark()) {
+        if (attempt != null && !listener.seesHangupWithoutReading() && !ctx.isRemoved() && conn.client().isActive()
+                && !earlyFin && earlyBytes < conn.client().config().getWriteBufferHighWaterMark()) {
             ctx.read();
         }
     }
@@ -117,16 +117,16 @@ final class Frontend extends ChannelInboundHandlerAdapter implements BackendConn
             // Indexed: no iterator per connection for the usual empty banner.
             for (int i = 0; i < banner.size(); i++) {
                 ByteBuf b = banner.get(i);
-                conn.bytesFromBackend += b.readableBytes();
+                conn.countFromBackend(b.readableBytes());
                 backend.addBytesFrom(b.readableBytes());
-                conn.client.write(b, conn.client.voidPromise());
+                conn.client().write(b, conn.client().voidPromise());
             }
-            conn.client.flush();
+            conn.client().flush();
         }
         if (early != null) {
             for (Object msg : early) {
                 int n = msg instanceof ByteBuf buf ? buf.readableBytes() : 0;
-                conn.bytesFromClient += n;
+                conn.countFromClient(n);
                 backend.addBytesTo(n);
                 backendChannel.write(msg, backendChannel.voidPromise());
             }
@@ -134,11 +134,11 @@ final class Frontend extends ChannelInboundHandlerAdapter implements BackendConn
         }
         backendChannel.flush();
         ctx.pipeline().replace(this, "relay", new Relay(conn, true));
-        backendChannel.config().setAutoRead(conn.client.isWritable());
+        backendChannel.config().setAutoRead(conn.client().isWritable());
         if (earlyFin) {
-            conn.forwardFin(conn.client);
+            conn.forwardFin(conn.client());
         } else {
-            conn.client.config().setAutoRead(backendChannel.isWritable());
+            conn.client().config().setAutoRead(backendChannel.isWritable());
         }
     }
 
@@ -182,7 +182,7 @@ final class Frontend extends ChannelInboundHandlerAdapter implements BackendConn
             if (pool == null) {
                 reject(CloseReason.SNI_REJECTED);
             } else {
-                conn.pool = pool;
+                conn.route(pool);
                 if (!awaitingProxyHeader) {
                     admit();
                 }
@@ -236,7 +236,7 @@ final class Frontend extends ChannelInboundHandlerAdapter implements BackendConn
         Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
         String result = c instanceof SslHandshakeTimeoutException ? "timeout"
                 : c instanceof TooLongFrameException ? "oversized" : "not_tls";
-        if (!conn.client.isActive()) {
+        if (!conn.client().isActive()) {
             // Netty's hello reader threw the buffered bytes away and closed (oversized or broken hello):
             // nothing is left to relay to a default pool.
             awaitingSni = false;

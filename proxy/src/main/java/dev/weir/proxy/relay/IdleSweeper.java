@@ -46,7 +46,7 @@ final class IdleSweeper implements Runnable {
             head.idlePrev = c;
         }
         head = c;
-        long t = Math.max(MIN_TICK, Math.min(MAX_TICK, c.idleNanos / 4));
+        long t = Math.max(MIN_TICK, Math.min(MAX_TICK, c.idleNanos() / 4));
         if (next == null || t < tick) {
             // A shorter tick replaces the pending sweep: one chain of sweeps per loop, never two.
             tick = Math.min(tick, t);
@@ -77,7 +77,7 @@ final class IdleSweeper implements Runnable {
         long now = System.nanoTime();
         for (Connection c = head; c != null; ) {
             Connection next = c.idleNext;
-            if (now - c.lastReadNanos >= c.idleNanos) {
+            if (c.idleAt(now)) {
                 c.close(CloseReason.IDLE_TIMEOUT);
             }
             c = next;

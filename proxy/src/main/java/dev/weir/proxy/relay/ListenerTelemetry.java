@@ -63,15 +63,15 @@ final class ListenerTelemetry {
 
     /** A finished connection: its bytes, its close reason, its access-log line. */
     void recordClose(Connection c) {
-        String backendId = c.backend == null ? null : c.backend.id();
-        meters.bytesReceived().increment(c.bytesFromClient);
-        meters.bytesSent().increment(c.bytesFromBackend);
-        metrics.connectionClosed(listener, c.pool.name(), backendId, c.reason().name());
+        String backendId = c.backend() == null ? null : c.backend().id();
+        meters.bytesReceived().increment(c.bytesFromClient());
+        meters.bytesSent().increment(c.bytesFromBackend());
+        metrics.connectionClosed(listener, c.pool().name(), backendId, c.reason().name());
         if (accessLog.enabled()) {
             long now = System.nanoTime();
-            accessLog.log(new AccessLog.Entry(listener, c.clientAddress.getAddress().getHostAddress(), c.clientAddress.getPort(),
-                    c.pool.name(), backendId, c.backend == null ? -1 : TimeUnit.NANOSECONDS.toMillis(c.connectedNanos - c.startNanos),
-                    TimeUnit.NANOSECONDS.toMillis(now - c.startNanos), c.bytesFromClient, c.bytesFromBackend, c.reason().name()));
+            accessLog.log(new AccessLog.Entry(listener, c.clientAddress().getAddress().getHostAddress(), c.clientAddress().getPort(),
+                    c.pool().name(), backendId, c.backend() == null ? -1 : TimeUnit.NANOSECONDS.toMillis(c.connectedNanos() - c.startNanos()),
+                    TimeUnit.NANOSECONDS.toMillis(now - c.startNanos()), c.bytesFromClient(), c.bytesFromBackend(), c.reason().name()));
         }
     }
 
@@ -79,10 +79,10 @@ final class ListenerTelemetry {
     void logSocketError(Connection c, boolean clientSide, Throwable cause) {
         if (cause instanceof IOException) {
             log.debug("socket error listener={} side={} client={} cause=\"{}\"", listener,
-                    clientSide ? "client" : "backend", c == null ? "-" : c.clientAddress, cause.getMessage());
+                    clientSide ? "client" : "backend", c == null ? "-" : c.clientAddress(), cause.getMessage());
         } else {
             log.warn("unexpected error listener={} side={} client={}", listener,
-                    clientSide ? "client" : "backend", c == null ? "-" : c.clientAddress, cause);
+                    clientSide ? "client" : "backend", c == null ? "-" : c.clientAddress(), cause);
         }
     }
 }

@@ -23,13 +23,13 @@ final class ProxyHeaders {
     }
 
     static void writeIfConfigured(Connection conn) {
-        ProxyProtocolVersion version = conn.pool.config().proxyProtocol();
+        ProxyProtocolVersion version = conn.pool().config().proxyProtocol();
         if (version == null) {
             return;
         }
-        Channel out = conn.backendChannel;
+        Channel out = conn.backendChannel();
         out.pipeline().addFirst("proxy-header", HAProxyMessageEncoder.INSTANCE);
-        out.write(message(version, conn.clientAddress, conn.destination), out.voidPromise());
+        out.write(message(version, conn.clientAddress(), conn.destination()), out.voidPromise());
         out.pipeline().remove("proxy-header");
     }
 

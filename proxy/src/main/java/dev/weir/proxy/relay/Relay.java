@@ -26,7 +26,7 @@ final class Relay extends ChannelInboundHandlerAdapter {
     }
 
     private Channel peer() {
-        return clientSide ? conn.backendChannel : conn.client;
+        return clientSide ? conn.backendChannel() : conn.client();
     }
 
     @Override
@@ -35,11 +35,11 @@ final class Relay extends ChannelInboundHandlerAdapter {
         if (msg instanceof ByteBuf buf) {
             int n = buf.readableBytes();
             if (clientSide) {
-                conn.bytesFromClient += n;
-                conn.backend.addBytesTo(n);
+                conn.countFromClient(n);
+                conn.backend().addBytesTo(n);
             } else {
-                conn.bytesFromBackend += n;
-                conn.backend.addBytesFrom(n);
+                conn.countFromBackend(n);
+                conn.backend().addBytesFrom(n);
             }
         }
         if (peer.isActive()) {
@@ -65,7 +65,7 @@ final class Relay extends ChannelInboundHandlerAdapter {
             boolean writable = ctx.channel().isWritable();
             if (!writable) {
                 // This side is full: the peer's reads pause (side = whose reads).
-                (clientSide ? conn.listener.telemetry().meters().backendPauses() : conn.listener.telemetry().meters().clientPauses()).increment();
+                (clientSide ? conn.telemetry().meters().backendPauses() : conn.telemetry().meters().clientPauses()).increment();
             }
             peer.config().setAutoRead(writable);
         }
@@ -90,7 +90,7 @@ final class Relay extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         // Resets and broken pipes are events of the peer, not bugs: no stack trace.
-        conn.listener.telemetry().logSocketError(conn, clientSide, cause);
+        conn.telemetry().logSocketError(conn, clientSide, cause);
         conn.close(clientSide ? CloseReason.CLIENT_ERROR : CloseReason.BACKEND_ERROR);
     }
 }

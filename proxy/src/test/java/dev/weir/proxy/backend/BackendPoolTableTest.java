@@ -6,6 +6,7 @@ import dev.weir.proxy.balance.Balancers;
 import dev.weir.proxy.config.ConfigLoader;
 import dev.weir.proxy.config.PoolConfig;
 import io.netty.channel.DefaultEventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -22,10 +23,16 @@ import org.junit.jupiter.api.Timeout;
 class BackendPoolTableTest {
 
     private static final DefaultEventLoopGroup TIMERS = new DefaultEventLoopGroup(1);
+    private static final EventExecutor CONTROL = TIMERS.next();
 
     @AfterAll
     static void stop() {
         TIMERS.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    /** Pool changes run on the pool's control executor (asserted there), as Weir's control thread runs them. */
+    private static void onControl(Runnable change) {
+        CONTROL.submit(change).syncUninterruptibly();
     }
 
     private static BackendPool pool(List<Backend> backends) throws Exception {
@@ -37,7 +44,7 @@ class BackendPoolTableTest {
                     balance: ip-hash
                     backends: [127.0.0.1:9001, 127.0.0.1:9002, 127.0.0.1:9003]
                 """, Map.of()).pools().get("p");
-        return new BackendPool(cfg, backends, TIMERS.next(), Balancers::create);
+        return new BackendPool(cfg, backends, CONTROL, Balancers::create);
     }
 
     private static List<Backend> backends() {
@@ -60,7 +67,7 @@ class BackendPoolTableTest {
         List<Backend> before = clients.stream().map(c -> table.pick(c, Set.of())).toList();
         Backend drained = backends.get(1);
 
-        pool.drain(drained);
+        onControl(() -> pool.drain(drained));
         assertThat(pool.snapshot().balancer()).as("the same table after a drain").isSameAs(table);
         for (int i = 0; i < clients.size(); i++) {
             Backend now = pool.snapshot().balancer().pick(clients.get(i), Set.of());
@@ -69,9 +76,9 @@ class BackendPoolTableTest {
                 assertThat(now).as("client %s keeps its backend", clients.get(i)).isSameAs(before.get(i));
             }
         }
-        pool.enable(drained);
-        pool.disable(backends.get(0));
-        pool.enable(backends.get(0));
+        onControl(() -> pool.enable(drained));
+        onControl(() -> pool.disable(backends.get(0)));
+        onControl(() -> pool.enable(backends.get(0)));
         assertThat(pool.snapshot().balancer()).as("the same table after enable and disable").isSameAs(table);
         assertThat(clients.stream().map(c -> pool.snapshot().balancer().pick(c, Set.of())).toList()).isEqualTo(before);
     }
@@ -81,10 +88,10 @@ class BackendPoolTableTest {
         List<Backend> backends = backends();
         BackendPool pool = pool(backends);
         Balancer first = pool.snapshot().balancer();
-        pool.setWeight(backends.get(0), 5);
+        onControl(() -> pool.setWeight(backends.get(0), 5));
         Balancer reweighted = pool.snapshot().balancer();
         assertThat(reweighted).isNotSameAs(first);
-        pool.add(new Backend("127.0.0.1:9004", "127.0.0.1:9004", new InetSocketAddress("127.0.0.1", 9004), 1), true);
+        onControl(() -> pool.add(new Backend("127.0.0.1:9004", "127.0.0.1:9004", new InetSocketAddress("127.0.0.1", 9004), 1), true));
         assertThat(pool.snapshot().balancer()).isNotSameAs(reweighted);
     }
 
@@ -93,9 +100,9 @@ class BackendPoolTableTest {
         List<Backend> backends = backends();
         BackendPool pool = pool(backends);
         Balancer table = pool.snapshot().balancer();
-        backends.forEach(pool::disable);
+        onControl(() -> backends.forEach(pool::disable));
         assertThat(pool.snapshot().balancer().pick(InetAddress.getByName("10.0.0.1"), Set.of())).isNull();
-        backends.forEach(pool::enable);
+        onControl(() -> backends.forEach(pool::enable));
         assertThat(pool.snapshot().balancer()).isSameAs(table);
     }
 }

@@ -1,0 +1,81 @@
+package dev.weir.proxy.control;
+
+import dev.weir.proxy.admin.AdminServer;
+import dev.weir.proxy.api.ProxyControl;
+import dev.weir.proxy.api.StartException;
+import dev.weir.proxy.backend.BackendPool;
+import dev.weir.proxy.backend.connect.BackendConnector;
+import dev.weir.proxy.config.AdminConfig;
+import dev.weir.proxy.config.ListenerConfig;
+import dev.weir.proxy.config.PoolConfig;
+import dev.weir.proxy.metrics.AccessLog;
+import dev.weir.proxy.metrics.ProxyMetrics;
+import dev.weir.proxy.relay.ProxyListener;
+import dev.weir.proxy.transport.Transport;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * What every pool, listener and admin endpoint of one proxy is built from (event loops, transport, connector,
+ * meters, access log, the control thread), and the builders a start and a reload share. Building resolves and
+ * binds, and touches nothing that runs. Immutable; used on the control thread.
+ *
+ * @param healthLoop where health probes and DNS discovery of every pool run (one of the proxy's event loops)
+ * @param routes     finds a pool by name for the data path (SNI routes)
+ */
+record ProxyParts(Transport transport, EventLoopGroup group, EventLoop healthLoop, Control control,
+                  BackendConnector connector, ProxyMetrics metrics, AccessLog accessLog,
+                  PrometheusMeterRegistry prometheus, Function<String, BackendPool> routes) {
+
+    /** A pool with its static backends resolved; its health checks and discovery start with {@code start}. */
+    PoolSupervisor newPool(PoolConfig pc) throws StartException {
+        return new PoolSupervisor(pc, this);
+    }
+
+    ProxyListener newListener(ListenerConfig lc, BackendPool pool) {
+        return new ProxyListener(lc, pool, routes, group, transport, connector, metrics, accessLog);
+    }
+
+    /** Sockets bound for {@code listener} at {@code lc}'s address, not accepting yet (see ProxyListener#bindNew). */
+    static List<Channel> bindNew(ProxyListener listener, ListenerConfig lc) throws StartException, InterruptedException {
+        InetSocketAddress bind = lc.bind().resolve();
+        if (bind.isUnresolved()) {
+            throw new StartException("listeners." + lc.name() + ".bind: cannot resolve \"" + lc.bind().host() + "\"", null);
+        }
+        try {
+            return listener.bindNew(bind);
+        } catch (IllegalStateException e) {
+            throw new StartException(e.getMessage(), e.getCause());
+        }
+    }
+
+    /** The listener accepts on sockets from {@link #bindNew} from now on. */
+    static void use(ProxyListener listener, List<Channel> bound) {
+        try {
+            listener.use(bound);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The admin endpoint at {@code cfg}'s address, answering for {@code proxy}; null when the config turns it off. */
+    AdminServer startAdmin(AdminConfig cfg, ProxyControl proxy) throws StartException {
+        if (cfg.bind() == null) {
+            return null;
+        }
+        InetSocketAddress bind = cfg.bind().resolve();
+        if (bind.isUnresolved()) {
+            throw new StartException("admin.bind: cannot resolve \"" + cfg.bind().host() + "\"", null);
+        }
+        try {
+            return AdminServer.start(bind, cfg.token(), proxy, prometheus);
+        } catch (RuntimeException e) {
+            throw new StartException("admin.bind: cannot bind " + cfg.bind() + " (" + e.getMessage() + ")", e);
+        }
+    }
+}

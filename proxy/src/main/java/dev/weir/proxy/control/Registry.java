@@ -1,0 +1,82 @@
+package dev.weir.proxy.control;
+
+import dev.weir.proxy.admin.AdminServer;
+import dev.weir.proxy.backend.Backend;
+import dev.weir.proxy.backend.BackendPool;
+import dev.weir.proxy.config.Config;
+import dev.weir.proxy.relay.ProxyListener;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+
+/**
+ * What runs: the pools, the listeners and the admin endpoint by name, and the config they run with.
+ *
+ * <p>Thread rule: the maps and the admin fields belong to the control thread ({@link Control}); every change runs
+ * there. For readers elsewhere (the data path's SNI routes, {@code /readyz}, status) it publishes immutable copies
+ * ({@link #poolNamed}, {@link #listenersNow}) and the config through volatile fields, replaced whole.
+ */
+final class Registry {
+
+    final Map<String, PoolSupervisor> pools = new LinkedHashMap<>();
+    final Map<String, ProxyListener> listeners = new LinkedHashMap<>();
+    /** The admin endpoint now; null when it is off. */
+    volatile AdminServer admin;
+    /** Endpoints a reload moved away from, still answering what they had taken; closed at shutdown. */
+    final List<AdminServer> retiredAdmins = new ArrayList<>();
+    private volatile Config config;
+    private volatile Map<String, BackendPool> poolsByName = Map.of();
+    private volatile Map<String, ProxyListener> listenersByName = Map.of();
+
+    Registry(Config config) {
+        this.config = config;
+    }
+
+    /** The config that runs (replaced whole by a reload). Any thread. */
+    Config config() {
+        return config;
+    }
+
+    void config(Config next) {
+        this.config = next;
+    }
+
+    /** A pool by name for the data path (SNI routes); null for an unknown name. Any thread, never waits. */
+    BackendPool poolNamed(String name) {
+        return poolsByName.get(name);
+    }
+
+    /** The listeners as last published. Any thread, never waits. */
+    Map<String, ProxyListener> listenersNow() {
+        return listenersByName;
+    }
+
+    /** Publishes the maps as they are now, for readers on other threads. */
+    void publish() {
+        Map<String, BackendPool> m = new HashMap<>();
+        pools.forEach((k, v) -> m.put(k, v.pool));
+        poolsByName = Map.copyOf(m);
+        listenersByName = Map.copyOf(listeners);
+    }
+
+    /** The pool's supervisor; NoSuchElementException (the admin API's 404) for an unknown pool. */
+    PoolSupervisor pool(String name) {
+        PoolSupervisor p = pools.get(name);
+        if (p == null) {
+            throw new NoSuchElementException("no pool \"" + name + "\" (pools: " + String.join(", ", pools.keySet()) + ")");
+        }
+        return p;
+    }
+
+    /** A backend of the pool by id; NoSuchElementException when it has none of that id. */
+    static Backend backend(PoolSupervisor p, String id) {
+        Backend b = p.pool.backend(id);
+        if (b == null) {
+            throw new NoSuchElementException("no backend \"" + id + "\" in pool \"" + p.pool.name() + "\"");
+        }
+        return b;
+    }
+}
