@@ -13,10 +13,10 @@ import org.yaml.snakeyaml.nodes.Node;
 /** Addresses and address blocks read from nodes, checked without DNS; a bad one is reported and reads as null. */
 final class Addresses {
 
-    static final String ADDRESS_EXPECTED = "host:port or [v6]:port";
-    static final String IP_ADDRESS_EXPECTED = "ip:port like 10.0.0.2:53 or [fd00::2]:53, not a host name";
-    static final String CIDR_EXPECTED = "a CIDR like 10.0.0.0/8 or fd00::/8";
-    static final String CIDR_LIST_EXPECTED = "a list of CIDRs like [10.0.0.0/8, fd00::/8]";
+    private static final String ADDRESS_EXPECTED = "host:port or [v6]:port";
+    private static final String IP_ADDRESS_EXPECTED = "ip:port like 10.0.0.2:53 or [fd00::2]:53, not a host name";
+    private static final String CIDR_EXPECTED = "a CIDR like 10.0.0.0/8 or fd00::/8";
+    private static final String CIDR_LIST_EXPECTED = "a list of CIDRs like [10.0.0.0/8, fd00::/8]";
 
     private static final Pattern HOSTNAME = Pattern.compile("[A-Za-z0-9._-]+");
     private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]+(%[A-Za-z0-9._-]+)?");

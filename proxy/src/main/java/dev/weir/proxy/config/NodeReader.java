@@ -17,7 +17,8 @@ import org.yaml.snakeyaml.nodes.Tag;
  * Walks composed YAML nodes: maps, lists and scalar text (with {@code ${VAR}} substituted), and records each problem
  * as {@code path: value (expected: ...)}, so that one pass reports all of them. A bad value is reported and reads as
  * null, and the caller carries on to find the next problem. Typed values are read by {@link Scalars} and
- * {@link Addresses}, through each key's {@link Parser}.
+ * {@link Addresses}, through each key's {@link Parser}. It also keeps the pool names read, which can be checked only
+ * once every pool is known.
  */
 final class NodeReader {
 

@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
 /** The parsers keys are declared with: a type and its range, and how a default of it is written. */
 final class Parsers {
 
-    static final String POOL_NAME_EXPECTED = "a pool name";
+    private static final String POOL_NAME_EXPECTED = "a pool name";
     /** What listener, pool and backend names are made of. */
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]+");
     static final String NAME_EXPECTED = "a name made of A-Z a-z 0-9 . _ -";
@@ -89,11 +89,6 @@ final class Parsers {
         return Parser.of((in, path, node) -> Scalars.oneOf(in, path, node, choices), spelling);
     }
 
-    /** Text, shown as {@code ""} when empty. */
-    static Parser<String> text(String expected) {
-        return Parser.of((in, path, node) -> in.text(path, node, expected), Parsers::formatText);
-    }
-
     /** A name as {@link #NAME} allows. */
     static Parser<String> name() {
         return (in, path, node) -> {
@@ -127,6 +122,7 @@ final class Parsers {
         return Parser.of(Addresses::cidrs, Parsers::formatList);
     }
 
+    /** Text as a config writes it: {@code ""} when empty. */
     static String formatText(String text) {
         return text.isEmpty() ? "\"\"" : text;
     }

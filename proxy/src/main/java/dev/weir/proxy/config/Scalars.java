@@ -19,9 +19,9 @@ import org.yaml.snakeyaml.nodes.Node;
  */
 final class Scalars {
 
-    static final String PERCENT_EXPECTED = "a percentage like 10%";
-    static final String HEX_EXPECTED = "hex digits in pairs after hex:";
-    static final String HEX_PREFIX = "hex:";
+    private static final String PERCENT_EXPECTED = "a percentage like 10%";
+    private static final String HEX_EXPECTED = "hex digits in pairs after hex:";
+    private static final String HEX_PREFIX = "hex:";
 
     private static final Pattern INTEGER = Pattern.compile("[-+]?\\d+");
     private static final Pattern MICROSECONDS = Pattern.compile("(\\d{1,9})us");
