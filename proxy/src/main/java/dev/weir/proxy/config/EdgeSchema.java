@@ -1,6 +1,5 @@
 package dev.weir.proxy.config;
 
-import static dev.weir.proxy.config.NodeReader.child;
 import static dev.weir.proxy.config.NodeReader.quote;
 
 import io.netty.util.NetUtil;
@@ -11,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.BiConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.nodes.Node;
@@ -19,33 +17,58 @@ import org.yaml.snakeyaml.nodes.Node;
 /**
  * The listener keys for the edge of a network: {@code proxy-protocol}, {@code sni}, {@code allow}, {@code deny},
  * {@code per-client} and {@code max-connection-duration}, read into an {@link EdgeConfig}. Kept out of
- * {@link ConfigSchema} only for length; config/weir.yaml documents the same keys and defaults.
+ * {@link ListenerSchema} only for length.
  */
 final class EdgeSchema {
 
-    static final List<String> KEYS =
-            List.of("proxy-protocol", "sni", "allow", "deny", "per-client", "max-connection-duration");
-
+    private static final String TRUSTED_EXPECTED =
+            "a list of CIDRs of the proxies that send the header, like [10.0.0.0/8]";
     // The PROXY spec asks for a short header timeout of at least 3 seconds; a long one only feeds slowloris.
-    static final Duration DEFAULT_PROXY_TIMEOUT = Duration.ofSeconds(3);
-    static final Duration MAX_PROXY_TIMEOUT = Duration.ofMinutes(1);
-    static final int DEFAULT_MAX_TLV_BYTES = 4 * 1024;
-    static final int MAX_TLV_BYTES = 64 * 1024;
-    static final int DEFAULT_MAX_CLIENT_HELLO = 16 * 1024;
-    static final int MIN_CLIENT_HELLO = 512;
-    static final int MAX_CLIENT_HELLO = 64 * 1024;
-    static final Duration DEFAULT_SNI_TIMEOUT = Duration.ofSeconds(5);
-    static final int MAX_PER_CLIENT_CONNECTIONS = 1_000_000;
+    private static final Duration MAX_PROXY_TIMEOUT = Duration.ofMinutes(1);
 
-    private static final List<String> PROXY_KEYS = List.of("accept", "trusted", "timeout", "max-tlv-size");
-    private static final List<String> SNI_KEYS = List.of("routes", "default", "max-client-hello", "timeout");
-    private static final List<String> PER_CLIENT_KEYS = List.of("max-connections", "connect-rate");
+    static final Key<Boolean> ACCEPT = Key.required("accept", Parsers.requiredBool("true, or false for no header"));
+    static final Key<List<Cidr>> TRUSTED = Key.required("trusted", Parser.of((in, path, node) -> {
+        if (NodeReader.isNull(node)) {
+            in.error(path, "missing", TRUSTED_EXPECTED);
+            return null;
+        }
+        return Addresses.cidrs(in, path, node);
+    }, Parsers::formatList));
+    static final Key<Duration> PROXY_TIMEOUT = Key.of("timeout", Parser.of((in, path, node) -> {
+        Duration timeout = Scalars.duration(in, path, node, false);
+        if (timeout != null && timeout.compareTo(MAX_PROXY_TIMEOUT) > 0) {
+            in.error(path, Units.formatDuration(timeout), "<= " + Units.formatDuration(MAX_PROXY_TIMEOUT));
+            return null;
+        }
+        return timeout;
+    }, Units::formatDuration), Duration.ofSeconds(3));
+    static final Key<Integer> MAX_TLV_SIZE = Key.of("max-tlv-size", Parsers.size(0, 64 * 1024), 4 * 1024);
+    static final Key<Void> PROXY_PROTOCOL = Key.section("proxy-protocol",
+            Section.of(ACCEPT, TRUSTED, PROXY_TIMEOUT, MAX_TLV_SIZE));
+
+    static final Key<Map<String, String>> ROUTES = Key.required("routes", EdgeSchema::routes);
+    static final Key<String> DEFAULT_POOL = Key.optional("default", Parsers.poolName());
+    static final Key<Integer> MAX_CLIENT_HELLO = Key.of("max-client-hello", Parsers.size(512, 64 * 1024), 16 * 1024);
+    static final Key<Duration> SNI_TIMEOUT = Key.of("timeout", Parsers.duration(false), Duration.ofSeconds(5));
+    static final Key<Void> SNI = Key.section("sni", Section.of(ROUTES, DEFAULT_POOL, MAX_CLIENT_HELLO, SNI_TIMEOUT));
+
+    static final Key<List<Cidr>> ALLOW = Key.of("allow", Parsers.cidrs(), List.of());
+    static final Key<List<Cidr>> DENY = Key.of("deny", Parsers.cidrs(), List.of());
+
+    static final Key<Integer> PER_CLIENT_CONNECTIONS = Key.of("max-connections", Parsers.integer(0, 1_000_000), 0);
+    /** Absent: no limit, which {@link EdgeConfig.PerClient} takes as 0. */
+    static final Key<Double> CONNECT_RATE = Key.optional("connect-rate", EdgeSchema::rate);
+    static final Key<Void> PER_CLIENT = Key.section("per-client", Section.of(PER_CLIENT_CONNECTIONS, CONNECT_RATE));
+
+    static final Key<Duration> MAX_CONNECTION_DURATION = Key.optional("max-connection-duration",
+            Parsers.duration(false));
+
+    /** In a listener's section, after its own keys. */
+    static final List<Key<?>> KEYS = List.of(PROXY_PROTOCOL, SNI, ALLOW, DENY, PER_CLIENT, MAX_CONNECTION_DURATION);
 
     private static final String ROUTES_EXPECTED =
             "a map of server name to pool, like {\"api.example.com\": api, \"*.example.com\": web}";
     private static final String SERVER_NAME_EXPECTED = "a server name like api.example.com or *.example.com";
-    private static final String TRUSTED_EXPECTED =
-            "a list of CIDRs of the proxies that send the header, like [10.0.0.0/8]";
     private static final String RATE_EXPECTED = "a rate like 50/s or 600/m";
     private static final String LABEL = "[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?";
     // Lower-case DNS labels, optionally under a leading "*." wildcard; SNI never carries a trailing dot.
@@ -54,26 +77,22 @@ final class EdgeSchema {
     private static final int MAX_SERVER_NAME = 253;
 
     private final NodeReader in;
-    // path -> pool name, checked once every pool is known
-    private final BiConsumer<String, String> poolReference;
 
-    EdgeSchema(NodeReader in, BiConsumer<String, String> poolReference) {
+    EdgeSchema(NodeReader in) {
         this.in = in;
-        this.poolReference = poolReference;
     }
 
     /** The edge keys among a listener's fields: {@link EdgeConfig#NONE} when none is set, null (reported) if bad. */
     EdgeConfig read(String path, Map<String, Node> f) {
         int mark = in.mark();
-        EdgeConfig.ProxyProtocolAccept proxyProtocol = f.containsKey("proxy-protocol")
-                ? proxyProtocol(child(path, "proxy-protocol"), f.get("proxy-protocol")) : null;
-        EdgeConfig.Sni sni = f.containsKey("sni") ? sni(child(path, "sni"), f.get("sni")) : null;
-        List<Cidr> allow = in.cidrs(child(path, "allow"), f.get("allow"));
-        List<Cidr> deny = in.cidrs(child(path, "deny"), f.get("deny"));
-        EdgeConfig.PerClient perClient = f.containsKey("per-client")
-                ? perClient(child(path, "per-client"), f.get("per-client")) : null;
-        Duration maxDuration = in.duration(child(path, "max-connection-duration"), f.get("max-connection-duration"),
-                false, null);
+        EdgeConfig.ProxyProtocolAccept proxyProtocol = PROXY_PROTOCOL.isIn(f)
+                ? proxyProtocol(PROXY_PROTOCOL.path(path), PROXY_PROTOCOL.node(f)) : null;
+        EdgeConfig.Sni sni = SNI.isIn(f) ? sni(SNI.path(path), SNI.node(f)) : null;
+        List<Cidr> allow = ALLOW.read(in, path, f);
+        List<Cidr> deny = DENY.read(in, path, f);
+        EdgeConfig.PerClient perClient = PER_CLIENT.isIn(f) ? perClient(PER_CLIENT.path(path), PER_CLIENT.node(f))
+                : null;
+        Duration maxDuration = MAX_CONNECTION_DURATION.read(in, path, f);
         if (!in.cleanSince(mark)) {
             return null;
         }
@@ -87,39 +106,22 @@ final class EdgeSchema {
      */
     private EdgeConfig.ProxyProtocolAccept proxyProtocol(String path, Node node) {
         int mark = in.mark();
-        Map<String, Node> f = in.fields(path, node, "a map of " + String.join(", ", PROXY_KEYS), PROXY_KEYS);
+        Map<String, Node> f = PROXY_PROTOCOL.section().fields(in, path, node);
         if (f == null) {
             return null;
         }
-        String acceptPath = child(path, "accept");
-        Boolean accept = null;
-        if (NodeReader.isNull(f.get("accept"))) {
-            in.error(acceptPath, "missing", "true, or false for no header");
-        } else {
-            accept = in.bool(acceptPath, f.get("accept"), false);
-        }
+        Boolean accept = ACCEPT.read(in, path, f);
         boolean off = Boolean.FALSE.equals(accept);
-
-        String trustedPath = child(path, "trusted");
         List<Cidr> trusted = List.of();
-        if (!off || f.containsKey("trusted")) {
-            if (NodeReader.isNull(f.get("trusted"))) {
-                in.error(trustedPath, "missing", TRUSTED_EXPECTED);
-            } else {
-                trusted = in.cidrs(trustedPath, f.get("trusted"));
-                if (trusted != null && trusted.isEmpty() && !off) {
-                    // Trusting no one would close every connection: surely not what was meant.
-                    in.error(trustedPath, "empty", "at least one CIDR; a header is taken only from these");
-                }
+        if (!off || TRUSTED.isIn(f)) {
+            trusted = TRUSTED.read(in, path, f);
+            if (trusted != null && trusted.isEmpty() && !off) {
+                // Trusting no one would close every connection: surely not what was meant.
+                in.error(TRUSTED.path(path), "empty", "at least one CIDR; a header is taken only from these");
             }
         }
-        String timeoutPath = child(path, "timeout");
-        Duration timeout = in.duration(timeoutPath, f.get("timeout"), false, DEFAULT_PROXY_TIMEOUT);
-        if (timeout != null && timeout.compareTo(MAX_PROXY_TIMEOUT) > 0) {
-            in.error(timeoutPath, Units.formatDuration(timeout), "<= " + Units.formatDuration(MAX_PROXY_TIMEOUT));
-        }
-        Integer maxTlv = in.size(child(path, "max-tlv-size"), f.get("max-tlv-size"), 0, MAX_TLV_BYTES,
-                DEFAULT_MAX_TLV_BYTES);
+        Duration timeout = PROXY_TIMEOUT.read(in, path, f);
+        Integer maxTlv = MAX_TLV_SIZE.read(in, path, f);
         if (!in.cleanSince(mark) || off) {
             return null;
         }
@@ -128,22 +130,14 @@ final class EdgeSchema {
 
     private EdgeConfig.Sni sni(String path, Node node) {
         int mark = in.mark();
-        Map<String, Node> f = in.fields(path, node, "a map of " + String.join(", ", SNI_KEYS), SNI_KEYS);
+        Map<String, Node> f = SNI.section().fields(in, path, node);
         if (f == null) {
             return null;
         }
-        Map<String, String> routes = routes(child(path, "routes"), f.get("routes"));
-        String defaultPool = null;
-        if (f.containsKey("default")) {
-            String defaultPath = child(path, "default");
-            defaultPool = in.text(defaultPath, f.get("default"), "a pool name");
-            if (defaultPool != null) {
-                poolReference.accept(defaultPath, defaultPool);
-            }
-        }
-        Integer maxHello = in.size(child(path, "max-client-hello"), f.get("max-client-hello"), MIN_CLIENT_HELLO,
-                MAX_CLIENT_HELLO, DEFAULT_MAX_CLIENT_HELLO);
-        Duration timeout = in.duration(child(path, "timeout"), f.get("timeout"), false, DEFAULT_SNI_TIMEOUT);
+        Map<String, String> routes = ROUTES.read(in, path, f);
+        String defaultPool = DEFAULT_POOL.read(in, path, f);
+        Integer maxHello = MAX_CLIENT_HELLO.read(in, path, f);
+        Duration timeout = SNI_TIMEOUT.read(in, path, f);
         if (!in.cleanSince(mark)) {
             return null;
         }
@@ -154,7 +148,7 @@ final class EdgeSchema {
      * Server names match case-insensitively (RFC 6066 names are DNS names), so they are kept lower-cased, and two
      * spellings of one name are an error rather than one silently winning. File order is kept.
      */
-    private Map<String, String> routes(String path, Node node) {
+    private static Map<String, String> routes(NodeReader in, String path, Node node) {
         if (NodeReader.isNull(node)) {
             in.error(path, "missing", ROUTES_EXPECTED);
             return null;
@@ -181,10 +175,9 @@ final class EdgeSchema {
                 in.error(path, quote(written), "each server name once, in any case; " + first + " has it");
                 return;
             }
-            String pool = in.text(entryPath, poolNode, "a pool name");
+            String pool = Parsers.poolName().read(in, entryPath, poolNode);
             if (pool != null) {
                 routes.put(name, pool);
-                poolReference.accept(entryPath, pool);
             }
         });
         return routes;
@@ -199,17 +192,12 @@ final class EdgeSchema {
 
     private EdgeConfig.PerClient perClient(String path, Node node) {
         int mark = in.mark();
-        Map<String, Node> f = in.fields(path, node, "a map of " + String.join(", ", PER_CLIENT_KEYS),
-                PER_CLIENT_KEYS);
+        Map<String, Node> f = PER_CLIENT.section().fields(in, path, node);
         if (f == null) {
             return null;
         }
-        Integer maxConnections = in.integer(child(path, "max-connections"), f.get("max-connections"), 0,
-                MAX_PER_CLIENT_CONNECTIONS, 0);
-        Double rate = 0.0;
-        if (f.containsKey("connect-rate")) {
-            rate = rate(child(path, "connect-rate"), f.get("connect-rate"));
-        }
+        Integer maxConnections = PER_CLIENT_CONNECTIONS.read(in, path, f);
+        Double rate = CONNECT_RATE.read(in, path, f, 0.0);
         if (!in.cleanSince(mark)) {
             return null;
         }
@@ -217,7 +205,7 @@ final class EdgeSchema {
     }
 
     /** {@code 50/s}, {@code 600/m}, {@code 0.5/s} as connections per second; 0 is refused (leave the key out). */
-    private Double rate(String path, Node node) {
+    private static Double rate(NodeReader in, String path, Node node) {
         String text = in.text(path, node, RATE_EXPECTED);
         if (text == null) {
             return null;
