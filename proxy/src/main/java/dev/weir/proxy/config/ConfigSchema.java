@@ -28,13 +28,13 @@ final class ConfigSchema {
     static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofHours(1);
     static final int DEFAULT_WRITE_BUFFER_LOW = 32 * 1024;
     static final int DEFAULT_WRITE_BUFFER_HIGH = 64 * 1024;
-    /** 256 KiB reads relayed one bulk stream 1.5x as fast as 64 KiB reads, on one core (bench/RESULTS.md). */
+    /** 256 KiB reads relayed a bulk stream 1.6x as fast as 64 KiB, on one core (bench/RESULTS.md, 2026-11-26). */
     static final int DEFAULT_MAX_READ = 256 * 1024;
     static final int MIN_MAX_READ = 4 * 1024;
     static final int MAX_MAX_READ = 16 * 1024 * 1024;
     /**
-     * 20us: with it, redis-benchmark through Weir went from 0.99x to 1.03x HAProxy's ops/s and its p99 from 1.01x to
-     * 0.99x, for 4-5% more CPU per operation; an idle loop's window closes (bench/RESULTS.md, 2026-11-27).
+     * 20us: with it, redis-benchmark through Weir went from 0.99x to 1.03x HAProxy's ops/s, its p99 from 1.01x to 0.99x
+     * and its CPU per operation from 0.96x to 1.05x; an idle loop's window closes (bench/RESULTS.md, 2026-11-27).
      */
     static final Duration DEFAULT_EVENT_LOOP_SPIN = Duration.ofNanos(20_000);
     static final Duration MAX_EVENT_LOOP_SPIN = Duration.ofMillis(1);
