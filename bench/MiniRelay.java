@@ -6,7 +6,7 @@
  *   javac -cp proxy/target/weir.jar -d /tmp/mini bench/MiniRelay.java
  *   taskset -c 1 java [FLAGS] -cp proxy/target/weir.jar:/tmp/mini MiniRelay LISTEN_PORT BACKEND_PORT
  *
- * FLAGS, each an experiment of that session: -Dmini.spin=NANOS (look for events this long before blocking),
+ * FLAGS, each an experiment of 2026-11-27: -Dmini.spin=NANOS (look for events this long before blocking),
  * -Dmini.gap=NANOS (pause between two looks), -Dmini.lt=true (level-triggered epoll), -Dmini.maxev=N (events per
  * epoll_wait), -Dmini.defer=true (flush every written peer once, at the end of the loop turn).
  */

@@ -42,9 +42,9 @@ final class Launcher {
 
     /**
      * Netty samples one buffer in 128 for leaks unless told otherwise, and each sample records a stack trace on the
-     * event loop: 2-3% of the CPU per operation and a wider latency spread in bench/RESULTS.md. Weir's tests run
-     * every buffer through the strictest detector (paranoid) instead, so a running proxy turns sampling off unless
-     * the operator chose a level ({@code -Dio.netty.leakDetection.level=simple} to look for a suspected leak).
+     * event loop: 2-3% of the CPU per operation and a wider latency spread (bench/RESULTS.md, 2026-11-27). Weir's
+     * tests run every buffer through the strictest detector (paranoid) instead, so a running proxy turns sampling off
+     * unless the operator chose a level ({@code -Dio.netty.leakDetection.level=simple} to look for a suspected leak).
      */
     static void leakDetection() {
         if (System.getProperty("io.netty.leakDetection.level") == null

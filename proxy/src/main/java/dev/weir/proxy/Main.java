@@ -40,7 +40,7 @@ public final class Main implements Callable<Integer> {
         Path fast = fastRunConfig(args);
         if (fast != null) {
             // The common start without picocli: loading it and building even the run command's
-            // model by reflection costs ~200 ms of a ~600 ms start (measured: bench/RESULTS.md).
+            // model by reflection costs ~200 ms of a ~600 ms start (measured 2026-11-26: bench/RESULTS.md).
             System.exit(Run.run(fast, new PrintWriter(System.err, true)));
         }
         int code = commandLine().execute(args);

@@ -8,7 +8,7 @@ import java.util.function.LongSupplier;
  * An epoll event loop's choice before it would block in {@code epoll_wait}: look for events without blocking for a
  * few microseconds first, so that an answer arriving just after the loop's last send is picked up without a sleep
  * and a wake-up (in a virtual machine, a halted vCPU and an inter-processor interrupt each time; see
- * bench/RESULTS.md). One instance per event loop, used only by its thread.
+ * bench/RESULTS.md, 2026-11-27). One instance per event loop, used only by its thread.
  *
  * <p>The window adapts the way the kernel's halt-polling does. It doubles (up to {@code max}) when events came late in
  * it, halves when none came, and closes below half its starting size. A closed window is tried again once every
