@@ -71,6 +71,9 @@ class HealthIntegrationTest {
         try (Weir weir = Harness.start(Harness.config("auto", "", pool, "127.0.0.1:" + a.port(), "127.0.0.1:" + dead))) {
             for (int i = 0; i < 30; i++) {
                 assertThat(Harness.whoami(weir)).isEqualTo("a");
+                // A barrier, as a user's next request after a moment would be: the connection's failed connect was
+                // handed to the control thread before its retry answered, and listing the backends runs after it.
+                weir.backends("p");
             }
             assertThat(status(weir, dead).state()).isEqualTo(BackendState.DOWN);
             assertThat(connectFailures(weir, dead)).as("ejected after exactly 3 failed connects").isEqualTo(3.0);

@@ -85,7 +85,7 @@ final class OperatorApi {
         }
         Backend b;
         try {
-            b = PoolSupervisor.newBackend(new BackendConfig(hp, weight, name), "address");
+            b = StaticMembers.resolve(new BackendConfig(hp, weight, name), "address");
         } catch (StartException e) {
             throw new IllegalArgumentException(e.getMessage());
         }

@@ -3,24 +3,15 @@ package dev.weir.proxy.control;
 import dev.weir.proxy.admin.AdminServer;
 import dev.weir.proxy.api.ProxyControl;
 import dev.weir.proxy.api.StartException;
-import dev.weir.proxy.backend.Backend;
-import dev.weir.proxy.backend.BackendPool;
 import dev.weir.proxy.config.AccessLogConfig;
 import dev.weir.proxy.config.AdminConfig;
-import dev.weir.proxy.config.BackendConfig;
-import dev.weir.proxy.config.ListenerConfig;
-import dev.weir.proxy.config.PoolConfig;
 import dev.weir.proxy.metrics.AccessLog;
-import dev.weir.proxy.relay.ProxyListener;
-import io.netty.channel.Channel;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.function.Supplier;
 
 /**
- * The named changes a {@link ReloadPlan} is made of. Each may {@link Step#prepare} what can fail without touching
+ * The named changes a {@link ReloadPlan} is made of (the pool and listener ones are in {@link PoolSteps} and
+ * {@link ListenerSteps}). Each may {@link Step#prepare} what can fail without touching
  * what runs, {@link Step#commit}s without failing, and {@link Step#discard}s what it prepared and did not put into
  * use. Thread rule: the control thread, as the plan.
  */
@@ -52,208 +43,6 @@ final class ReloadSteps {
         @Override
         void commit(List<String> changes) {
             changes.add(line);
-        }
-    }
-
-    /** A new pool: built (its static backends resolved) in prepare, started in commit. */
-    static final class PoolAdded extends Step {
-        private final PoolConfig config;
-        private final ProxyParts parts;
-        private final Registry registry;
-        private PoolSupervisor prepared;
-        private boolean used;
-
-        PoolAdded(PoolConfig config, ProxyParts parts, Registry registry) {
-            this.config = config;
-            this.parts = parts;
-            this.registry = registry;
-        }
-
-        @Override
-        void prepare() throws StartException {
-            prepared = parts.newPool(config);
-        }
-
-        /** The pool built in prepare (a new listener of the same reload serves it). */
-        BackendPool pool() {
-            return prepared.pool;
-        }
-
-        @Override
-        void commit(List<String> changes) {
-            registry.pools.put(config.name(), prepared);
-            used = true;
-            prepared.start(false);
-            registry.publish();
-            changes.add("pool " + config.name() + ": added");
-        }
-
-        @Override
-        void discard() {
-            if (prepared != null && !used) {
-                prepared.close();
-            }
-        }
-    }
-
-    /** A pool in both configs: its new static backends resolved in prepare; settings and members reconciled in commit. */
-    static final class PoolReconciled extends Step {
-        private final PoolSupervisor pool;
-        private final PoolConfig next;
-        private final Map<String, Backend> resolved = new HashMap<>();
-
-        PoolReconciled(PoolSupervisor pool, PoolConfig next) {
-            this.pool = pool;
-            this.next = next;
-        }
-
-        @Override
-        void prepare() throws StartException {
-            if (next.discovery() == null) {
-                for (BackendConfig bc : pool.newStaticBackends(next)) {
-                    resolved.put(bc.address().toString(), PoolSupervisor.newBackend(bc, "pools." + next.name() + ".backends"));
-                }
-            }
-        }
-
-        @Override
-        void commit(List<String> changes) {
-            changes.addAll(pool.update(next, resolved));
-        }
-    }
-
-    /** A pool gone from the config: its backends drain, its checks and discovery stop. */
-    static final class PoolRemoved extends Step {
-        private final String name;
-        private final Registry registry;
-
-        PoolRemoved(String name, Registry registry) {
-            this.name = name;
-            this.registry = registry;
-        }
-
-        @Override
-        void commit(List<String> changes) {
-            registry.pools.remove(name).retire();
-            registry.publish();
-            changes.add("pool " + name + ": removed (backends draining)");
-        }
-    }
-
-    /** A new listener: built and bound (not accepting) in prepare; accepting from commit. */
-    static final class ListenerAdded extends Step {
-        private final ListenerConfig config;
-        private final ProxyParts parts;
-        private final Registry registry;
-        private final Supplier<BackendPool> pool;
-        private ProxyListener listener;
-        private List<Channel> bound;
-
-        ListenerAdded(ListenerConfig config, ProxyParts parts, Registry registry, Supplier<BackendPool> pool) {
-            this.config = config;
-            this.parts = parts;
-            this.registry = registry;
-            this.pool = pool;
-        }
-
-        @Override
-        void prepare() throws StartException, InterruptedException {
-            listener = parts.newListener(config, pool.get());
-            bound = ProxyParts.bindNew(listener, config);
-        }
-
-        @Override
-        void commit(List<String> changes) {
-            List<Channel> chs = bound;
-            bound = null;
-            ProxyParts.use(listener, chs);
-            registry.listeners.put(config.name(), listener);
-            registry.publish();
-            changes.add("listener " + config.name() + ": added on " + config.bind());
-        }
-
-        @Override
-        void discard() {
-            closeUnused(bound);
-            bound = null;
-        }
-    }
-
-    /** A listener whose address changed: the new one bound in prepare while the old keeps accepting; moved in commit. */
-    static final class ListenerRebound extends Step {
-        private final ProxyListener listener;
-        private final ListenerConfig next;
-        private List<Channel> bound;
-
-        ListenerRebound(ProxyListener listener, ListenerConfig next) {
-            this.listener = listener;
-            this.next = next;
-        }
-
-        @Override
-        void prepare() throws StartException, InterruptedException {
-            bound = ProxyParts.bindNew(listener, next);
-        }
-
-        @Override
-        void commit(List<String> changes) {
-            List<Channel> chs = bound;
-            bound = null;
-            ProxyParts.use(listener, chs);
-            changes.add("listener " + next.name() + ": rebound to " + next.bind());
-        }
-
-        @Override
-        void discard() {
-            closeUnused(bound);
-            bound = null;
-        }
-    }
-
-    /** A listener whose settings or pool changed: live connections keep what they started with. */
-    static final class ListenerChanged extends Step {
-        private final ProxyListener listener;
-        private final ListenerConfig next;
-        private final Registry registry;
-
-        ListenerChanged(ProxyListener listener, ListenerConfig next, Registry registry) {
-            this.listener = listener;
-            this.next = next;
-            this.registry = registry;
-        }
-
-        @Override
-        void commit(List<String> changes) {
-            ListenerConfig before = listener.config();
-            listener.update(next, registry.pools.get(next.pool()).pool);
-            ListenerConfig sameBind = new ListenerConfig(next.name(), before.bind(), next.pool(), next.maxConnections(),
-                    next.idleTimeout(), next.writeBufferLow(), next.writeBufferHigh(), next.edge());
-            if (!sameBind.equals(before)) { // a new address alone is ListenerRebound's line
-                changes.add("listener " + next.name() + ": settings changed"
-                        + (before.pool().equals(next.pool()) ? "" : " (pool " + before.pool() + " -> " + next.pool() + ")"));
-            }
-        }
-    }
-
-    /** A listener gone from the config: it stops accepting while its connections go on. */
-    static final class ListenerRemoved extends Step {
-        private final String name;
-        private final Registry registry;
-
-        ListenerRemoved(String name, Registry registry) {
-            this.name = name;
-            this.registry = registry;
-        }
-
-        @Override
-        void commit(List<String> changes) {
-            try {
-                registry.listeners.remove(name).stopAccepting();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            registry.publish();
-            changes.add("listener " + name + ": removed (live connections continue)");
         }
     }
 
@@ -342,12 +131,6 @@ final class ReloadSteps {
         void commit(List<String> changes) {
             accessLog.update(next);
             changes.add("access-log: " + (next.enabled() ? next.format().name().toLowerCase(Locale.ROOT) : "off"));
-        }
-    }
-
-    private static void closeUnused(List<Channel> bound) {
-        if (bound != null) {
-            bound.forEach(c -> c.close().awaitUninterruptibly());
         }
     }
 }
