@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.weir.proxy.api.BackendStatus;
 import dev.weir.proxy.api.ReloadResult;
 import dev.weir.proxy.api.ProxyControl;
-import dev.weir.proxy.admin.AdminHandler.Reply;
 import dev.weir.proxy.config.HostPort;
 import dev.weir.proxy.config.PoolConfig;
 import io.micrometer.core.instrument.Counter;

@@ -4,26 +4,16 @@ import static io.netty.handler.codec.http.HttpMethod.DELETE;
 import static io.netty.handler.codec.http.HttpMethod.GET;
 import static io.netty.handler.codec.http.HttpMethod.POST;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.weir.proxy.api.ProxyControl;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.TooLongFrameException;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
-import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.NetUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -53,8 +43,6 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private static final Logger log = LoggerFactory.getLogger(AdminHandler.class);
 
-    private static final String JSON = "application/json; charset=utf-8";
-    private static final String TEXT = "text/plain; charset=utf-8";
     private static final Set<String> ACTIONS = Set.of("drain", "disable", "enable");
     private static final String PAGE_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
             + "connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -86,23 +74,6 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     /** Every state change from now on needs {@code token} (empty or null: none, as at start). */
     void token(String token) {
         auth = new AdminAuth(token, loopbackBind);
-    }
-
-    /** An answer: status, content type, body and extra headers. */
-    record Reply(HttpResponseStatus status, String contentType, byte[] body, Map<String, String> headers) {
-        static Reply json(HttpResponseStatus status, JsonNode body) {
-            return new Reply(status, JSON, ApiJson.bytes(body), Map.of());
-        }
-
-        static Reply text(HttpResponseStatus status, String body) {
-            return new Reply(status, TEXT, (body + "\n").getBytes(StandardCharsets.UTF_8), Map.of());
-        }
-
-        Reply with(String name, String value) {
-            Map<String, String> h = new java.util.LinkedHashMap<>(headers);
-            h.put(name, value);
-            return new Reply(status, contentType, body, h);
-        }
     }
 
     @FunctionalInterface
@@ -139,24 +110,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             log.info("admin request method={} path=\"{}\" status={} client={}", request.method(),
                     printable(request.uri()), reply.status().code(), client(ctx));
         }
-        send(ctx, reply, close);
-    }
-
-    static void send(ChannelHandlerContext ctx, Reply reply, boolean close) {
-        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, reply.status(),
-                Unpooled.wrappedBuffer(reply.body()));
-        response.headers()
-                .set(HttpHeaderNames.CONTENT_TYPE, reply.contentType())
-                .setInt(HttpHeaderNames.CONTENT_LENGTH, reply.body().length)
-                .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE)
-                .set("X-Content-Type-Options", "nosniff");
-        reply.headers().forEach(response.headers()::set);
-        if (close) {
-            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
-        } else {
-            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
-        }
+        Reply.send(ctx, reply, close);
     }
 
     @Override
@@ -168,21 +122,6 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             log.warn("admin connection failed client={}", client(ctx), cause);
         }
         ctx.close();
-    }
-
-    static Reply decodeFailure(Throwable cause) {
-        if (cause instanceof TooLongHttpLineException) {
-            return error(new ApiException(HttpResponseStatus.REQUEST_URI_TOO_LONG, "uri_too_long", cause.getMessage()));
-        }
-        if (cause instanceof TooLongHttpHeaderException) {
-            return error(new ApiException(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large",
-                    cause.getMessage()));
-        }
-        if (cause instanceof TooLongFrameException) {
-            return error(new ApiException(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "payload_too_large",
-                    cause.getMessage()));
-        }
-        return error(ApiException.badRequest("malformed HTTP request: " + cause.getMessage()));
     }
 
     Reply handle(FullHttpRequest request) {
@@ -205,25 +144,17 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             auth.authorize(request);
             return route.change().run(request);
         } catch (ApiException e) {
-            return error(e);
+            return Reply.error(e);
         } catch (NoSuchElementException e) {
-            return error(ApiException.notFound(e.getMessage()));
+            return Reply.error(ApiException.notFound(e.getMessage()));
         } catch (IllegalStateException e) {
-            return error(new ApiException(HttpResponseStatus.CONFLICT, "conflict", e.getMessage()));
+            return Reply.error(new ApiException(HttpResponseStatus.CONFLICT, "conflict", e.getMessage()));
         } catch (IllegalArgumentException e) {
-            return error(ApiException.badRequest(e.getMessage()));
+            return Reply.error(ApiException.badRequest(e.getMessage()));
         } catch (RuntimeException e) {
             log.warn("admin request failed method={} path=\"{}\"", request.method(), printable(request.uri()), e);
-            return error(new ApiException(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal_error", e.toString()));
+            return Reply.error(new ApiException(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal_error", e.toString()));
         }
-    }
-
-    static Reply error(ApiException e) {
-        Reply r = Reply.json(e.status, ApiJson.error(e.code, e.getMessage()));
-        for (Map.Entry<String, String> h : e.headers.entrySet()) {
-            r = r.with(h.getKey(), h.getValue());
-        }
-        return r;
     }
 
     // ---- routes ----

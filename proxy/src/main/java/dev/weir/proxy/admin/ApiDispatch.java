@@ -1,6 +1,5 @@
 package dev.weir.proxy.admin;
 
-import dev.weir.proxy.admin.AdminHandler.Reply;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -87,7 +86,7 @@ final class ApiDispatch {
     private void serve(ChannelHandlerContext ctx, FullHttpRequest request) {
         boolean close = !HttpUtil.isKeepAlive(request);
         if (request.decoderResult().isFailure()) {
-            router.answer(ctx, request, AdminHandler.decodeFailure(request.decoderResult().cause()), true);
+            router.answer(ctx, request, Reply.decodeFailure(request.decoderResult().cause()), true);
             return;
         }
         if (!isApi(request)) {
@@ -118,7 +117,7 @@ final class ApiDispatch {
             });
         } catch (RejectedExecutionException e) {
             try {
-                router.answer(ctx, request, AdminHandler.error(new ApiException(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                router.answer(ctx, request, Reply.error(new ApiException(HttpResponseStatus.SERVICE_UNAVAILABLE,
                         "stopping", "the proxy is stopping")), true);
             } finally {
                 request.release();
@@ -135,7 +134,7 @@ final class ApiDispatch {
         } catch (Throwable t) {
             log.warn("admin request failed method={} path=\"{}\"", request.method(), AdminHandler.printable(request.uri()),
                     t);
-            return AdminHandler.error(new ApiException(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal_error",
+            return Reply.error(new ApiException(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal_error",
                     t.toString()));
         }
     }
