@@ -27,15 +27,22 @@ import java.util.Set;
 final class OperatorApi {
 
     private final Registry registry;
+    private final Control control;
     /** Backends changed through the API since the last reload ("pool/id"). */
     private final Set<String> touched = new LinkedHashSet<>();
 
-    OperatorApi(Registry registry) {
+    OperatorApi(Registry registry, Control control) {
         this.registry = registry;
+        this.control = control;
+    }
+
+    private void onControl() {
+        assert control.inThread() : "the operator API runs on the control thread";
     }
 
     /** Every backend of a pool with its state, counters and health. */
     List<BackendStatus> backends(String pool) {
+        onControl();
         PoolSupervisor p = registry.pool(pool);
         PoolHealth health = p.health();
         WarmConnections warm = p.warmConnections();
@@ -50,18 +57,21 @@ final class OperatorApi {
     }
 
     void drain(String pool, String id) {
+        onControl();
         PoolSupervisor p = registry.pool(pool);
         p.pool.drain(Registry.backend(p, id));
         touched.add(pool + "/" + id);
     }
 
     void disable(String pool, String id) {
+        onControl();
         PoolSupervisor p = registry.pool(pool);
         p.pool.disable(Registry.backend(p, id));
         touched.add(pool + "/" + id);
     }
 
     void enable(String pool, String id) {
+        onControl();
         PoolSupervisor p = registry.pool(pool);
         p.pool.enable(Registry.backend(p, id));
         touched.add(pool + "/" + id);
@@ -69,6 +79,7 @@ final class OperatorApi {
 
     /** With active checks the new backend is DOWN until its first check passes. */
     BackendStatus addBackend(String pool, String address, int weight, String name) {
+        onControl();
         PoolSupervisor p = registry.pool(pool);
         HostPort hp = HostPort.parse(address);
         if (hp.port() < 1) {
@@ -95,6 +106,7 @@ final class OperatorApi {
     }
 
     void removeBackend(String pool, String id) {
+        onControl();
         PoolSupervisor p = registry.pool(pool);
         Backend b = Registry.backend(p, id);
         if (b.removed()) {
@@ -114,6 +126,7 @@ final class OperatorApi {
      * as they are now. Backends a later API call put back (drain then enable, add then remove) are no change.
      */
     Overrides beforeReload(Config running) {
+        onControl();
         Map<String, ApiState> made = new LinkedHashMap<>();
         for (String t : touched) {
             ApiState state = apiState(t);

@@ -77,6 +77,7 @@ final class PoolSupervisor implements Members {
 
     @Override
     public void join(Backend b) {
+        assert parts.control().inThread() : "pool changes run on the control thread";
         parts.metrics().backendAdded(config.name(), b);
         health.join(b);
     }
@@ -96,6 +97,7 @@ final class PoolSupervisor implements Members {
      * were resolved by the caller beforehand ({@code resolved}, by key), so this cannot fail.
      */
     List<String> update(PoolConfig next, Map<String, Backend> resolved) {
+        assert parts.control().inThread() : "pool changes run on the control thread";
         List<String> changes = new ArrayList<>();
         String p = "pool " + next.name();
         PoolConfig old = config;

@@ -69,6 +69,7 @@ final class Reloader {
      * can fail fails, nothing has changed.
      */
     ReloadResult reload(Config next) {
+        assert parts.control().inThread() : "reload runs on the control thread";
         if (stopping.getAsBoolean()) {
             return report(ReloadResult.failed(List.of("shutting down")));
         }

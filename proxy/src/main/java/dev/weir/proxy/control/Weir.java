@@ -81,7 +81,7 @@ public final class Weir implements ProxyControl, AutoCloseable {
         BackendConnector connector = new BackendConnector(transport, Transport.reads(config.maxRead()), metrics);
         this.parts = new ProxyParts(transport, group, group.next(), control, connector, metrics,
                 new AccessLog(config.accessLog()), prometheus, this.registry::poolNamed);
-        this.api = new OperatorApi(this.registry);
+        this.api = new OperatorApi(this.registry, control);
         this.reloader = new Reloader(this.registry, parts, api, this, config, configFile, () -> stopping);
     }
 
