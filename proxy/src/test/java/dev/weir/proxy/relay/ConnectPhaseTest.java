@@ -65,7 +65,7 @@ class ConnectPhaseTest {
 
         backend.acceptConnect();
         assertThat(backend.wire).containsExactly("hello", "FIN");
-        assertThat(backend.pendingAtFin).as("bytes still queued when the FIN went").isZero();
+        assertThat(backend.queuedAtFin).as("bytes still queued when the FIN went").isZero();
         assertThat(hello.refCnt()).isZero();
         assertThat(client.isActive()).as("the other direction stays open").isTrue();
         assertThat(client.config().isAutoRead()).as("a client whose input is shut is not read again").isFalse();

@@ -38,8 +38,8 @@ final class EmbeddedSocket extends EmbeddedChannel implements DuplexChannel {
     final List<String> wire = new ArrayList<>();
     private boolean inputShutdown;
     private boolean outputShutdown;
-    /** Bytes still queued for the peer when shutdownOutput was called; -1 before. */
-    long pendingAtFin = -1;
+    /** Messages still queued for the peer when shutdownOutput was called (Netty would fail them); -1 before. */
+    int queuedAtFin = -1;
     /** The peer takes nothing: written bytes stay queued (writability follows the watermarks). */
     private boolean stalled;
     /** read() calls that reached the socket: what autoRead and Frontend's pending reads ask for. */
@@ -230,7 +230,9 @@ final class EmbeddedSocket extends EmbeddedChannel implements DuplexChannel {
         }
         // Netty fails what is still queued when the output is shut down: the relay must not leave any.
         ChannelOutboundBuffer out = unsafe().outboundBuffer();
-        pendingAtFin = out == null ? 0 : out.totalPendingWriteBytes();
+        // size(): flushed entries not yet written. Not totalPendingWriteBytes(), which still counts the entry whose
+        // write completion is running this call (Netty decrements it after notifying the promise).
+        queuedAtFin = out == null ? 0 : out.size();
         outputShutdown = true;
         wire.add("FIN");
         return promise.setSuccess();
