@@ -1,7 +1,7 @@
 package dev.weir.proxy.relay;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
@@ -90,9 +90,13 @@ final class EmbeddedSocket extends EmbeddedChannel implements DuplexChannel {
         return buf;
     }
 
-    /** One read of {@code text}, without the end of the read batch (channelReadComplete). */
+    /**
+     * One read of {@code text}, without the end of the read batch (channelReadComplete). From the pooled allocator,
+     * as a socket's reads are: Netty's leak detector tracks those (LeakCheck), not Unpooled.copiedBuffer's.
+     */
     ByteBuf read(String text) {
-        ByteBuf buf = Unpooled.copiedBuffer(text, StandardCharsets.US_ASCII);
+        ByteBuf buf = ByteBufAllocator.DEFAULT.buffer(text.length());
+        buf.writeCharSequence(text, StandardCharsets.US_ASCII);
         pipeline().fireChannelRead(buf);
         return buf;
     }

@@ -163,6 +163,21 @@ class RelayStateTest {
     }
 
     @Test
+    void aBackendResetClosesTheClientAtOnceDroppingWhatWasQueuedForIt() {
+        // What the code does today: Relay.exceptionCaught closes both sides now (Connection.close), so bytes read
+        // from the backend that the client had not taken yet are not delivered (a close without an error, through
+        // Connection.peerGone, would flush them first).
+        client.stall();
+        ByteBuf answer = backend.receive("answer read before the reset");
+        backend.receiveReset();
+        assertThat(client.isOpen()).isFalse();
+        assertThat(client.wire).containsExactly("CLOSE");
+        assertThat(answer.refCnt()).as("the dropped bytes are released").isZero();
+        assertThat(listener.closedReasons()).isEqualTo(Map.of("BACKEND_ERROR", 1.0));
+        assertThat(listener.counter("weir.bytes.sent")).as("counted as read from the backend").isEqualTo(28);
+    }
+
+    @Test
     void aClientResetClosesTheBackendAndCountsAClientError() {
         client.receive("request");
         client.receiveReset();
