@@ -9,7 +9,6 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.weir.proxy.control.Weir;
 import dev.weir.sample.BackendSample;
 import java.net.Socket;
 import java.util.List;
@@ -54,16 +53,16 @@ class AccessLogTest {
     @Test
     void textLinesForANormalCloseARefusedConnectAndAnIdleTimeout() throws Exception {
         BackendSample a = BackendSample.start("a", "127.0.0.1", 0, null);
-        int dead = Harness.closedPort();
-        try (Weir weir = Harness.start(Harness.config("auto", "idle-timeout: 300ms", "connect-attempts: 1",
-                "127.0.0.1:" + a.port(), "127.0.0.1:" + dead))) {
-            assertThat(Harness.whoami(weir)).isEqualTo("a");                 // normal close
-            try (Socket s = Harness.connect(weir)) {                          // round-robin: the dead port
-                assertThat(Harness.closedByPeer(s)).isTrue();
+        int dead = Sockets.closedPort();
+        try (RunningWeir proxy = TestConfig.to("127.0.0.1:" + a.port(), "127.0.0.1:" + dead)
+                .set("listeners.l.idle-timeout", "300ms").set("pools.p.connect-attempts", 1).start()) {
+            assertThat(proxy.whoami()).isEqualTo("a");                 // normal close
+            try (Socket s = proxy.connect()) {                          // round-robin: the dead port
+                assertThat(Sockets.closedByPeer(s)).isTrue();
             }
-            try (Socket s = Harness.connect(weir)) {                          // back on a, then idle
-                assertThat(Harness.whoami(s)).isEqualTo("a");
-                assertThat(Harness.closedByPeer(s)).isTrue();
+            try (Socket s = proxy.connect()) {                          // back on a, then idle
+                assertThat(Sockets.whoami(s)).isEqualTo("a");
+                assertThat(Sockets.closedByPeer(s)).isTrue();
             }
             await().until(() -> messages().size() == 3);
             // Connections finish on their own event loops: find each line by its reason, not its position.
@@ -82,9 +81,9 @@ class AccessLogTest {
     @Test
     void jsonLinesCarryTheSameFields() throws Exception {
         BackendSample a = BackendSample.start("a", "127.0.0.1", 0, null);
-        try (Weir weir = Harness.start(Harness.config("auto", "", "", "127.0.0.1:" + a.port())
-                + "access-log: {format: json}\n")) {
-            assertThat(Harness.whoami(weir)).isEqualTo("a");
+        try (RunningWeir proxy = TestConfig.to("127.0.0.1:" + a.port())
+                .set("access-log.format", "json").start()) {
+            assertThat(proxy.whoami()).isEqualTo("a");
             await().until(() -> messages().size() == 1);
             JsonNode line = new ObjectMapper().readTree(messages().get(0));
             assertThat(line.get("listener").asText()).isEqualTo("l");
@@ -103,10 +102,10 @@ class AccessLogTest {
     @Test
     void disabledMeansNoLines() throws Exception {
         BackendSample a = BackendSample.start("a", "127.0.0.1", 0, null);
-        try (Weir weir = Harness.start(Harness.config("auto", "", "", "127.0.0.1:" + a.port())
-                + "access-log: {enabled: false}\n")) {
-            assertThat(Harness.whoami(weir)).isEqualTo("a");
-            await().until(() -> weir.metrics().closedCount("CLIENT_CLOSED") == 1.0);
+        try (RunningWeir proxy = TestConfig.to("127.0.0.1:" + a.port())
+                .set("access-log.enabled", false).start()) {
+            assertThat(proxy.whoami()).isEqualTo("a");
+            await().until(() -> proxy.metrics().closedCount("CLIENT_CLOSED") == 1.0);
             assertThat(messages()).isEmpty();
         } finally {
             a.close();

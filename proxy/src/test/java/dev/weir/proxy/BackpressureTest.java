@@ -3,7 +3,6 @@ package dev.weir.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.weir.proxy.control.Weir;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -80,7 +79,7 @@ class BackpressureTest {
                     byte[] chunk = new byte[64 * 1024];
                     long seed = 42;
                     while (written.get() < TOTAL) {
-                        seed = Harness.pseudoRandom(chunk, seed);
+                        seed = Sockets.pseudoRandom(chunk, seed);
                         out.write(chunk);
                         sent.update(chunk);
                         written.addAndGet(chunk.length);
@@ -94,21 +93,22 @@ class BackpressureTest {
                     throw new IllegalStateException(e);
                 }
             });
-            try (Weir weir = Harness.start("max-read: " + maxRead + "\n" + Harness.config(transport,
-                    "write-buffer: {low: 32KiB, high: 64KiB}", "", "127.0.0.1:" + backend.getLocalPort()));
-                 Socket client = Harness.connect(weir)) {
+            try (RunningWeir proxy = TestConfig.to("127.0.0.1:" + backend.getLocalPort())
+                    .transport(transport).set("max-read", maxRead)
+                    .set("listeners.l.write-buffer", TestConfig.map("low", "32KiB", "high", "64KiB")).start();
+                 Socket client = proxy.connect()) {
                 AtomicLong maxHeld = new AtomicLong();
                 AtomicBoolean sampling = new AtomicBoolean(true);
                 CompletableFuture<Void> sampler = CompletableFuture.runAsync(() -> {
                     while (sampling.get()) {
-                        maxHeld.accumulateAndGet(weir.bufferedBytes(), Math::max);
+                        maxHeld.accumulateAndGet(proxy.weir().bufferedBytes(), Math::max);
                         Thread.onSpinWait();
                     }
                 });
                 // The client reads nothing: the pipe fills up to the client's socket, then Weir must stop reading.
-                await().atMost(Duration.ofSeconds(30)).until(() -> weir.bufferedBytes() > 0);
+                await().atMost(Duration.ofSeconds(30)).until(() -> proxy.weir().bufferedBytes() > 0);
                 await().pollDelay(Duration.ZERO).during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5))
-                        .until(() -> weir.bufferedBytes() <= HIGH_WATERMARK + maxRead || backendSendsFin);
+                        .until(() -> proxy.weir().bufferedBytes() <= HIGH_WATERMARK + maxRead || backendSendsFin);
                 assertThat(written.get()).as("the backend is held back, not drained into Weir's memory")
                         .isLessThan(TOTAL);
 

@@ -1,8 +1,8 @@
 package dev.weir.proxy;
 
+import static dev.weir.proxy.TestConfig.backend;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.weir.proxy.control.Weir;
 import dev.weir.sample.BackendSample;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -44,10 +44,11 @@ class BalancingTest {
 
     @Test
     void roundRobinSpreadsSequentialConnectionsEvenly() throws Exception {
-        try (Weir weir = Harness.start(Harness.config("auto", "", "balance: round-robin", addr(0), addr(1), addr(2)))) {
+        try (RunningWeir proxy = TestConfig.to(addr(0), addr(1), addr(2)).set("pools.p.balance", "round-robin")
+                .start()) {
             Map<String, Integer> counts = new ConcurrentHashMap<>();
             for (int i = 0; i < 300; i++) {
-                counts.merge(Harness.whoami(weir), 1, Integer::sum);
+                counts.merge(proxy.whoami(), 1, Integer::sum);
             }
             assertThat(counts).containsOnlyKeys("a", "b", "c");
             counts.values().forEach(n -> assertThat(n).isBetween(99, 101));
@@ -56,14 +57,12 @@ class BalancingTest {
 
     @Test
     void roundRobinHonoursWeights() throws Exception {
-        String yaml = Harness.config("auto", "", "balance: round-robin",
-                "{address: '" + addr(0) + "', weight: 1}",
-                "{address: '" + addr(1) + "', weight: 2}",
-                "{address: '" + addr(2) + "', weight: 3}");
-        try (Weir weir = Harness.start(yaml)) {
+        TestConfig config = TestConfig.to(backend(addr(0), 1), backend(addr(1), 2), backend(addr(2), 3))
+                .set("pools.p.balance", "round-robin");
+        try (RunningWeir proxy = config.start()) {
             Map<String, Integer> counts = new ConcurrentHashMap<>();
             for (int i = 0; i < 600; i++) {
-                counts.merge(Harness.whoami(weir), 1, Integer::sum);
+                counts.merge(proxy.whoami(), 1, Integer::sum);
             }
             assertThat(counts.get("a")).isBetween(99, 101);
             assertThat(counts.get("b")).isBetween(199, 201);
@@ -74,8 +73,8 @@ class BalancingTest {
     @Test
     void ipHashKeepsEachClientOnItsBackendAndSpreadsClients() throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(8);
-        try (Weir weir = Harness.start(Harness.config("auto", "", "balance: ip-hash", addr(0), addr(1), addr(2)))) {
-            InetSocketAddress target = weir.listenerAddress("l");
+        try (RunningWeir proxy = TestConfig.to(addr(0), addr(1), addr(2)).set("pools.p.balance", "ip-hash").start()) {
+            InetSocketAddress target = proxy.address("l");
             List<Future<String>> perClient = new ArrayList<>();
             for (int i = 0; i < 1000; i++) {
                 // Distinct source addresses in 127.0.0.0/8, all local to the loopback interface.
@@ -87,7 +86,7 @@ class BalancingTest {
                             s.setSoTimeout(10_000);
                             s.bind(new InetSocketAddress(source, 0));
                             s.connect(target, 5_000);
-                            String name = Harness.whoami(s);
+                            String name = Sockets.whoami(s);
                             if (first == null) {
                                 first = name;
                             } else if (!first.equals(name)) {
@@ -115,15 +114,16 @@ class BalancingTest {
     @Test
     void leastConnectionsAndRandomTwoServeEveryClient() throws Exception {
         for (String balance : List.of("least-connections", "random-two")) {
-            try (Weir weir = Harness.start(Harness.config("auto", "", "balance: " + balance, addr(0), addr(1), addr(2)))) {
+            try (RunningWeir proxy = TestConfig.to(addr(0), addr(1), addr(2)).set("pools.p.balance", balance)
+                    .start()) {
                 // Hold one connection on whichever backend gets it; the next ones must avoid the loaded backend.
-                try (Socket held = Harness.connect(weir)) {
-                    String busy = Harness.whoami(held);
+                try (Socket held = proxy.connect()) {
+                    String busy = Sockets.whoami(held);
                     Map<String, Integer> counts = new ConcurrentHashMap<>();
                     for (int i = 0; i < 60; i++) {
-                        counts.merge(Harness.whoami(weir), 1, Integer::sum);
+                        counts.merge(proxy.whoami(), 1, Integer::sum);
                         // The finished connection must be gone from the counts before the next pick.
-                        org.awaitility.Awaitility.await().until(() -> weir.pool("p").members().stream()
+                        org.awaitility.Awaitility.await().until(() -> proxy.weir().pool("p").members().stream()
                                 .mapToInt(dev.weir.proxy.backend.Backend::activeConnections).sum() == 1);
                     }
                     if (balance.equals("least-connections")) {

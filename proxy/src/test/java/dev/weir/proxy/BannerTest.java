@@ -2,7 +2,6 @@ package dev.weir.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.weir.proxy.control.Weir;
 import dev.weir.sample.BackendSample;
 import java.io.InputStream;
 import java.net.Socket;
@@ -17,13 +16,13 @@ class BannerTest {
     @Test
     void bannerArrivesFirstThenTheConversationGoesOn() throws Exception {
         BackendSample smtp = BackendSample.start("mail", "127.0.0.1", 0, "220 mail.example ESMTP ready");
-        try (Weir weir = Harness.start(Harness.config("auto", "", "", "127.0.0.1:" + smtp.port()));
-             Socket client = Harness.connect(weir)) {
+        try (RunningWeir proxy = TestConfig.to("127.0.0.1:" + smtp.port()).start();
+             Socket client = proxy.connect()) {
             InputStream in = client.getInputStream();
-            assertThat(Harness.readLine(in)).isEqualTo("220 mail.example ESMTP ready");
-            assertThat(Harness.whoami(client)).isEqualTo("mail");
-            Harness.write(client.getOutputStream(), "EHLO client\n");
-            assertThat(Harness.readLine(in)).isEqualTo("EHLO client");
+            assertThat(Sockets.readLine(in)).isEqualTo("220 mail.example ESMTP ready");
+            assertThat(Sockets.whoami(client)).isEqualTo("mail");
+            Sockets.write(client.getOutputStream(), "EHLO client\n");
+            assertThat(Sockets.readLine(in)).isEqualTo("EHLO client");
         } finally {
             smtp.close();
         }

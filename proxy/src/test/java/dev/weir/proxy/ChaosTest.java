@@ -5,8 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.weir.proxy.api.ReloadResult;
 import dev.weir.proxy.backend.BackendState;
-import dev.weir.proxy.config.ConfigLoader;
-import dev.weir.proxy.control.Weir;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -16,7 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -73,17 +70,17 @@ class ChaosTest {
             for (int i = 0; i < BACKENDS; i++) {
                 backends.add(ChaosBackend.start());
             }
-            String all = config(transport, backends, -1);
-            try (Weir weir = Harness.start(all)) {
-                await().atMost(Duration.ofSeconds(10)).until(() -> allUpAndIdle(weir));
-                new Client(weir, new Random(seed)).shortConnection(); // warm-up: classes loaded
+            TestConfig all = config(transport, backends, -1);
+            try (RunningWeir proxy = all.start()) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> allUpAndIdle(proxy));
+                new Client(proxy, new Random(seed)).shortConnection(); // warm-up: classes loaded
                 int baselineFds = Hygiene.settledFds();
 
                 long deadline = System.nanoTime() + length.toNanos();
-                Faults schedule = new Faults(weir, backends, transport, new Random(seed ^ 0x5DEECE66DL), chaos, deadline);
+                Faults schedule = new Faults(proxy, backends, transport, new Random(seed ^ 0x5DEECE66DL), chaos, deadline);
                 schedule.next();
                 List<CompletableFuture<Void>> running = IntStream.range(0, CLIENTS)
-                        .mapToObj(i -> CompletableFuture.runAsync(new Client(weir, new Random(seed + i + 1))
+                        .mapToObj(i -> CompletableFuture.runAsync(new Client(proxy, new Random(seed + i + 1))
                                 .until(deadline), clients))
                         .collect(Collectors.toList());
                 CompletableFuture.allOf(running.toArray(new CompletableFuture[0]))
@@ -98,13 +95,13 @@ class ChaosTest {
                 assertThat(completed.get()).as("operations completed").isGreaterThan(100);
                 // A fault and its undo take 0.5-2.3 s: a run of N seconds injects well over N/4.
                 assertThat(faults).as("faults injected").hasSizeGreaterThanOrEqualTo((int) length.toSeconds() / 4);
-                await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(weir.backends("p"))
+                await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(proxy.weir().backends("p"))
                         .as("every backend UP with no connection").hasSize(BACKENDS)
                         .allSatisfy(b -> {
                             assertThat(b.state()).as(b.id()).isEqualTo(BackendState.UP);
                             assertThat(b.activeConnections()).as(b.id()).isZero();
                         }));
-                await().atMost(Duration.ofSeconds(5)).until(() -> weir.activeConnections() == 0);
+                await().atMost(Duration.ofSeconds(5)).until(() -> proxy.weir().activeConnections() == 0);
                 Hygiene.assertClean(baselineFds, "a chaos run with seed " + seed);
             }
         } finally {
@@ -117,20 +114,18 @@ class ChaosTest {
     }
 
     /** Pool "p" over the backends, leaving out the one at {@code without} (-1: none). */
-    private static String config(String transport, List<ChaosBackend> backends, int without) {
+    private static TestConfig config(String transport, List<ChaosBackend> backends, int without) {
         String[] addresses = IntStream.range(0, backends.size()).filter(i -> i != without)
                 .mapToObj(i -> backends.get(i).address()).toArray(String[]::new);
-        return Harness.config(transport, "idle-timeout: 10s", """
-                connect-timeout: 500ms
-                connect-attempts: 3
-                drain-timeout: 1s
-                close-spread: 0s
-                health-check: {type: tcp, interval: 100ms, timeout: 100ms, rise: 1, fall: 1, jitter: 0%}""",
-                addresses);
+        return TestConfig.to(addresses).transport(transport).set("listeners.l.idle-timeout", "10s")
+                .set("pools.p.connect-timeout", "500ms").set("pools.p.connect-attempts", 3)
+                .set("pools.p.drain-timeout", "1s").set("pools.p.close-spread", "0s")
+                .pool("p", p -> p.healthCheck("tcp", "interval", "100ms", "timeout", "100ms", "rise", 1, "fall", 1,
+                        "jitter", "0%"));
     }
 
-    private static boolean allUpAndIdle(Weir weir) {
-        return weir.backends("p").size() == BACKENDS && weir.backends("p").stream()
+    private static boolean allUpAndIdle(RunningWeir proxy) {
+        return proxy.weir().backends("p").size() == BACKENDS && proxy.weir().backends("p").stream()
                 .allMatch(b -> b.state() == BackendState.UP && b.activeConnections() == 0);
     }
 
@@ -139,7 +134,7 @@ class ChaosTest {
      * another. Runs on its own scheduler thread until the deadline, then leaves every backend as it began.
      */
     private final class Faults {
-        private final Weir weir;
+        private final RunningWeir proxy;
         private final List<ChaosBackend> backends;
         private final String transport;
         private final Random random;
@@ -147,9 +142,9 @@ class ChaosTest {
         private final long deadline;
         private final CompletableFuture<Void> stopped = new CompletableFuture<>();
 
-        Faults(Weir weir, List<ChaosBackend> backends, String transport, Random random, ScheduledExecutorService scheduler,
+        Faults(RunningWeir proxy, List<ChaosBackend> backends, String transport, Random random, ScheduledExecutorService scheduler,
                long deadline) {
-            this.weir = weir;
+            this.proxy = proxy;
             this.backends = backends;
             this.transport = transport;
             this.random = random;
@@ -186,8 +181,8 @@ class ChaosTest {
                         yield b::resume;
                     }
                     case 2 -> {
-                        weir.drain("p", id);
-                        yield () -> weir.enable("p", id);
+                        proxy.weir().drain("p", id);
+                        yield () -> proxy.weir().enable("p", id);
                     }
                     default -> {
                         reload(i);
@@ -210,7 +205,7 @@ class ChaosTest {
 
         private void reload(int without) {
             try {
-                ReloadResult r = weir.reload(ConfigLoader.parse(config(transport, backends, without), Map.of()));
+                ReloadResult r = proxy.weir().reload(config(transport, backends, without).config());
                 assertThat(r.outcome()).as("reload %s", r.errors()).isNotEqualTo(ReloadResult.Outcome.FAILED);
             } catch (Exception e) {
                 throw new IllegalStateException(e);
@@ -232,11 +227,11 @@ class ChaosTest {
 
     /** One client thread's operations: short connections and checked transfers, seeded. */
     private final class Client {
-        private final Weir weir;
+        private final RunningWeir proxy;
         private final Random random;
 
-        Client(Weir weir, Random random) {
-            this.weir = weir;
+        Client(RunningWeir proxy, Random random) {
+            this.proxy = proxy;
             this.random = random;
         }
 
@@ -290,7 +285,7 @@ class ChaosTest {
                 OutputStream out = s.getOutputStream();
                 InputStream in = s.getInputStream();
                 for (int c = 0; c < chunks; c++) {
-                    seed = Harness.pseudoRandom(chunk, seed);
+                    seed = Sockets.pseudoRandom(chunk, seed);
                     out.write(chunk);
                     int got = 0;
                     while (got < CHUNK) {
@@ -311,7 +306,7 @@ class ChaosTest {
         private Socket open() throws IOException {
             Socket s = new Socket();
             s.setSoTimeout((int) OP_BOUND.toMillis());
-            s.connect(weir.listenerAddress("l"), 5_000);
+            s.connect(proxy.address("l"), 5_000);
             return s;
         }
 

@@ -3,7 +3,6 @@ package dev.weir.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.weir.proxy.control.Weir;
 import dev.weir.sample.BackendSample;
 import java.net.Socket;
 import java.time.Duration;
@@ -24,12 +23,12 @@ class ConnectFailureHygieneTest {
     @MethodSource("dev.weir.proxy.TransportsSource#available")
     void refusedConnects(String transport) throws Exception {
         BackendSample live = BackendSample.start("a", "127.0.0.1", 0, null);
-        int dead = Harness.closedPort();
-        try (Weir weir = Harness.start(Harness.config(transport, "", "connect-attempts: 3",
-                "127.0.0.1:" + live.port(), "127.0.0.1:" + dead))) {
+        int dead = Sockets.closedPort();
+        try (RunningWeir proxy = TestConfig.to("127.0.0.1:" + live.port(), "127.0.0.1:" + dead).transport(transport)
+                .set("pools.p.connect-attempts", 3).start()) {
             Hygiene.check("clients of a pool with a refusing backend", 20,
-                    () -> assertThat(Harness.whoami(weir)).isEqualTo("a"));
-            assertThat(failures(weir, "127.0.0.1:" + dead, "refused")).as("refused connects").isGreaterThanOrEqualTo(10);
+                    () -> assertThat(proxy.whoami()).isEqualTo("a"));
+            assertThat(failures(proxy, "127.0.0.1:" + dead, "refused")).as("refused connects").isGreaterThanOrEqualTo(10);
         } finally {
             live.close();
         }
@@ -40,11 +39,11 @@ class ConnectFailureHygieneTest {
     void connectTimeouts(String transport) throws Exception {
         BackendSample live = BackendSample.start("a", "127.0.0.1", 0, null);
         try (MisbehavingBackend full = MisbehavingBackend.full();
-             Weir weir = Harness.start(Harness.config(transport, "", "connect-timeout: 150ms\nconnect-attempts: 3",
-                     "127.0.0.1:" + live.port(), full.address()))) {
+             RunningWeir proxy = TestConfig.to("127.0.0.1:" + live.port(), full.address()).transport(transport)
+                     .set("pools.p.connect-timeout", "150ms").set("pools.p.connect-attempts", 3).start()) {
             Hygiene.check("clients of a pool with a backend whose accept queue is full", 8,
-                    () -> assertThat(Harness.whoami(weir)).isEqualTo("a"));
-            assertThat(failures(weir, full.address(), "timeout")).as("timed-out connects").isGreaterThanOrEqualTo(4);
+                    () -> assertThat(proxy.whoami()).isEqualTo("a"));
+            assertThat(failures(proxy, full.address(), "timeout")).as("timed-out connects").isGreaterThanOrEqualTo(4);
         } finally {
             live.close();
         }
@@ -65,8 +64,8 @@ class ConnectFailureHygieneTest {
     /** 21 clients of a backend that does {@code act} to each connection: every one reached it and was closed. */
     private static void everyClientClosed(String transport, MisbehavingBackend.Act act, String path) throws Exception {
         try (MisbehavingBackend backend = MisbehavingBackend.start(act);
-             Weir weir = Harness.start(Harness.config(transport, "", "", backend.address()))) {
-            Hygiene.check(path, 20, () -> clientIsClosed(weir));
+             RunningWeir proxy = TestConfig.to(backend.address()).transport(transport).start()) {
+            Hygiene.check(path, 20, () -> clientIsClosed(proxy));
             assertThat(backend.accepted()).isEqualTo(21);
         }
     }
@@ -75,33 +74,34 @@ class ConnectFailureHygieneTest {
     @MethodSource("dev.weir.proxy.TransportsSource#available")
     void clientResetsBeforeTheBackendConnected(String transport) throws Exception {
         try (MisbehavingBackend full = MisbehavingBackend.full();
-             Weir weir = Harness.start(Harness.config(transport, "", "connect-timeout: 30s", full.address()))) {
+             RunningWeir proxy = TestConfig.to(full.address()).transport(transport)
+                     .set("pools.p.connect-timeout", "30s").start()) {
             Hygiene.check("client resets while its backend connect hangs", 10, () -> {
-                try (Socket client = Harness.connect(weir)) {
+                try (Socket client = proxy.connect()) {
                     // A request first: Weir holds it for the backend, and must still notice the reset after it.
-                    Harness.write(client.getOutputStream(), "whoami\n");
+                    Sockets.write(client.getOutputStream(), "whoami\n");
                     await().atMost(Duration.ofSeconds(5)).until(() -> Hygiene.connectsInProgress(full.port()) == 1);
                     client.setSoLinger(true, 0);
                 }
                 await().atMost(Duration.ofSeconds(5)).until(() -> Hygiene.connectsInProgress(full.port()) == 0);
-                await().atMost(Duration.ofSeconds(5)).until(() -> weir.activeConnections() == 0);
+                await().atMost(Duration.ofSeconds(5)).until(() -> proxy.weir().activeConnections() == 0);
             });
             // A reset reaches Weir as an error on some transports and as a plain close on others.
-            assertThat(weir.metrics().closedCount("CLIENT_CLOSED") + weir.metrics().closedCount("CLIENT_ERROR"))
+            assertThat(proxy.metrics().closedCount("CLIENT_CLOSED") + proxy.metrics().closedCount("CLIENT_ERROR"))
                     .isEqualTo(11);
-            assertThat(failures(weir, full.address(), "timeout")).as("abandoned connects are no failures").isZero();
+            assertThat(failures(proxy, full.address(), "timeout")).as("abandoned connects are no failures").isZero();
         }
     }
 
     /** The client's whoami gets no answer: Weir closes it, and the client closes its side too. */
-    private static void clientIsClosed(Weir weir) throws Exception {
-        try (Socket client = Harness.connect(weir)) {
-            Harness.write(client.getOutputStream(), "whoami\n");
-            assertThat(Harness.closedByPeer(client)).isTrue();
+    private static void clientIsClosed(RunningWeir proxy) throws Exception {
+        try (Socket client = proxy.connect()) {
+            Sockets.write(client.getOutputStream(), "whoami\n");
+            assertThat(Sockets.closedByPeer(client)).isTrue();
         }
     }
 
-    private static double failures(Weir weir, String backend, String cause) {
-        return Harness.counted(weir, "weir.connect.failures", "backend", backend, "cause", cause);
+    private static double failures(RunningWeir proxy, String backend, String cause) {
+        return proxy.counted("weir.connect.failures", "backend", backend, "cause", cause);
     }
 }

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.weir.proxy.api.BackendStatus;
 import dev.weir.proxy.backend.BackendState;
-import dev.weir.proxy.control.Weir;
 import dev.weir.sample.BackendSample;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -46,15 +45,15 @@ class DrainTest {
         return "127.0.0.1:" + s.port();
     }
 
-    private BackendStatus status(Weir weir, BackendSample s) {
-        return weir.backends("p").stream().filter(x -> x.id().equals(id(s))).findFirst().orElse(null);
+    private BackendStatus status(RunningWeir proxy, BackendSample s) {
+        return proxy.weir().backends("p").stream().filter(x -> x.id().equals(id(s))).findFirst().orElse(null);
     }
 
     @Test
     void aTransferThroughADrainedBackendCompletesWhileNewClientsGoElsewhere() throws Exception {
-        try (Weir weir = Harness.start(Harness.config("auto", "", "drain-timeout: 5m", id(a), id(b)));
-             Socket client = Harness.connect(weir)) {
-            String name = Harness.whoami(client);
+        try (RunningWeir proxy = TestConfig.to(id(a), id(b)).set("pools.p.drain-timeout", "5m").start();
+             Socket client = proxy.connect()) {
+            String name = Sockets.whoami(client);
             BackendSample mine = name.equals("a") ? a : b;
             String other = name.equals("a") ? "b" : "a";
 
@@ -90,42 +89,43 @@ class DrainTest {
                 out.write(chunk);
                 sent.update(chunk);
                 if (!drained && written >= total / 2) {
-                    weir.drain("p", id(mine));
+                    proxy.weir().drain("p", id(mine));
                     drained = true;
-                    assertThat(status(weir, mine).state()).isEqualTo(BackendState.DRAINING);
+                    assertThat(status(proxy, mine).state()).isEqualTo(BackendState.DRAINING);
                     for (int i = 0; i < 10; i++) {
-                        assertThat(Harness.whoami(weir)).as("new clients avoid the draining backend").isEqualTo(other);
+                        assertThat(proxy.whoami()).as("new clients avoid the draining backend").isEqualTo(other);
                     }
-                    assertThat(status(weir, mine).activeConnections()).isEqualTo(1);
+                    assertThat(status(proxy, mine).activeConnections()).isEqualTo(1);
                     // Drain progress shows live: bytes are counted as they pass, not when the connection ends.
                     long half = total / 2;
-                    await().until(() -> status(weir, mine).bytesToBackend() > half / 2);
-                    assertThat(status(weir, mine).bytesFromBackend()).isPositive();
+                    await().until(() -> status(proxy, mine).bytesToBackend() > half / 2);
+                    assertThat(status(proxy, mine).bytesFromBackend()).isPositive();
                 }
             }
             client.shutdownOutput();
             assertThat(reader.get(60, TimeUnit.SECONDS)).isEqualTo(sent.digest());
             assertThat(echoed.get()).isEqualTo(total);
-            await().until(() -> status(weir, mine).activeConnections() == 0);
-            assertThat(weir.metrics().closedCount("DRAIN_TIMEOUT")).isZero();
+            await().until(() -> status(proxy, mine).activeConnections() == 0);
+            assertThat(proxy.metrics().closedCount("DRAIN_TIMEOUT")).isZero();
         }
     }
 
     @Test
     void theDrainTimeoutClosesWhatIsLeftSpreadOverTheCloseSpread() throws Exception {
-        try (Weir weir = Harness.start(Harness.config("auto", "", "drain-timeout: 300ms\nclose-spread: 1s", id(a)))) {
+        try (RunningWeir proxy = TestConfig.to(id(a)).set("pools.p.drain-timeout", "300ms")
+                .set("pools.p.close-spread", "1s").start()) {
             List<Socket> clients = new ArrayList<>();
             try {
                 for (int i = 0; i < 5; i++) {
-                    Socket s = Harness.connect(weir);
+                    Socket s = proxy.connect();
                     clients.add(s);
-                    assertThat(Harness.whoami(s)).isEqualTo("a");
+                    assertThat(Sockets.whoami(s)).isEqualTo("a");
                 }
-                weir.drain("p", id(a));
+                proxy.weir().drain("p", id(a));
                 List<CompletableFuture<Long>> closedAt = new ArrayList<>();
                 for (Socket s : clients) {
                     closedAt.add(CompletableFuture.supplyAsync(() -> {
-                        assertThat(Harness.closedByPeer(s)).isTrue();
+                        assertThat(Sockets.closedByPeer(s)).isTrue();
                         return System.nanoTime();
                     }));
                 }
@@ -138,7 +138,7 @@ class DrainTest {
                 }
                 assertThat(Duration.ofNanos(last - first)).as("closes are spread, not one burst")
                         .isGreaterThan(Duration.ofMillis(500));
-                await().until(() -> weir.metrics().closedCount("DRAIN_TIMEOUT") == 5.0);
+                await().until(() -> proxy.metrics().closedCount("DRAIN_TIMEOUT") == 5.0);
             } finally {
                 for (Socket s : clients) {
                     s.close();
@@ -149,27 +149,27 @@ class DrainTest {
 
     @Test
     void aRemovedBackendDisappearsAfterItsLastConnection() throws Exception {
-        try (Weir weir = Harness.start(Harness.config("auto", "", "balance: least-connections", id(a), id(b)))) {
+        try (RunningWeir proxy = TestConfig.to(id(a), id(b)).set("pools.p.balance", "least-connections").start()) {
             Socket onA = null;
             List<Socket> others = new ArrayList<>();
             try {
                 while (onA == null) {
-                    Socket s = Harness.connect(weir);
-                    if (Harness.whoami(s).equals("a")) {
+                    Socket s = proxy.connect();
+                    if (Sockets.whoami(s).equals("a")) {
                         onA = s;
                     } else {
                         others.add(s);
                     }
                 }
-                weir.removeBackend("p", id(a));
-                BackendStatus removed = status(weir, a);
+                proxy.weir().removeBackend("p", id(a));
+                BackendStatus removed = status(proxy, a);
                 assertThat(removed.removed()).isTrue();
                 assertThat(removed.state()).isEqualTo(BackendState.DRAINING);
-                assertThat(Harness.whoami(onA)).as("its live connection still works").isEqualTo("a");
-                assertThat(Harness.whoami(weir)).isEqualTo("b");
+                assertThat(Sockets.whoami(onA)).as("its live connection still works").isEqualTo("a");
+                assertThat(proxy.whoami()).isEqualTo("b");
                 onA.close();
-                await().until(() -> status(weir, a) == null);
-                assertThat(weir.backends("p")).extracting(BackendStatus::id).containsExactly(id(b));
+                await().until(() -> status(proxy, a) == null);
+                assertThat(proxy.weir().backends("p")).extracting(BackendStatus::id).containsExactly(id(b));
             } finally {
                 if (onA != null) {
                     onA.close();
@@ -183,17 +183,17 @@ class DrainTest {
 
     @Test
     void disableAndEnableThroughTheApi() throws Exception {
-        try (Weir weir = Harness.start(Harness.config("auto", "", "", id(a), id(b)))) {
-            weir.disable("p", id(a));
-            assertThat(status(weir, a).state()).isEqualTo(BackendState.DISABLED);
+        try (RunningWeir proxy = TestConfig.to(id(a), id(b)).start()) {
+            proxy.weir().disable("p", id(a));
+            assertThat(status(proxy, a).state()).isEqualTo(BackendState.DISABLED);
             for (int i = 0; i < 6; i++) {
-                assertThat(Harness.whoami(weir)).isEqualTo("b");
+                assertThat(proxy.whoami()).isEqualTo("b");
             }
-            weir.enable("p", id(a));
-            assertThat(status(weir, a).state()).isEqualTo(BackendState.UP);
+            proxy.weir().enable("p", id(a));
+            assertThat(status(proxy, a).state()).isEqualTo(BackendState.UP);
             List<String> names = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
-                names.add(Harness.whoami(weir));
+                names.add(proxy.whoami());
             }
             assertThat(names).contains("a", "b");
         }

@@ -1,9 +1,9 @@
 package dev.weir.proxy;
 
+import static dev.weir.proxy.TestConfig.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.weir.proxy.control.Weir;
 import dev.weir.sample.BackendSample;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -53,14 +53,15 @@ class EdgeTest {
     @Test
     void proxyProtocolV1IsSentBeforeTheFirstByte() throws Exception {
         try (ServerSocket backend = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            try (Weir weir = Harness.start(Harness.config("auto", "", "proxy-protocol: v1", "127.0.0.1:" + backend.getLocalPort()))) {
-                InetSocketAddress l = weir.listenerAddress("l");
+            try (RunningWeir proxy = TestConfig.to("127.0.0.1:" + backend.getLocalPort())
+                    .set("pools.p.proxy-protocol", "v1").start()) {
+                InetSocketAddress l = proxy.address("l");
                 try (Socket c = from("127.0.0.7", l)) {
                     String expected = "PROXY TCP4 127.0.0.7 127.0.0.1 " + c.getLocalPort() + " " + l.getPort() + "\r\nhello";
                     CompletableFuture<byte[]> got = recordOne(backend, expected.length());
                     c.getOutputStream().write("hello".getBytes(StandardCharsets.US_ASCII));
                     assertThat(new String(got.get(10, TimeUnit.SECONDS), StandardCharsets.US_ASCII)).isEqualTo(expected);
-                    assertThat(Harness.readLine(c.getInputStream())).isEqualTo("ok");
+                    assertThat(Sockets.readLine(c.getInputStream())).isEqualTo("ok");
                 }
             }
         }
@@ -69,10 +70,10 @@ class EdgeTest {
     @Test
     void proxyProtocolV2ForIpv4AndIpv6Clients() throws Exception {
         try (ServerSocket backend = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            String yaml = Harness.config("auto", "", "proxy-protocol: v2", "127.0.0.1:" + backend.getLocalPort())
-                    .replace("bind: 127.0.0.1:0", "bind: \"[::]:0\"");
-            try (Weir weir = Harness.start(yaml)) {
-                int port = weir.listenerAddress("l").getPort();
+            TestConfig config = TestConfig.to("127.0.0.1:" + backend.getLocalPort()).set("pools.p.proxy-protocol", "v2")
+                    .set("listeners.l.bind", "[::]:0");
+            try (RunningWeir proxy = config.start()) {
+                int port = proxy.address("l").getPort();
                 // IPv4 client on a dual-stack listener: both ends are IPv4 to Java, so TCP4.
                 try (Socket c = from("127.0.0.9", new InetSocketAddress("127.0.0.1", port))) {
                     CompletableFuture<byte[]> got = recordOne(backend, 16 + 12 + 2);
@@ -104,10 +105,13 @@ class EdgeTest {
     @Test
     void aTrustedProxyHeaderNamesTheClientForBalancingAndTheOutgoingHeader() throws Exception {
         try (ServerSocket backend = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            String listener = "proxy-protocol: {accept: true, trusted: [127.0.0.1/32], timeout: 2s}\ndeny: [192.0.2.66/32]";
-            try (Weir weir = Harness.start(Harness.config("auto", listener, "proxy-protocol: v1",
-                    "127.0.0.1:" + backend.getLocalPort()))) {
-                InetSocketAddress l = weir.listenerAddress("l");
+            TestConfig config = TestConfig.to("127.0.0.1:" + backend.getLocalPort())
+                    .listener("l", l -> l.set("proxy-protocol",
+                                    TestConfig.map("accept", true, "trusted", List.of("127.0.0.1/32"), "timeout", "2s"))
+                            .set("deny", List.of("192.0.2.66/32")))
+                    .set("pools.p.proxy-protocol", "v1");
+            try (RunningWeir proxy = config.start()) {
+                InetSocketAddress l = proxy.address("l");
                 try (Socket c = from("127.0.0.1", l)) {
                     String out = "PROXY TCP4 198.51.100.7 203.0.113.1 40000 443\r\n";
                     CompletableFuture<byte[]> got = recordOne(backend, out.length() + 4);
@@ -117,15 +121,15 @@ class EdgeTest {
                 // The ACL sees the address from the header, not the proxy's.
                 try (Socket c = from("127.0.0.1", l)) {
                     c.getOutputStream().write("PROXY TCP4 192.0.2.66 203.0.113.1 40000 443\r\nx".getBytes(StandardCharsets.US_ASCII));
-                    assertThat(Harness.closedByPeer(c)).isTrue();
+                    assertThat(Sockets.closedByPeer(c)).isTrue();
                 }
-                await().until(() -> weir.metrics().closedCount("ACL_DENIED") == 1.0);
+                await().until(() -> proxy.metrics().closedCount("ACL_DENIED") == 1.0);
                 // Untrusted source: closed, never guessed.
                 try (Socket c = from("127.0.0.2", l)) {
                     c.getOutputStream().write("PROXY TCP4 198.51.100.7 203.0.113.1 40000 443\r\n".getBytes(StandardCharsets.US_ASCII));
-                    assertThat(Harness.closedByPeer(c)).isTrue();
+                    assertThat(Sockets.closedByPeer(c)).isTrue();
                 }
-                await().until(() -> weir.metrics().closedCount("UNTRUSTED_PROXY") == 1.0);
+                await().until(() -> proxy.metrics().closedCount("UNTRUSTED_PROXY") == 1.0);
             }
         }
     }
@@ -133,10 +137,10 @@ class EdgeTest {
     @Test
     void accessListMatrix() throws Exception {
         BackendSample a = BackendSample.start("a", "127.0.0.1", 0, null);
-        String listener = "allow: [127.0.0.0/8, \"::1/128\"]\ndeny: [127.0.0.66/32, 127.1.0.0/16]";
-        try (Weir weir = Harness.start(Harness.config("auto", listener, "", "127.0.0.1:" + a.port())
-                .replace("bind: 127.0.0.1:0", "bind: \"[::]:0\""))) {
-            int port = weir.listenerAddress("l").getPort();
+        TestConfig config = TestConfig.to("127.0.0.1:" + a.port()).listener("l", l -> l.set("bind", "[::]:0")
+                .set("allow", List.of("127.0.0.0/8", "::1/128")).set("deny", List.of("127.0.0.66/32", "127.1.0.0/16")));
+        try (RunningWeir proxy = config.start()) {
+            int port = proxy.address("l").getPort();
             InetSocketAddress v4 = new InetSocketAddress("127.0.0.1", port);
             record Case(String source, InetSocketAddress target, boolean allowed) {
             }
@@ -150,29 +154,29 @@ class EdgeTest {
             for (Case c : cases) {
                 try (Socket s = from(c.source(), c.target())) {
                     if (c.allowed()) {
-                        assertThat(Harness.whoami(s)).as(c.source()).isEqualTo("a");
+                        assertThat(Sockets.whoami(s)).as(c.source()).isEqualTo("a");
                     } else {
-                        assertThat(Harness.closedByPeer(s)).as(c.source()).isTrue();
+                        assertThat(Sockets.closedByPeer(s)).as(c.source()).isTrue();
                         denied++;
                     }
                 }
             }
             int expected = denied;
-            await().until(() -> weir.metrics().closedCount("ACL_DENIED") == expected);
+            await().until(() -> proxy.metrics().closedCount("ACL_DENIED") == expected);
             assertThat(a.connectionsAccepted()).isEqualTo(3);
         } finally {
             a.close();
         }
         // allow-only without ::1: an IPv6 client not in the list is denied.
         BackendSample b = BackendSample.start("b", "127.0.0.1", 0, null);
-        try (Weir weir = Harness.start(Harness.config("auto", "allow: [127.0.0.0/8]", "", "127.0.0.1:" + b.port())
-                .replace("bind: 127.0.0.1:0", "bind: \"[::]:0\""))) {
-            int port = weir.listenerAddress("l").getPort();
+        try (RunningWeir proxy = TestConfig.to("127.0.0.1:" + b.port()).set("listeners.l.allow", List.of("127.0.0.0/8"))
+                .set("listeners.l.bind", "[::]:0").start()) {
+            int port = proxy.address("l").getPort();
             try (Socket s = from("::1", new InetSocketAddress("::1", port))) {
-                assertThat(Harness.closedByPeer(s)).isTrue();
+                assertThat(Sockets.closedByPeer(s)).isTrue();
             }
             try (Socket s = from("127.0.0.1", new InetSocketAddress("127.0.0.1", port))) {
-                assertThat(Harness.whoami(s)).isEqualTo("b");
+                assertThat(Sockets.whoami(s)).isEqualTo("b");
             }
         } finally {
             b.close();
@@ -182,27 +186,28 @@ class EdgeTest {
     @Test
     void perClientMaxConnectionsAndConnectRate() throws Exception {
         BackendSample a = BackendSample.start("a", "127.0.0.1", 0, null);
-        try (Weir weir = Harness.start(Harness.config("auto", "per-client: {max-connections: 2}", "", "127.0.0.1:" + a.port()))) {
-            InetSocketAddress l = weir.listenerAddress("l");
+        try (RunningWeir proxy = TestConfig.to("127.0.0.1:" + a.port())
+                .set("listeners.l.per-client", TestConfig.map("max-connections", 2)).start()) {
+            InetSocketAddress l = proxy.address("l");
             List<Socket> held = new ArrayList<>();
             try {
                 for (int i = 0; i < 2; i++) {
                     Socket s = from("127.0.3.1", l);
                     held.add(s);
-                    assertThat(Harness.whoami(s)).isEqualTo("a");
+                    assertThat(Sockets.whoami(s)).isEqualTo("a");
                 }
                 try (Socket third = from("127.0.3.1", l)) {
-                    assertThat(Harness.closedByPeer(third)).isTrue();
+                    assertThat(Sockets.closedByPeer(third)).isTrue();
                 }
                 try (Socket other = from("127.0.3.2", l)) {
-                    assertThat(Harness.whoami(other)).as("another source is not limited").isEqualTo("a");
+                    assertThat(Sockets.whoami(other)).as("another source is not limited").isEqualTo("a");
                 }
                 held.remove(0).close();
                 await().until(() -> a.activeConnections() == 1);
                 try (Socket again = from("127.0.3.1", l)) {
-                    assertThat(Harness.whoami(again)).isEqualTo("a");
+                    assertThat(Sockets.whoami(again)).isEqualTo("a");
                 }
-                await().until(() -> weir.metrics().closedCount("CLIENT_LIMIT") == 1.0);
+                await().until(() -> proxy.metrics().closedCount("CLIENT_LIMIT") == 1.0);
             } finally {
                 for (Socket s : held) {
                     s.close();
@@ -212,14 +217,15 @@ class EdgeTest {
             a.close();
         }
         BackendSample b = BackendSample.start("b", "127.0.0.1", 0, null);
-        try (Weir weir = Harness.start(Harness.config("auto", "per-client: {connect-rate: 5/s}", "", "127.0.0.1:" + b.port()))) {
-            InetSocketAddress l = weir.listenerAddress("l");
+        try (RunningWeir proxy = TestConfig.to("127.0.0.1:" + b.port())
+                .set("listeners.l.per-client", TestConfig.map("connect-rate", "5/s")).start()) {
+            InetSocketAddress l = proxy.address("l");
             int served = 0;
             int refused = 0;
             for (int i = 0; i < 20; i++) {
                 try (Socket s = from("127.0.4.1", l)) {
                     s.getOutputStream().write("whoami\n".getBytes(StandardCharsets.US_ASCII));
-                    String line = Harness.readLine(s.getInputStream());
+                    String line = Sockets.readLine(s.getInputStream());
                     if ("b".equals(line)) {
                         served++;
                     } else {
@@ -233,9 +239,9 @@ class EdgeTest {
             assertThat(served).isBetween(5, 10);
             assertThat(refused).isEqualTo(20 - served);
             int expectedRefused = refused;
-            await().until(() -> weir.metrics().closedCount("CLIENT_RATE") == expectedRefused);
+            await().until(() -> proxy.metrics().closedCount("CLIENT_RATE") == expectedRefused);
             try (Socket s = from("127.0.4.2", l)) {
-                assertThat(Harness.whoami(s)).as("other sources keep their own rate").isEqualTo("b");
+                assertThat(Sockets.whoami(s)).as("other sources keep their own rate").isEqualTo("b");
             }
         } finally {
             b.close();
@@ -247,22 +253,22 @@ class EdgeTest {
         BackendSample a = BackendSample.start("a", "127.0.0.1", 0, null);
         BackendSample b = BackendSample.start("b", "127.0.0.1", 0, null);
         for (String balance : List.of("round-robin", "ip-hash", "least-connections", "random-two")) {
-            try (Weir weir = Harness.start(Harness.config("auto", "", "balance: " + balance,
-                    "{address: '127.0.0.1:" + a.port() + "', max-connections: 1}",
-                    "{address: '127.0.0.1:" + b.port() + "', max-connections: 2}"))) {
+            try (RunningWeir proxy = TestConfig.to(TestConfig.map("address", local(a.port()), "max-connections", 1),
+                    TestConfig.map("address", local(b.port()), "max-connections", 2)).set("pools.p.balance", balance)
+                    .start()) {
                 List<Socket> held = new ArrayList<>();
                 try {
                     List<String> names = new ArrayList<>();
                     for (int i = 0; i < 3; i++) {
-                        Socket s = Harness.connect(weir);
+                        Socket s = proxy.connect();
                         held.add(s);
-                        names.add(Harness.whoami(s));
+                        names.add(Sockets.whoami(s));
                     }
                     assertThat(names).as(balance).containsExactlyInAnyOrder("a", "b", "b");
-                    try (Socket fourth = Harness.connect(weir)) {
-                        assertThat(Harness.closedByPeer(fourth)).as(balance).isTrue();
+                    try (Socket fourth = proxy.connect()) {
+                        assertThat(Sockets.closedByPeer(fourth)).as(balance).isTrue();
                     }
-                    await().until(() -> weir.metrics().closedCount("BACKENDS_FULL") == 1.0);
+                    await().until(() -> proxy.metrics().closedCount("BACKENDS_FULL") == 1.0);
                 } finally {
                     for (Socket s : held) {
                         s.close();
@@ -277,14 +283,15 @@ class EdgeTest {
     @Test
     void maxConnectionDurationClosesLongConnections() throws Exception {
         BackendSample a = BackendSample.start("a", "127.0.0.1", 0, null);
-        try (Weir weir = Harness.start(Harness.config("auto", "max-connection-duration: 300ms", "", "127.0.0.1:" + a.port()));
-             Socket s = Harness.connect(weir)) {
-            assertThat(Harness.whoami(s)).isEqualTo("a");
+        try (RunningWeir proxy = TestConfig.to("127.0.0.1:" + a.port())
+                .set("listeners.l.max-connection-duration", "300ms").start();
+             Socket s = proxy.connect()) {
+            assertThat(Sockets.whoami(s)).isEqualTo("a");
             InputStream in = s.getInputStream();
             ByteArrayOutputStream rest = new ByteArrayOutputStream();
             in.transferTo(rest);
             assertThat(rest.size()).isZero();
-            await().until(() -> weir.metrics().closedCount("MAX_DURATION") == 1.0);
+            await().until(() -> proxy.metrics().closedCount("MAX_DURATION") == 1.0);
         } finally {
             a.close();
         }
@@ -293,11 +300,10 @@ class EdgeTest {
     @Test
     void healthChecksSendALocalHeaderOnlyWhenAsked() throws Exception {
         try (ServerSocket backend = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            String pool = """
-                    proxy-protocol: v2
-                    health-check: {type: tcp, interval: 200ms, timeout: 100ms, proxy-protocol: true}
-                    """;
-            try (Weir weir = Harness.start(Harness.config("auto", "", pool, "127.0.0.1:" + backend.getLocalPort()))) {
+            TestConfig config = TestConfig.to("127.0.0.1:" + backend.getLocalPort()).pool("p", p -> p
+                    .set("proxy-protocol", "v2")
+                    .healthCheck("tcp", "interval", "200ms", "timeout", "100ms", "proxy-protocol", true));
+            try (RunningWeir proxy = config.start()) {
                 // A probe closes with an RST right after writing, which can beat our read: take the
                 // first probe whose bytes we managed to read.
                 byte[] probe = null;

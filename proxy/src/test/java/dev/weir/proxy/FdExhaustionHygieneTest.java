@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import dev.weir.proxy.control.Weir;
 import dev.weir.sample.BackendSample;
 import java.io.IOException;
 import java.net.Socket;
@@ -39,22 +38,22 @@ class FdExhaustionHygieneTest {
     @MethodSource("dev.weir.proxy.TransportsSource#available")
     void connectsWithoutAFreeDescriptorCloseTheClientAndLeaveNothing(String transport) throws Exception {
         BackendSample live = BackendSample.start("a", "127.0.0.1", 0, null);
-        try (Weir weir = Harness.start(Harness.config(transport, "", "connect-attempts: 2",
-                "127.0.0.1:" + live.port()))) {
-            assertThat(Harness.whoami(weir)).isEqualTo("a");
+        try (RunningWeir proxy = TestConfig.to("127.0.0.1:" + live.port()).transport(transport)
+                .set("pools.p.connect-attempts", 2).start()) {
+            assertThat(proxy.whoami()).isEqualTo("a");
             int baseline = Hygiene.settledFds();
             try (Exhausted fds = Exhausted.below(baseline)) {
                 for (int round = 0; round < 10; round++) {
                     fds.leave(2);
-                    try (Socket client = client(weir)) {
-                        assertThat(Harness.closedByPeer(client)).as("round %d: closed unanswered", round).isTrue();
+                    try (Socket client = client(proxy)) {
+                        assertThat(Sockets.closedByPeer(client)).as("round %d: closed unanswered", round).isTrue();
                     }
                 }
             }
-            assertThat(Harness.counted(weir, "weir.connect.failures")).as("connects that got no socket")
+            assertThat(proxy.counted("weir.connect.failures")).as("connects that got no socket")
                     .isGreaterThanOrEqualTo(10);
             Hygiene.assertClean(baseline, "10 clients whose backend connect got no descriptor");
-            assertThat(Harness.whoami(weir)).isEqualTo("a");
+            assertThat(proxy.whoami()).isEqualTo("a");
         } finally {
             live.close();
         }
@@ -74,19 +73,19 @@ class FdExhaustionHygieneTest {
         ListAppender<ILoggingEvent> warnings = new ListAppender<>();
         warnings.start();
         limiter.addAppender(warnings);
-        try (Weir weir = Harness.start(Harness.config(transport, "", "", "127.0.0.1:" + live.port()))) {
-            assertThat(Harness.whoami(weir)).isEqualTo("a");
+        try (RunningWeir proxy = TestConfig.to("127.0.0.1:" + live.port()).transport(transport).start()) {
+            assertThat(proxy.whoami()).isEqualTo("a");
             int baseline = Hygiene.settledFds();
             Socket client;
             try (Exhausted fds = Exhausted.below(baseline)) {
                 fds.leave(1);
-                client = client(weir);
+                client = client(proxy);
                 await().atMost(Duration.ofSeconds(10)).until(() -> warnings.list.stream()
                         .anyMatch(e -> e.getFormattedMessage().startsWith("accept failed")));
                 Hygiene.assertLoopsIdle("an accept that failed for want of a descriptor");
             }
             try (client) {
-                assertThat(Harness.readLine(client.getInputStream())).as("served once descriptors are back")
+                assertThat(Sockets.readLine(client.getInputStream())).as("served once descriptors are back")
                         .isEqualTo("a");
             }
             Hygiene.assertClean(baseline, "an accept that failed and was retried");
@@ -101,10 +100,10 @@ class FdExhaustionHygieneTest {
     }
 
     /** A connected client that has sent its whoami (the connect itself is the kernel's: it needs no accept). */
-    private static Socket client(Weir weir) throws IOException {
+    private static Socket client(RunningWeir proxy) throws IOException {
         Socket client = new Socket();
         client.setSoTimeout(10_000);
-        client.connect(weir.listenerAddress("l"), 5_000);
+        client.connect(proxy.address("l"), 5_000);
         client.getOutputStream().write("whoami\n".getBytes(StandardCharsets.US_ASCII));
         return client;
     }

@@ -3,7 +3,6 @@ package dev.weir.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.weir.proxy.control.Weir;
 import dev.weir.sample.BackendSample;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -39,8 +38,8 @@ class HalfCloseTest {
                     throw new IllegalStateException(e);
                 }
             });
-            try (Weir weir = Harness.start(Harness.config(transport, "", "", "127.0.0.1:" + backend.getLocalPort()));
-                 Socket client = Harness.connect(weir)) {
+            try (RunningWeir proxy = TestConfig.to("127.0.0.1:" + backend.getLocalPort()).transport(transport).start();
+                 Socket client = proxy.connect()) {
                 client.getOutputStream().write("request".getBytes(StandardCharsets.UTF_8));
                 client.shutdownOutput();
                 String answer = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -64,8 +63,8 @@ class HalfCloseTest {
                     throw new IllegalStateException(e);
                 }
             });
-            try (Weir weir = Harness.start(Harness.config(transport, "", "", "127.0.0.1:" + backend.getLocalPort()));
-                 Socket client = Harness.connect(weir)) {
+            try (RunningWeir proxy = TestConfig.to("127.0.0.1:" + backend.getLocalPort()).transport(transport).start();
+                 Socket client = proxy.connect()) {
                 InputStream in = client.getInputStream();
                 assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("hello, then FIN");
                 client.getOutputStream().write("sent after the backend's FIN".getBytes(StandardCharsets.UTF_8));
@@ -80,10 +79,10 @@ class HalfCloseTest {
     void bytesAndFinSentBeforeTheBackendConnectsAreNotLost(String transport) throws Exception {
         // The client writes and half-closes at once; Weir must queue both until the backend is connected.
         BackendSample echo = BackendSample.start("echo", "127.0.0.1", 0, null);
-        try (Weir weir = Harness.start(Harness.config(transport, "", "", "127.0.0.1:" + echo.port()))) {
+        try (RunningWeir proxy = TestConfig.to("127.0.0.1:" + echo.port()).transport(transport).start()) {
             for (int i = 0; i < 20; i++) {
                 try (Socket client = new Socket()) {
-                    client.connect(weir.listenerAddress("l"));
+                    client.connect(proxy.address("l"));
                     client.setSoTimeout(10_000);
                     client.getOutputStream().write(("early " + i).getBytes(StandardCharsets.UTF_8));
                     client.shutdownOutput();
@@ -116,7 +115,7 @@ class HalfCloseTest {
                     byte[] chunk = new byte[64 * 1024];
                     long seed = 7;
                     for (long written = 0; written < total; written += chunk.length) {
-                        seed = Harness.pseudoRandom(chunk, seed);
+                        seed = Sockets.pseudoRandom(chunk, seed);
                         out.write(chunk);
                         sent.update(chunk);
                     }
@@ -127,14 +126,14 @@ class HalfCloseTest {
                     throw new IllegalStateException(e);
                 }
             });
-            try (Weir weir = Harness.start(Harness.config(transport,
-                    "write-buffer: {low: 32KiB, high: 64KiB}", "", "127.0.0.1:" + backend.getLocalPort()));
-                 Socket client = Harness.connect(weir)) {
+            try (RunningWeir proxy = TestConfig.to("127.0.0.1:" + backend.getLocalPort()).transport(transport)
+                    .set("listeners.l.write-buffer", TestConfig.map("low", "32KiB", "high", "64KiB")).start();
+                 Socket client = proxy.connect()) {
                 client.getOutputStream().write("request".getBytes(StandardCharsets.UTF_8));
                 client.shutdownOutput();
                 // Not reading yet: Weir's writes to the client stall and it holds bytes for it.
-                await().atMost(Duration.ofSeconds(30)).until(() -> weir.bufferedBytes() >= 64 * 1024);
-                Harness.Digested got = Harness.digestToEof(client.getInputStream());
+                await().atMost(Duration.ofSeconds(30)).until(() -> proxy.weir().bufferedBytes() >= 64 * 1024);
+                Sockets.Digested got = Sockets.digestToEof(client.getInputStream());
                 clientReading.countDown();
                 assertThat(got.bytes()).isEqualTo(total);
                 assertThat(got.sha256()).isEqualTo(served.get(10, TimeUnit.SECONDS));
@@ -158,8 +157,8 @@ class HalfCloseTest {
                     throw new IllegalStateException(e);
                 }
             });
-            try (Weir weir = Harness.start(Harness.config(transport, "", "", "127.0.0.1:" + backend.getLocalPort()));
-                 Socket client = Harness.connect(weir);
+            try (RunningWeir proxy = TestConfig.to("127.0.0.1:" + backend.getLocalPort()).transport(transport).start();
+                 Socket client = proxy.connect();
                  Socket server = accepted.get(10, TimeUnit.SECONDS)) {
                 client.getOutputStream().write("request".getBytes(StandardCharsets.UTF_8));
                 client.shutdownOutput();

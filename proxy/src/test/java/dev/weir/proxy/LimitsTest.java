@@ -3,7 +3,6 @@ package dev.weir.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.weir.proxy.control.Weir;
 import dev.weir.sample.BackendSample;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -39,30 +38,32 @@ class LimitsTest {
 
     @Test
     void idleTimeoutClosesBothSides() throws Exception {
-        try (Weir weir = Harness.start(Harness.config("auto", "idle-timeout: 300ms", "", "127.0.0.1:" + backend.port()));
-             Socket s = Harness.connect(weir)) {
-            assertThat(Harness.whoami(s)).isEqualTo("a");
+        try (RunningWeir proxy = TestConfig.to("127.0.0.1:" + backend.port()).set("listeners.l.idle-timeout", "300ms")
+                .start();
+             Socket s = proxy.connect()) {
+            assertThat(Sockets.whoami(s)).isEqualTo("a");
             // Then nothing either way: the client sees EOF and the backend's connection is closed too.
-            assertThat(Harness.closedByPeer(s)).isTrue();
+            assertThat(Sockets.closedByPeer(s)).isTrue();
             await().until(() -> backend.activeConnections() == 0);
-            await().until(() -> weir.metrics().closedCount("IDLE_TIMEOUT") == 1.0);
+            await().until(() -> proxy.metrics().closedCount("IDLE_TIMEOUT") == 1.0);
         }
     }
 
     @Test
     void trafficKeepsAConnectionAlivePastTheIdleTimeout() throws Exception {
-        try (Weir weir = Harness.start(Harness.config("auto", "idle-timeout: 500ms", "", "127.0.0.1:" + backend.port()));
-             Socket s = Harness.connect(weir)) {
+        try (RunningWeir proxy = TestConfig.to("127.0.0.1:" + backend.port()).set("listeners.l.idle-timeout", "500ms")
+                .start();
+             Socket s = proxy.connect()) {
             long until = System.nanoTime() + Duration.ofMillis(1500).toNanos();
             int rounds = 0;
             while (System.nanoTime() < until) {
-                assertThat(Harness.whoami(s)).isEqualTo("a");
+                assertThat(Sockets.whoami(s)).isEqualTo("a");
                 rounds++;
                 // Pause well under the idle timeout between requests.
                 await().pollDelay(Duration.ofMillis(100)).until(() -> true);
             }
             assertThat(rounds).isGreaterThan(3);
-            assertThat(weir.metrics().closedCount("IDLE_TIMEOUT")).isZero();
+            assertThat(proxy.metrics().closedCount("IDLE_TIMEOUT")).isZero();
         }
     }
 
@@ -72,8 +73,9 @@ class LimitsTest {
         try (ServerSocket feed = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
             AtomicBoolean talking = new AtomicBoolean(true);
-            try (Weir weir = Harness.start(Harness.config("auto", "idle-timeout: 400ms", "", "127.0.0.1:" + feed.getLocalPort()));
-                 Socket s = Harness.connect(weir);
+            try (RunningWeir proxy = TestConfig.to("127.0.0.1:" + feed.getLocalPort())
+                    .set("listeners.l.idle-timeout", "400ms").start();
+                 Socket s = proxy.connect();
                  Socket server = feed.accept()) {
                 ticker.scheduleAtFixedRate(() -> {
                     if (talking.get()) {
@@ -92,13 +94,13 @@ class LimitsTest {
                     got++;
                 }
                 assertThat(got).isGreaterThan(8);
-                assertThat(weir.metrics().closedCount("IDLE_TIMEOUT")).isZero();
+                assertThat(proxy.metrics().closedCount("IDLE_TIMEOUT")).isZero();
                 // The feed stops: now the connection is idle and closes.
                 talking.set(false);
                 while (s.getInputStream().read() == 'x') {
                     // what was in flight
                 }
-                await().until(() -> weir.metrics().closedCount("IDLE_TIMEOUT") == 1.0);
+                await().until(() -> proxy.metrics().closedCount("IDLE_TIMEOUT") == 1.0);
             } finally {
                 ticker.shutdownNow();
             }
@@ -108,46 +110,47 @@ class LimitsTest {
     @Test
     void eachListenerKeepsItsOwnIdleTimeout() throws Exception {
         // Two listeners on one event loop, 300 ms and 1 h: the short one closes, the long one does not.
-        String yaml = Harness.config("auto", "idle-timeout: 300ms", "", "127.0.0.1:" + backend.port())
-                .replace("event-loop-threads: 2", "event-loop-threads: 1")
-                .replace("listeners:\n", "listeners:\n  long:\n    bind: 127.0.0.1:0\n    pool: p\n    idle-timeout: 1h\n");
-        try (Weir weir = Harness.start(yaml);
-             Socket shortLived = Harness.connect(weir.listenerAddress("l"));
-             Socket longLived = Harness.connect(weir.listenerAddress("long"))) {
-            assertThat(Harness.whoami(shortLived)).isEqualTo("a");
-            assertThat(Harness.whoami(longLived)).isEqualTo("a");
-            assertThat(Harness.closedByPeer(shortLived)).isTrue();
+        TestConfig config = TestConfig.to("127.0.0.1:" + backend.port()).set("event-loop-threads", 1)
+                .set("listeners.l.idle-timeout", "300ms")
+                .listener("long", "p").set("listeners.long.idle-timeout", "1h");
+        try (RunningWeir proxy = config.start();
+             Socket shortLived = Sockets.connect(proxy.address("l"));
+             Socket longLived = Sockets.connect(proxy.address("long"))) {
+            assertThat(Sockets.whoami(shortLived)).isEqualTo("a");
+            assertThat(Sockets.whoami(longLived)).isEqualTo("a");
+            assertThat(Sockets.closedByPeer(shortLived)).isTrue();
             // Counted once the connection has finished, just after the client sees the close.
-            await().until(() -> weir.metrics().closedCount("IDLE_TIMEOUT") == 1.0);
-            assertThat(Harness.whoami(longLived)).isEqualTo("a");
-            assertThat(weir.metrics().closedCount("IDLE_TIMEOUT")).isEqualTo(1.0);
+            await().until(() -> proxy.metrics().closedCount("IDLE_TIMEOUT") == 1.0);
+            assertThat(Sockets.whoami(longLived)).isEqualTo("a");
+            assertThat(proxy.metrics().closedCount("IDLE_TIMEOUT")).isEqualTo(1.0);
         }
     }
 
     @Test
     void maxConnectionsRefusesTheExcessAndKeepsServingTheRest() throws Exception {
-        try (Weir weir = Harness.start(Harness.config("auto", "max-connections: 5", "", "127.0.0.1:" + backend.port()))) {
+        try (RunningWeir proxy = TestConfig.to("127.0.0.1:" + backend.port()).set("listeners.l.max-connections", 5)
+                .start()) {
             List<Socket> held = new ArrayList<>();
             try {
                 for (int i = 0; i < 5; i++) {
-                    Socket s = Harness.connect(weir);
+                    Socket s = proxy.connect();
                     held.add(s);
-                    assertThat(Harness.whoami(s)).isEqualTo("a");
+                    assertThat(Sockets.whoami(s)).isEqualTo("a");
                 }
                 // Refused with an RST: seen at connect or at the first read, depending on timing.
-                try (Socket extra = Harness.connect(weir)) {
-                    assertThat(Harness.closedByPeer(extra)).isTrue();
+                try (Socket extra = proxy.connect()) {
+                    assertThat(Sockets.closedByPeer(extra)).isTrue();
                 } catch (java.net.SocketException reset) {
                     assertThat(reset).hasMessageContaining("reset");
                 }
-                await().until(() -> weir.metrics().closedCount("CONNECTION_LIMIT") == 1.0);
+                await().until(() -> proxy.metrics().closedCount("CONNECTION_LIMIT") == 1.0);
                 for (Socket s : held) {
-                    assertThat(Harness.whoami(s)).as("the connections within the limit still work").isEqualTo("a");
+                    assertThat(Sockets.whoami(s)).as("the connections within the limit still work").isEqualTo("a");
                 }
                 held.remove(0).close();
-                await().until(() -> weir.activeConnections() == 4);
-                try (Socket next = Harness.connect(weir)) {
-                    assertThat(Harness.whoami(next)).isEqualTo("a");
+                await().until(() -> proxy.weir().activeConnections() == 4);
+                try (Socket next = proxy.connect()) {
+                    assertThat(Sockets.whoami(next)).isEqualTo("a");
                 }
             } finally {
                 for (Socket s : held) {

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.weir.proxy.api.ReloadResult;
-import dev.weir.proxy.config.ConfigLoader;
-import dev.weir.proxy.control.Weir;
 import dev.weir.sample.BackendSample;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,7 +11,6 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
@@ -34,13 +31,13 @@ class RelayHygieneTest {
     @MethodSource("dev.weir.proxy.TransportsSource#available")
     void backendKilledMidTransfer(String transport) throws Exception {
         try (ChaosBackend backend = ChaosBackend.start();
-             Weir weir = Harness.start(Harness.config(transport, "", "", backend.address()))) {
+             RunningWeir proxy = TestConfig.to(backend.address()).transport(transport).start()) {
             Hygiene.check("backend killed with 4 transfers under way", 5, () -> {
                 backend.restart();
                 List<Socket> clients = new ArrayList<>();
                 try {
                     for (int i = 0; i < 4; i++) {
-                        Socket c = Harness.connect(weir);
+                        Socket c = proxy.connect();
                         clients.add(c);
                         echoOnce(c, i);
                         // Half of the next echo read: the rest is in flight when the backend dies.
@@ -49,14 +46,14 @@ class RelayHygieneTest {
                     }
                     backend.kill();
                     for (Socket c : clients) {
-                        assertThat(Harness.closedAfterTheRest(c)).isTrue();
+                        assertThat(Sockets.closedAfterTheRest(c)).isTrue();
                     }
                 } finally {
                     for (Socket c : clients) {
                         c.close();
                     }
                 }
-                await().atMost(Duration.ofSeconds(5)).until(() -> weir.activeConnections() == 0);
+                await().atMost(Duration.ofSeconds(5)).until(() -> proxy.weir().activeConnections() == 0);
             });
         }
     }
@@ -65,9 +62,9 @@ class RelayHygieneTest {
     @MethodSource("dev.weir.proxy.TransportsSource#available")
     void clientResetMidTransfer(String transport) throws Exception {
         try (ChaosBackend backend = ChaosBackend.start();
-             Weir weir = Harness.start(Harness.config(transport, "", "", backend.address()))) {
+             RunningWeir proxy = TestConfig.to(backend.address()).transport(transport).start()) {
             Hygiene.check("client reset with its echo unread", 10, () -> {
-                try (Socket c = Harness.connect(weir)) {
+                try (Socket c = proxy.connect()) {
                     echoOnce(c, 7);
                     // The client sends and reads nothing back, until Weir holds echo bytes for it: mid-flow, held back.
                     CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
@@ -79,13 +76,13 @@ class RelayHygieneTest {
                             // reset below, while this write waits
                         }
                     });
-                    await().atMost(Duration.ofSeconds(10)).until(() -> weir.bufferedBytes() > 0);
+                    await().atMost(Duration.ofSeconds(10)).until(() -> proxy.weir().bufferedBytes() > 0);
                     c.setSoLinger(true, 0);
                     c.close();
                     writer.get(10, TimeUnit.SECONDS);
                 }
                 await().atMost(Duration.ofSeconds(5)).until(() -> backend.activeConnections() == 0
-                        && weir.activeConnections() == 0);
+                        && proxy.weir().activeConnections() == 0);
             });
         }
     }
@@ -94,9 +91,10 @@ class RelayHygieneTest {
     @MethodSource("dev.weir.proxy.TransportsSource#available")
     void idleTimeoutCloses(String transport) throws Exception {
         BackendSample a = BackendSample.start("a", "127.0.0.1", 0, null);
-        try (Weir weir = Harness.start(Harness.config(transport, "idle-timeout: 500ms", "", "127.0.0.1:" + a.port()))) {
-            Hygiene.check("5 idle clients timed out", 4, () -> closeAll(whoamiClients(weir, 5)));
-            assertThat(weir.metrics().closedCount("IDLE_TIMEOUT")).isEqualTo(25);
+        try (RunningWeir proxy = TestConfig.to("127.0.0.1:" + a.port()).transport(transport)
+                .set("listeners.l.idle-timeout", "500ms").start()) {
+            Hygiene.check("5 idle clients timed out", 4, () -> closeAll(whoamiClients(proxy, 5)));
+            assertThat(proxy.metrics().closedCount("IDLE_TIMEOUT")).isEqualTo(25);
             await().atMost(Duration.ofSeconds(5)).until(() -> a.activeConnections() == 0);
         } finally {
             a.close();
@@ -108,14 +106,15 @@ class RelayHygieneTest {
     void drainTimeoutCloses(String transport) throws Exception {
         BackendSample a = BackendSample.start("a", "127.0.0.1", 0, null);
         String id = "127.0.0.1:" + a.port();
-        try (Weir weir = Harness.start(Harness.config(transport, "", "drain-timeout: 200ms\nclose-spread: 0s", id))) {
+        try (RunningWeir proxy = TestConfig.to(id).transport(transport).set("pools.p.drain-timeout", "200ms")
+                .set("pools.p.close-spread", "0s").start()) {
             Hygiene.check("4 clients of a drained backend closed at its drain-timeout", 3, () -> {
-                weir.enable("p", id);
-                List<Answered> clients = whoamiClients(weir, 4);
-                weir.drain("p", id);
+                proxy.weir().enable("p", id);
+                List<Answered> clients = whoamiClients(proxy, 4);
+                proxy.weir().drain("p", id);
                 closeAll(clients);
             });
-            assertThat(weir.metrics().closedCount("DRAIN_TIMEOUT")).isEqualTo(16);
+            assertThat(proxy.metrics().closedCount("DRAIN_TIMEOUT")).isEqualTo(16);
             await().atMost(Duration.ofSeconds(5)).until(() -> a.activeConnections() == 0);
         } finally {
             a.close();
@@ -127,21 +126,21 @@ class RelayHygieneTest {
     void reloadRemovingABusyBackend(String transport) throws Exception {
         BackendSample a = BackendSample.start("a", "127.0.0.1", 0, null);
         BackendSample b = BackendSample.start("b", "127.0.0.1", 0, null);
-        String pool = "drain-timeout: 200ms\nclose-spread: 0s";
-        String both = Harness.config(transport, "", pool, "127.0.0.1:" + a.port(), "127.0.0.1:" + b.port());
-        String onlyA = Harness.config(transport, "", pool, "127.0.0.1:" + a.port());
-        try (Weir weir = Harness.start(both)) {
+        TestConfig both = TestConfig.to("127.0.0.1:" + a.port(), "127.0.0.1:" + b.port())
+                .transport(transport).set("pools.p.drain-timeout", "200ms").set("pools.p.close-spread", "0s");
+        TestConfig onlyA = both.copy().pool("p", p -> p.backends("127.0.0.1:" + a.port()));
+        try (RunningWeir proxy = both.start()) {
             Hygiene.check("reloads that remove a backend with 2 live clients", 3, () -> {
-                assertThat(weir.reload(ConfigLoader.parse(both, Map.of())).outcome()).isNotEqualTo(ReloadResult.Outcome.FAILED);
-                List<Answered> clients = whoamiClients(weir, 4);
+                assertThat(proxy.weir().reload(both.config()).outcome()).isNotEqualTo(ReloadResult.Outcome.FAILED);
+                List<Answered> clients = whoamiClients(proxy, 4);
                 try {
-                    assertThat(weir.reload(ConfigLoader.parse(onlyA, Map.of())).outcome())
+                    assertThat(proxy.weir().reload(onlyA.config()).outcome())
                             .isEqualTo(ReloadResult.Outcome.RELOADED);
                     for (Answered c : clients) {
                         if (c.backend().equals("b")) {
-                            assertThat(Harness.closedByPeer(c.socket())).isTrue();
+                            assertThat(Sockets.closedByPeer(c.socket())).isTrue();
                         } else {
-                            assertThat(Harness.whoami(c.socket())).as("a's clients go on").isEqualTo("a");
+                            assertThat(Sockets.whoami(c.socket())).as("a's clients go on").isEqualTo("a");
                         }
                     }
                 } finally {
@@ -149,9 +148,9 @@ class RelayHygieneTest {
                         c.socket().close();
                     }
                 }
-                await().atMost(Duration.ofSeconds(5)).until(() -> weir.backends("p").size() == 1);
+                await().atMost(Duration.ofSeconds(5)).until(() -> proxy.weir().backends("p").size() == 1);
             });
-            assertThat(weir.metrics().closedCount("DRAIN_TIMEOUT")).isEqualTo(8);
+            assertThat(proxy.metrics().closedCount("DRAIN_TIMEOUT")).isEqualTo(8);
         } finally {
             a.close();
             b.close();
@@ -162,11 +161,11 @@ class RelayHygieneTest {
     private record Answered(Socket socket, String backend) {
     }
 
-    private static List<Answered> whoamiClients(Weir weir, int n) throws Exception {
+    private static List<Answered> whoamiClients(RunningWeir proxy, int n) throws Exception {
         List<Answered> clients = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            Socket c = Harness.connect(weir);
-            clients.add(new Answered(c, Harness.whoami(c)));
+            Socket c = proxy.connect();
+            clients.add(new Answered(c, Sockets.whoami(c)));
         }
         return clients;
     }
@@ -176,7 +175,7 @@ class RelayHygieneTest {
         try {
             for (Answered c : clients) {
                 assertThat(c.backend()).as("answered before going silent").isNotNull();
-                assertThat(Harness.closedByPeer(c.socket())).isTrue();
+                assertThat(Sockets.closedByPeer(c.socket())).isTrue();
             }
         } finally {
             for (Answered c : clients) {
@@ -188,7 +187,7 @@ class RelayHygieneTest {
     /** One checked echo of a pseudo-random chunk: the relay is up and carries bytes both ways. */
     private static void echoOnce(Socket c, long seed) throws Exception {
         byte[] chunk = new byte[CHUNK];
-        Harness.pseudoRandom(chunk, seed);
+        Sockets.pseudoRandom(chunk, seed);
         c.getOutputStream().write(chunk);
         byte[] back = new byte[CHUNK];
         InputStream in = c.getInputStream();

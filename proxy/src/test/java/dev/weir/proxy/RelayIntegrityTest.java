@@ -1,8 +1,8 @@
 package dev.weir.proxy;
 
+import static dev.weir.proxy.TestConfig.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.weir.proxy.control.Weir;
 import dev.weir.sample.BackendSample;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,23 +48,23 @@ class RelayIntegrityTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.weir.proxy.TransportsSource#available")
     void concurrentClientsGetTheirBytesBackExactly(String transport) throws Exception {
-        allBytesBack(transport, "");
+        allBytesBack(transport, config -> config);
     }
 
     /** epoll loops that block at once (event-loop-spin: 0s; the default spins) lose and reorder nothing either. */
     @Test
     void concurrentClientsGetTheirBytesBackExactlyFromLoopsThatDoNotSpin() throws Exception {
-        allBytesBack("epoll", "event-loop-spin: 0s\n");
+        allBytesBack("epoll", config -> config.set("event-loop-spin", "0s"));
     }
 
-    private static void allBytesBack(String transport, String top) throws Exception {
-        try (Weir weir = Harness.start(top + Harness.config(transport, "", "",
-                "127.0.0.1:" + echo1.port(), "127.0.0.1:" + echo2.port()))) {
-            assertThat(weir.transport()).isEqualTo(transport);
+    private static void allBytesBack(String transport, UnaryOperator<TestConfig> more) throws Exception {
+        TestConfig config = TestConfig.to(local(echo1.port()), local(echo2.port())).transport(transport);
+        try (RunningWeir proxy = more.apply(config).start()) {
+            assertThat(proxy.weir().transport()).isEqualTo(transport);
             List<Future<Boolean>> results = new ArrayList<>();
             for (int i = 0; i < CLIENTS; i++) {
                 int seed = i;
-                results.add(pool.submit(() -> roundTrip(weir, seed)));
+                results.add(pool.submit(() -> roundTrip(proxy, seed)));
             }
             int ok = 0;
             for (Future<Boolean> r : results) {
@@ -76,7 +77,7 @@ class RelayIntegrityTest {
     }
 
     /** Sends 1–4 MiB of seeded random bytes (writer thread) while reading the echo; true if the digests match. */
-    private static boolean roundTrip(Weir weir, int seed) throws Exception {
+    private static boolean roundTrip(RunningWeir proxy, int seed) throws Exception {
         Random random = new Random(seed);
         int size = (1 << 20) + random.nextInt(3 << 20);
         byte[] data = new byte[size];
@@ -88,7 +89,7 @@ class RelayIntegrityTest {
                 data[i] = 'x';
             }
         }
-        try (Socket s = Harness.connect(weir)) {
+        try (Socket s = proxy.connect()) {
             Future<?> writer = pool.submit(() -> {
                 OutputStream out = s.getOutputStream();
                 int off = 0;
@@ -100,7 +101,7 @@ class RelayIntegrityTest {
                 s.shutdownOutput();
                 return null;
             });
-            Harness.Digested got = Harness.digestToEof(s.getInputStream());
+            Sockets.Digested got = Sockets.digestToEof(s.getInputStream());
             writer.get();
             byte[] want = MessageDigest.getInstance("SHA-256").digest(data);
             return got.bytes() == size && MessageDigest.isEqual(want, got.sha256());

@@ -4,11 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weir.proxy.api.ReloadResult;
 import dev.weir.proxy.backend.AdminState;
-import dev.weir.proxy.config.ConfigLoader;
-import dev.weir.proxy.control.Weir;
 import dev.weir.sample.BackendSample;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,23 +45,13 @@ class ReloadSummaryTest {
     }
 
     /** Pool p with b1 and b2 ({@code b2} as written in the list). */
-    private static String yaml(String b2) {
-        return """
-                admin: {bind: "off"}
-                listeners:
-                  l:
-                    bind: 127.0.0.1:0
-                    pool: p
-                pools:
-                  p:
-                    backends: [%s, %s]
-                """.formatted(addr(1), b2);
+    private static TestConfig config(Object b2) {
+        return TestConfig.to(addr(1), b2);
     }
 
     /** Unless a test rewrites the file, every reload re-applies it as it is. */
-    private Weir startWeir() throws Exception {
-        Files.writeString(file(), yaml(addr(2)));
-        return Weir.start(ConfigLoader.load(file()), new SimpleMeterRegistry(), file());
+    private RunningWeir startWeir() throws Exception {
+        return RunningWeir.with(config(addr(2))).file(file()).start();
     }
 
     private static void assertUnchanged(ReloadResult r) {
@@ -74,39 +60,39 @@ class ReloadSummaryTest {
         assertThat(r.overridden()).as(r.toString()).isEmpty();
     }
 
-    private static AdminState admin(Weir weir, String id) {
-        return weir.backends("p").stream().filter(b -> b.id().equals(id) && !b.removed()).findFirst().orElseThrow().admin();
+    private static AdminState admin(RunningWeir proxy, String id) {
+        return proxy.weir().backends("p").stream().filter(b -> b.id().equals(id) && !b.removed()).findFirst().orElseThrow().admin();
     }
 
     @Test
     void aDrainThatTheApiUndidIsNoChange() throws Exception {
-        try (Weir weir = startWeir()) {
-            weir.drain("p", addr(2));
-            weir.enable("p", addr(2));
-            assertUnchanged(weir.reloadFromFile());
+        try (RunningWeir proxy = startWeir()) {
+            proxy.weir().drain("p", addr(2));
+            proxy.weir().enable("p", addr(2));
+            assertUnchanged(proxy.weir().reloadFromFile());
         }
     }
 
     @Test
     void anOverriddenDisableIsReportedOnceAndNamed() throws Exception {
-        try (Weir weir = startWeir()) {
-            weir.disable("p", addr(2));
-            ReloadResult r = weir.reloadFromFile();
+        try (RunningWeir proxy = startWeir()) {
+            proxy.weir().disable("p", addr(2));
+            ReloadResult r = proxy.weir().reloadFromFile();
             assertThat(r.outcome()).as(r.toString()).isEqualTo(ReloadResult.Outcome.RELOADED);
             assertThat(r.changes()).containsExactly(
                     "pool p: backend " + addr(2) + " active again (its disable through the API was overridden)");
             assertThat(r.overridden()).containsExactly("p/" + addr(2));
-            assertThat(admin(weir, addr(2))).isEqualTo(AdminState.ACTIVE);
-            assertUnchanged(weir.reloadFromFile());
+            assertThat(admin(proxy, addr(2))).isEqualTo(AdminState.ACTIVE);
+            assertUnchanged(proxy.weir().reloadFromFile());
         }
     }
 
     @Test
     void anOverriddenDrainNamesTheDrain() throws Exception {
-        try (Weir weir = startWeir()) {
-            weir.disable("p", addr(2));
-            weir.drain("p", addr(2));
-            ReloadResult r = weir.reloadFromFile();
+        try (RunningWeir proxy = startWeir()) {
+            proxy.weir().disable("p", addr(2));
+            proxy.weir().drain("p", addr(2));
+            ReloadResult r = proxy.weir().reloadFromFile();
             assertThat(r.changes()).as(r.toString()).containsExactly(
                     "pool p: backend " + addr(2) + " active again (its drain through the API was overridden)");
             assertThat(r.overridden()).containsExactly("p/" + addr(2));
@@ -115,41 +101,41 @@ class ReloadSummaryTest {
 
     @Test
     void aBackendAddedAndRemovedThroughTheApiIsNoChange() throws Exception {
-        try (Weir weir = startWeir()) {
-            weir.addBackend("p", addr(3), 1, null);
-            weir.removeBackend("p", addr(3));
-            assertUnchanged(weir.reloadFromFile());
+        try (RunningWeir proxy = startWeir()) {
+            proxy.weir().addBackend("p", addr(3), 1, null);
+            proxy.weir().removeBackend("p", addr(3));
+            assertUnchanged(proxy.weir().reloadFromFile());
         }
     }
 
     @Test
     void aBackendRemovedAndAddedAgainThroughTheApiIsNoChange() throws Exception {
-        try (Weir weir = startWeir()) {
-            weir.removeBackend("p", addr(2));
-            weir.addBackend("p", addr(2), 1, null);
-            assertUnchanged(weir.reloadFromFile());
-            assertThat(Harness.whoami(weir)).isIn("b1", "b2");
+        try (RunningWeir proxy = startWeir()) {
+            proxy.weir().removeBackend("p", addr(2));
+            proxy.weir().addBackend("p", addr(2), 1, null);
+            assertUnchanged(proxy.weir().reloadFromFile());
+            assertThat(proxy.whoami()).isIn("b1", "b2");
         }
     }
 
     /** The removed copy drains on with a live client; drain and enable act on the copy in service. */
     @Test
     void theApiActsOnABackendAddedAgainNotOnItsDrainingCopy() throws Exception {
-        try (Weir weir = startWeir()) {
+        try (RunningWeir proxy = startWeir()) {
             java.net.Socket[] held = new java.net.Socket[2];
             for (int i = 0; i < 2; i++) { // round-robin over b1, b2: one of the two is b2's
-                held[i] = Harness.connect(weir);
-                Harness.whoami(held[i]);
+                held[i] = proxy.connect();
+                Sockets.whoami(held[i]);
             }
             try {
-                weir.removeBackend("p", addr(2));
-                weir.addBackend("p", addr(2), 1, null);
-                assertThat(weir.backends("p").stream().filter(b -> b.id().equals(addr(2)))).as("both copies")
+                proxy.weir().removeBackend("p", addr(2));
+                proxy.weir().addBackend("p", addr(2), 1, null);
+                assertThat(proxy.weir().backends("p").stream().filter(b -> b.id().equals(addr(2)))).as("both copies")
                         .hasSize(2);
-                weir.drain("p", addr(2));
-                assertThat(admin(weir, addr(2))).isEqualTo(AdminState.DRAINING);
-                weir.enable("p", addr(2));
-                assertThat(admin(weir, addr(2))).isEqualTo(AdminState.ACTIVE);
+                proxy.weir().drain("p", addr(2));
+                assertThat(admin(proxy, addr(2))).isEqualTo(AdminState.DRAINING);
+                proxy.weir().enable("p", addr(2));
+                assertThat(admin(proxy, addr(2))).isEqualTo(AdminState.ACTIVE);
             } finally {
                 for (java.net.Socket s : held) {
                     s.close();
@@ -160,33 +146,33 @@ class ReloadSummaryTest {
 
     @Test
     void aBackendAddedThroughTheApiIsRemovedOnce() throws Exception {
-        try (Weir weir = startWeir()) {
-            weir.addBackend("p", addr(3), 1, null);
-            ReloadResult r = weir.reloadFromFile();
+        try (RunningWeir proxy = startWeir()) {
+            proxy.weir().addBackend("p", addr(3), 1, null);
+            ReloadResult r = proxy.weir().reloadFromFile();
             assertThat(r.changes()).as(r.toString()).containsExactly("pool p: backend " + addr(3) + " removed (draining)");
             assertThat(r.overridden()).containsExactly("p/" + addr(3));
-            assertUnchanged(weir.reloadFromFile());
+            assertUnchanged(proxy.weir().reloadFromFile());
         }
     }
 
     @Test
     void aBackendRemovedThroughTheApiComesBackOnce() throws Exception {
-        try (Weir weir = startWeir()) {
-            weir.removeBackend("p", addr(2));
-            ReloadResult r = weir.reloadFromFile();
+        try (RunningWeir proxy = startWeir()) {
+            proxy.weir().removeBackend("p", addr(2));
+            ReloadResult r = proxy.weir().reloadFromFile();
             assertThat(r.changes()).as(r.toString()).containsExactly("pool p: backend " + addr(2) + " added");
             assertThat(r.overridden()).containsExactly("p/" + addr(2));
-            assertThat(admin(weir, addr(2))).isEqualTo(AdminState.ACTIVE);
-            assertUnchanged(weir.reloadFromFile());
+            assertThat(admin(proxy, addr(2))).isEqualTo(AdminState.ACTIVE);
+            assertUnchanged(proxy.weir().reloadFromFile());
         }
     }
 
     @Test
     void aFileChangeToABackendThatTheApiLeftAsItWasIsNoOverride() throws Exception {
-        try (Weir weir = startWeir()) {
-            weir.enable("p", addr(2));
-            Files.writeString(file(), yaml("{address: '" + addr(2) + "', weight: 3}"));
-            ReloadResult r = weir.reloadFromFile();
+        try (RunningWeir proxy = startWeir()) {
+            proxy.weir().enable("p", addr(2));
+            config(TestConfig.backend(addr(2), 3)).writeTo(file());
+            ReloadResult r = proxy.weir().reloadFromFile();
             assertThat(r.changes()).as(r.toString()).containsExactly("pool p: backend " + addr(2) + " weight 1 -> 3");
             assertThat(r.overridden()).isEmpty();
         }
@@ -194,13 +180,13 @@ class ReloadSummaryTest {
 
     @Test
     void aWeightSetByAddingABackendAgainIsOverridden() throws Exception {
-        try (Weir weir = startWeir()) {
-            weir.removeBackend("p", addr(2));
-            weir.addBackend("p", addr(2), 5, null);
-            ReloadResult r = weir.reloadFromFile();
+        try (RunningWeir proxy = startWeir()) {
+            proxy.weir().removeBackend("p", addr(2));
+            proxy.weir().addBackend("p", addr(2), 5, null);
+            ReloadResult r = proxy.weir().reloadFromFile();
             assertThat(r.changes()).as(r.toString()).containsExactly("pool p: backend " + addr(2) + " weight 5 -> 1");
             assertThat(r.overridden()).containsExactly("p/" + addr(2));
-            assertUnchanged(weir.reloadFromFile());
+            assertUnchanged(proxy.weir().reloadFromFile());
         }
     }
 }

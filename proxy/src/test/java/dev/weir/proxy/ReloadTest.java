@@ -3,14 +3,10 @@ package dev.weir.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weir.proxy.api.ReloadResult;
-import dev.weir.proxy.config.ConfigLoader;
-import dev.weir.proxy.control.Weir;
 import dev.weir.sample.BackendSample;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,7 +15,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -55,42 +54,28 @@ class ReloadTest {
     }
 
     /** A config whose listener "l" keeps its address across reloads. */
-    private static String yaml(int port, String balance, String... backendLines) {
-        StringBuilder sb = new StringBuilder("""
-                admin: {bind: "off"}
-                listeners:
-                  l:
-                    bind: 127.0.0.1:%d
-                    pool: p
-                pools:
-                  p:
-                    balance: %s
-                    drain-timeout: 1m
-                    backends:
-                """.formatted(port, balance));
-        for (String b : backendLines) {
-            sb.append("      - ").append(b).append('\n');
-        }
-        return sb.toString();
+    private static TestConfig config(int port, String balance, Object... backends) {
+        return TestConfig.to(backends).set("listeners.l.bind", "127.0.0.1:" + port)
+                .pool("p", p -> p.set("balance", balance).set("drain-timeout", "1m"));
     }
 
-    private Weir startFromFile(Path file, String yaml) throws Exception {
-        Files.writeString(file, yaml);
-        return Weir.start(ConfigLoader.load(file), new SimpleMeterRegistry(), file);
+    private static RunningWeir startFromFile(Path file, TestConfig config) throws Exception {
+        return RunningWeir.with(config).file(file).start();
     }
 
     @Test
     void reloadsUnderLoadLoseNoConnectionAndCorruptNoByte() throws Exception {
         Path file = dir.resolve("weir.yaml");
-        try (Weir weir = startFromFile(file, yaml(0, "round-robin", addr(1), addr(2)))) {
-            int port = weir.listenerAddress("l").getPort();
-            List<String[]> variants = List.of(
-                    new String[] {addr(1), addr(2)},
-                    new String[] {addr(2), "{address: '" + addr(3) + "', weight: 3}"},
-                    new String[] {addr(3), addr(4)},
-                    new String[] {"{address: '" + addr(1) + "', weight: 2}", addr(4)},
-                    new String[] {addr(1), addr(2), addr(3), addr(4)});
-            AtomicBoolean running = new AtomicBoolean(true);
+        AtomicBoolean running = new AtomicBoolean(true);
+        ExecutorService threads = Executors.newFixedThreadPool(20);
+        try (RunningWeir proxy = startFromFile(file, config(0, "round-robin", addr(1), addr(2)))) {
+            int port = proxy.address("l").getPort();
+            List<Object[]> variants = List.of(
+                    new Object[] {addr(1), addr(2)},
+                    new Object[] {addr(2), TestConfig.backend(addr(3), 3)},
+                    new Object[] {addr(3), addr(4)},
+                    new Object[] {TestConfig.backend(addr(1), 2), addr(4)},
+                    new Object[] {addr(1), addr(2), addr(3), addr(4)});
             AtomicInteger failures = new AtomicInteger();
             AtomicLong exchanges = new AtomicLong();
             List<String> problems = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -106,7 +91,7 @@ class ReloadTest {
                                 data[i] = 'n';
                             }
                         }
-                        try (Socket s = Harness.connect(new InetSocketAddress("127.0.0.1", port))) {
+                        try (Socket s = Sockets.connect(new InetSocketAddress("127.0.0.1", port))) {
                             s.getOutputStream().write(data);
                             s.shutdownOutput();
                             byte[] back = s.getInputStream().readAllBytes();
@@ -120,14 +105,14 @@ class ReloadTest {
                             problems.add(e.toString());
                         }
                     }
-                }, java.util.concurrent.Executors.newSingleThreadExecutor()));
+                }, threads));
             }
             long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             int reloads = 0;
             while (reloads < 10) {
-                String[] v = variants.get((reloads + 1) % variants.size());
-                Files.writeString(file, yaml(port, "round-robin", v));
-                ReloadResult r = weir.reloadFromFile();
+                Object[] v = variants.get((reloads + 1) % variants.size());
+                config(port, "round-robin", v).writeTo(file);
+                ReloadResult r = proxy.weir().reloadFromFile();
                 assertThat(r.outcome()).as(r.toString()).isEqualTo(ReloadResult.Outcome.RELOADED);
                 reloads++;
                 // Spread the 10 reloads over the 20 seconds of load.
@@ -142,65 +127,60 @@ class ReloadTest {
             assertThat(problems).isEmpty();
             assertThat(failures.get()).isZero();
             assertThat(exchanges.get()).isGreaterThan(200);
+        } finally {
+            running.set(false);
+            threads.shutdownNow();
         }
     }
 
     @Test
     void anInvalidReloadKeepsTheOldConfigServing() throws Exception {
         Path file = dir.resolve("weir.yaml");
-        try (Weir weir = startFromFile(file, yaml(0, "round-robin", addr(1)))) {
-            Files.writeString(file, yaml(0, "round-robin", addr(2)).replace("pool: p", "pool: nope"));
-            ReloadResult r = weir.reloadFromFile();
+        try (RunningWeir proxy = startFromFile(file, config(0, "round-robin", addr(1)))) {
+            config(0, "round-robin", addr(2)).set("listeners.l.pool", "nope").writeTo(file);
+            ReloadResult r = proxy.weir().reloadFromFile();
             assertThat(r.outcome()).isEqualTo(ReloadResult.Outcome.FAILED);
             assertThat(r.errors()).isNotEmpty().anyMatch(e -> e.contains("listeners.l.pool"));
-            assertThat(Harness.whoami(weir)).isEqualTo("b1");
-            assertThat(weir.metrics().registry().find("weir.reloads").tag("result", "FAILED").counter().count()).isEqualTo(1.0);
+            assertThat(proxy.whoami()).isEqualTo("b1");
+            assertThat(proxy.metrics().registry().find("weir.reloads").tag("result", "FAILED").counter().count()).isEqualTo(1.0);
         }
     }
 
     @Test
     void anIdenticalFileIsUnchangedAndNewListenersAndPoolsStart() throws Exception {
         Path file = dir.resolve("weir.yaml");
-        try (Weir weir = startFromFile(file, yaml(0, "round-robin", addr(1)))) {
-            int port = weir.listenerAddress("l").getPort();
-            Files.writeString(file, yaml(port, "round-robin", addr(1)));
-            assertThat(weir.reloadFromFile().outcome()).isEqualTo(ReloadResult.Outcome.UNCHANGED);
+        try (RunningWeir proxy = startFromFile(file, config(0, "round-robin", addr(1)))) {
+            int port = proxy.address("l").getPort();
+            config(port, "round-robin", addr(1)).writeTo(file);
+            assertThat(proxy.weir().reloadFromFile().outcome()).isEqualTo(ReloadResult.Outcome.UNCHANGED);
 
-            String withSecond = yaml(port, "round-robin", addr(1)).replace("pools:\n", """
-                      m:
-                        bind: 127.0.0.1:0
-                        pool: q
-                    pools:
-                      q:
-                        backends: [%s]
-                    """.formatted(addr(2)));
-            Files.writeString(file, withSecond);
-            ReloadResult r = weir.reloadFromFile();
+            config(port, "round-robin", addr(1)).listener("m", "q").pool("q", addr(2)).writeTo(file);
+            ReloadResult r = proxy.weir().reloadFromFile();
             assertThat(r.outcome()).as(r.toString()).isEqualTo(ReloadResult.Outcome.RELOADED);
             assertThat(r.changes()).anyMatch(c -> c.contains("pool q: added")).anyMatch(c -> c.contains("listener m: added"));
-            try (Socket s = Harness.connect(weir.listenerAddress("m"))) {
-                assertThat(Harness.whoami(s)).isEqualTo("b2");
+            try (Socket s = Sockets.connect(proxy.address("m"))) {
+                assertThat(Sockets.whoami(s)).isEqualTo("b2");
             }
-            assertThat(Harness.whoami(weir)).isEqualTo("b1");
+            assertThat(proxy.whoami()).isEqualTo("b1");
 
             // Remove listener m: it stops accepting; l goes on.
-            int mPort = weir.listenerAddress("m").getPort();
-            Files.writeString(file, yaml(port, "round-robin", addr(1)));
-            assertThat(weir.reloadFromFile().changes()).anyMatch(c -> c.contains("listener m: removed"));
+            int mPort = proxy.address("m").getPort();
+            config(port, "round-robin", addr(1)).writeTo(file);
+            assertThat(proxy.weir().reloadFromFile().changes()).anyMatch(c -> c.contains("listener m: removed"));
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Socket("127.0.0.1", mPort).close())
                     .isInstanceOf(java.io.IOException.class);
-            assertThat(Harness.whoami(weir)).isEqualTo("b1");
+            assertThat(proxy.whoami()).isEqualTo("b1");
         }
     }
 
     @Test
     void aChangedMaxReadIsKeptUntilRestartAndSaysSo() throws Exception {
-        assertKeptUntilRestart("", "max-read: 1MiB\n", "max-read: kept 256KiB until restart");
+        assertKeptUntilRestart(c -> c, c -> c.set("max-read", "1MiB"), "max-read: kept 256KiB until restart");
     }
 
     @Test
     void aChangedEventLoopSpinIsKeptUntilRestartAndSaysSo() throws Exception {
-        assertKeptUntilRestart("event-loop-spin: 20us\n", "event-loop-spin: 0s\n",
+        assertKeptUntilRestart(c -> c.set("event-loop-spin", "20us"), c -> c.set("event-loop-spin", "0s"),
                 "event-loop-spin: kept 20us until restart");
     }
 
@@ -208,17 +188,18 @@ class ReloadTest {
      * A top-level setting changed from {@code before} to {@code after} is reported, and the proxy still serves; a
      * file that then goes back to {@code before} (what runs) reports nothing about it.
      */
-    private void assertKeptUntilRestart(String before, String after, String said) throws Exception {
+    private void assertKeptUntilRestart(UnaryOperator<TestConfig> before, UnaryOperator<TestConfig> after, String said)
+            throws Exception {
         Path file = dir.resolve("weir.yaml");
-        try (Weir weir = startFromFile(file, before + yaml(0, "round-robin", addr(1)))) {
-            int port = weir.listenerAddress("l").getPort();
-            Files.writeString(file, after + yaml(port, "round-robin", addr(1)));
-            ReloadResult r = weir.reloadFromFile();
+        try (RunningWeir proxy = startFromFile(file, before.apply(config(0, "round-robin", addr(1))))) {
+            int port = proxy.address("l").getPort();
+            after.apply(config(port, "round-robin", addr(1))).writeTo(file);
+            ReloadResult r = proxy.weir().reloadFromFile();
             assertThat(r.changes()).as(r.toString()).contains(said);
-            assertThat(Harness.whoami(weir)).isEqualTo("b1");
+            assertThat(proxy.whoami()).isEqualTo("b1");
 
-            Files.writeString(file, before + yaml(port, "round-robin", addr(1), addr(2)));
-            ReloadResult back = weir.reloadFromFile();
+            before.apply(config(port, "round-robin", addr(1), addr(2))).writeTo(file);
+            ReloadResult back = proxy.weir().reloadFromFile();
             assertThat(back.changes()).as(back.toString()).noneMatch(c -> c.contains("until restart"));
         }
     }
@@ -226,15 +207,15 @@ class ReloadTest {
     @Test
     void aChangedListenerAddressIsRebound() throws Exception {
         Path file = dir.resolve("weir.yaml");
-        try (Weir weir = startFromFile(file, yaml(0, "round-robin", addr(1)))) {
-            int oldPort = weir.listenerAddress("l").getPort();
-            Files.writeString(file, yaml(0, "round-robin", addr(1)).replace("127.0.0.1:0", "127.0.0.2:0"));
-            ReloadResult r = weir.reloadFromFile();
+        try (RunningWeir proxy = startFromFile(file, config(0, "round-robin", addr(1)))) {
+            int oldPort = proxy.address("l").getPort();
+            config(0, "round-robin", addr(1)).set("listeners.l.bind", "127.0.0.2:0").writeTo(file);
+            ReloadResult r = proxy.weir().reloadFromFile();
             assertThat(r.changes()).anyMatch(c -> c.contains("listener l: rebound"));
-            InetSocketAddress now = weir.listenerAddress("l");
+            InetSocketAddress now = proxy.address("l");
             assertThat(now.getAddress().getHostAddress()).isEqualTo("127.0.0.2");
-            try (Socket s = Harness.connect(now)) {
-                assertThat(Harness.whoami(s)).isEqualTo("b1");
+            try (Socket s = Sockets.connect(now)) {
+                assertThat(Sockets.whoami(s)).isEqualTo("b1");
             }
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Socket("127.0.0.1", oldPort).close())
                     .isInstanceOf(java.io.IOException.class);
@@ -244,15 +225,15 @@ class ReloadTest {
     @Test
     void ipHashClientsOfBackendsThatStayKeepTheirBackend() throws Exception {
         Path file = dir.resolve("weir.yaml");
-        try (Weir weir = startFromFile(file, yaml(0, "ip-hash", addr(1), addr(2), addr(3)))) {
-            int port = weir.listenerAddress("l").getPort();
+        try (RunningWeir proxy = startFromFile(file, config(0, "ip-hash", addr(1), addr(2), addr(3)))) {
+            int port = proxy.address("l").getPort();
             Map<String, String> before = new HashMap<>();
             for (int i = 0; i < 300; i++) {
                 String source = "127.9." + (i / 200) + "." + (i % 200 + 1);
                 before.put(source, whoamiFrom(source, port));
             }
             // Draining b2 moves only b2's clients; enabling it again brings exactly them back.
-            weir.drain("p", addr(2));
+            proxy.weir().drain("p", addr(2));
             for (Map.Entry<String, String> e : before.entrySet()) {
                 String now = whoamiFrom(e.getKey(), port);
                 if (e.getValue().equals("b2")) {
@@ -261,14 +242,14 @@ class ReloadTest {
                     assertThat(now).as(e.getKey()).isEqualTo(e.getValue());
                 }
             }
-            weir.enable("p", addr(2));
+            proxy.weir().enable("p", addr(2));
             for (Map.Entry<String, String> e : before.entrySet()) {
                 assertThat(whoamiFrom(e.getKey(), port)).as(e.getKey()).isEqualTo(e.getValue());
             }
 
             // A reload that changes settings only: nobody moves.
-            Files.writeString(file, yaml(port, "ip-hash", addr(1), addr(2), addr(3)).replace("drain-timeout: 1m", "drain-timeout: 2m"));
-            assertThat(weir.reloadFromFile().outcome()).isEqualTo(ReloadResult.Outcome.RELOADED);
+            config(port, "ip-hash", addr(1), addr(2), addr(3)).set("pools.p.drain-timeout", "2m").writeTo(file);
+            assertThat(proxy.weir().reloadFromFile().outcome()).isEqualTo(ReloadResult.Outcome.RELOADED);
             int moved = 0;
             for (Map.Entry<String, String> e : before.entrySet()) {
                 if (!whoamiFrom(e.getKey(), port).equals(e.getValue())) {
@@ -279,8 +260,8 @@ class ReloadTest {
 
             // Remove b3: its clients move; clients of b1 and b2 stay (Maglev moves a measured 0.03% of
             // them for 3 backends, so allow 1%).
-            Files.writeString(file, yaml(port, "ip-hash", addr(1), addr(2)).replace("drain-timeout: 1m", "drain-timeout: 2m"));
-            assertThat(weir.reloadFromFile().outcome()).isEqualTo(ReloadResult.Outcome.RELOADED);
+            config(port, "ip-hash", addr(1), addr(2)).set("pools.p.drain-timeout", "2m").writeTo(file);
+            assertThat(proxy.weir().reloadFromFile().outcome()).isEqualTo(ReloadResult.Outcome.RELOADED);
             int staying = 0;
             moved = 0;
             for (Map.Entry<String, String> e : before.entrySet()) {
@@ -303,7 +284,7 @@ class ReloadTest {
             s.setSoTimeout(10_000);
             s.bind(new InetSocketAddress(source, 0));
             s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
-            return Harness.whoami(s);
+            return Sockets.whoami(s);
         }
     }
 }

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.weir.proxy.api.BackendStatus;
 import dev.weir.proxy.backend.BackendState;
-import dev.weir.proxy.control.Weir;
 import dev.weir.sample.BackendSample;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,26 +25,26 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class WarmPoolTest {
 
-    private static BackendStatus status(Weir weir, int port) {
-        return weir.backends("p").stream().filter(s -> s.id().equals("127.0.0.1:" + port)).findFirst().orElseThrow();
+    private static BackendStatus status(RunningWeir proxy, int port) {
+        return proxy.weir().backends("p").stream().filter(s -> s.id().equals("127.0.0.1:" + port)).findFirst().orElseThrow();
     }
 
-    private static double counter(Weir weir, String name) {
-        var c = weir.metrics().registry().find(name).counter();
+    private static double counter(RunningWeir proxy, String name) {
+        var c = proxy.metrics().registry().find(name).counter();
         return c == null ? 0 : c.count();
     }
 
     @Test
     void theFirstClientIsServedByAPreConnectedSocketAndThePoolRefills() throws Exception {
         BackendSample a = BackendSample.start("a", "127.0.0.1", 0, null);
-        try (Weir weir = Harness.start(Harness.config("auto", "", "warm-pool: {min-idle: 2, max-idle-time: 30s}",
-                "127.0.0.1:" + a.port()))) {
-            await().until(() -> status(weir, a.port()).warmIdle() == 2);
+        try (RunningWeir proxy = TestConfig.to("127.0.0.1:" + a.port())
+                .set("pools.p.warm-pool", TestConfig.map("min-idle", 2, "max-idle-time", "30s")).start()) {
+            await().until(() -> status(proxy, a.port()).warmIdle() == 2);
             assertThat(a.connectionsAccepted()).as("the backend saw both connects before any client").isEqualTo(2);
-            assertThat(Harness.whoami(weir)).isEqualTo("a");
-            assertThat(counter(weir, "weir.warmpool.hits")).isEqualTo(1.0);
-            assertThat(counter(weir, "weir.warmpool.misses")).isZero();
-            await().until(() -> status(weir, a.port()).warmIdle() == 2);
+            assertThat(proxy.whoami()).isEqualTo("a");
+            assertThat(counter(proxy, "weir.warmpool.hits")).isEqualTo(1.0);
+            assertThat(counter(proxy, "weir.warmpool.misses")).isZero();
+            await().until(() -> status(proxy, a.port()).warmIdle() == 2);
             assertThat(a.connectionsAccepted()).isEqualTo(3);
         } finally {
             a.close();
@@ -55,15 +54,16 @@ class WarmPoolTest {
     @Test
     void aBannerSentWhileIdleReachesTheClientFirstAndWhole() throws Exception {
         BackendSample smtp = BackendSample.start("mail", "127.0.0.1", 0, "220 mail.example ESMTP ready");
-        try (Weir weir = Harness.start(Harness.config("auto", "", "warm-pool: {min-idle: 2}", "127.0.0.1:" + smtp.port()))) {
-            await().until(() -> status(weir, smtp.port()).warmIdle() == 2);
+        try (RunningWeir proxy = TestConfig.to("127.0.0.1:" + smtp.port())
+                .set("pools.p.warm-pool", TestConfig.map("min-idle", 2)).start()) {
+            await().until(() -> status(proxy, smtp.port()).warmIdle() == 2);
             for (int i = 0; i < 5; i++) {
-                try (Socket s = Harness.connect(weir)) {
-                    assertThat(Harness.readLine(s.getInputStream())).isEqualTo("220 mail.example ESMTP ready");
-                    assertThat(Harness.whoami(s)).isEqualTo("mail");
+                try (Socket s = proxy.connect()) {
+                    assertThat(Sockets.readLine(s.getInputStream())).isEqualTo("220 mail.example ESMTP ready");
+                    assertThat(Sockets.whoami(s)).isEqualTo("mail");
                 }
             }
-            assertThat(counter(weir, "weir.warmpool.hits")).isGreaterThanOrEqualTo(1.0);
+            assertThat(counter(proxy, "weir.warmpool.hits")).isGreaterThanOrEqualTo(1.0);
         } finally {
             smtp.close();
         }
@@ -81,16 +81,16 @@ class WarmPoolTest {
                 }
                 return null;
             });
-            try (Weir weir = Harness.start(Harness.config("auto", "", "warm-pool: {min-idle: 4, max-idle-time: 30s}",
-                    "127.0.0.1:" + backend.getLocalPort()))) {
+            try (RunningWeir proxy = TestConfig.to("127.0.0.1:" + backend.getLocalPort())
+                    .set("pools.p.warm-pool", TestConfig.map("min-idle", 4, "max-idle-time", "30s")).start()) {
                 int served = 0;
                 // 500 connections in 5 bursts; between bursts the backend closes every idle socket.
                 for (int burst = 0; burst < 5; burst++) {
-                    await().until(() -> status(weir, backend.getLocalPort()).warmIdle() == 4);
+                    await().until(() -> status(proxy, backend.getLocalPort()).warmIdle() == 4);
                     for (int i = 0; i < 100; i++) {
-                        try (Socket s = Harness.connect(weir)) {
-                            Harness.write(s.getOutputStream(), "ping " + i + "\n");
-                            assertThat(Harness.readLine(s.getInputStream())).isEqualTo("ping " + i);
+                        try (Socket s = proxy.connect()) {
+                            Sockets.write(s.getOutputStream(), "ping " + i + "\n");
+                            assertThat(Sockets.readLine(s.getInputStream())).isEqualTo("ping " + i);
                             served++;
                         }
                     }
@@ -98,8 +98,8 @@ class WarmPoolTest {
                     await().atMost(Duration.ofSeconds(5)).until(() -> System.nanoTime() >= next);
                 }
                 assertThat(served).isEqualTo(500);
-                assertThat(counter(weir, "weir.warmpool.stale")).as("the backend's closes were seen").isGreaterThan(0);
-                assertThat(weir.metrics().closedCount("BACKEND_CLOSED") + weir.metrics().closedCount("BACKEND_ERROR"))
+                assertThat(counter(proxy, "weir.warmpool.stale")).as("the backend's closes were seen").isGreaterThan(0);
+                assertThat(proxy.metrics().closedCount("BACKEND_CLOSED") + proxy.metrics().closedCount("BACKEND_ERROR"))
                         .as("no client was handed a dead socket").isZero();
             } finally {
                 threads.shutdownNow();
@@ -130,27 +130,25 @@ class WarmPoolTest {
         BackendSample a = BackendSample.start("a", "127.0.0.1", 0, null);
         ServerSocket side = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         int sidePort = side.getLocalPort();
-        String pool = """
-                warm-pool: {min-idle: 2}
-                health-check: {type: tcp, port: %d, interval: 200ms, timeout: 100ms, rise: 1, fall: 1}
-                """.formatted(sidePort);
         String id = "127.0.0.1:" + a.port();
-        try (Weir weir = Harness.start(Harness.config("auto", "", pool, id))) {
-            await().until(() -> status(weir, a.port()).warmIdle() == 2 && a.activeConnections() == 2);
+        TestConfig config = TestConfig.to(id).pool("p", p -> p.set("warm-pool.min-idle", 2)
+                .healthCheck("tcp", "port", sidePort, "interval", "200ms", "timeout", "100ms", "rise", 1, "fall", 1));
+        try (RunningWeir proxy = config.start()) {
+            await().until(() -> status(proxy, a.port()).warmIdle() == 2 && a.activeConnections() == 2);
 
-            weir.drain("p", id);
-            await().until(() -> status(weir, a.port()).warmIdle() == 0 && a.activeConnections() == 0);
+            proxy.weir().drain("p", id);
+            await().until(() -> status(proxy, a.port()).warmIdle() == 0 && a.activeConnections() == 0);
             await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> a.activeConnections() == 0);
-            weir.enable("p", id);
-            await().until(() -> status(weir, a.port()).warmIdle() == 2 && a.activeConnections() == 2);
+            proxy.weir().enable("p", id);
+            await().until(() -> status(proxy, a.port()).warmIdle() == 2 && a.activeConnections() == 2);
 
             side.close();
-            await().atMost(Duration.ofSeconds(3)).until(() -> status(weir, a.port()).state() == BackendState.DOWN);
+            await().atMost(Duration.ofSeconds(3)).until(() -> status(proxy, a.port()).state() == BackendState.DOWN);
             await().until(() -> a.activeConnections() == 0);
             await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> a.activeConnections() == 0);
             side = new ServerSocket(sidePort, 50, InetAddress.getLoopbackAddress());
-            await().atMost(Duration.ofSeconds(3)).until(() -> status(weir, a.port()).state() == BackendState.UP);
-            await().until(() -> status(weir, a.port()).warmIdle() == 2 && a.activeConnections() == 2);
+            await().atMost(Duration.ofSeconds(3)).until(() -> status(proxy, a.port()).state() == BackendState.UP);
+            await().until(() -> status(proxy, a.port()).warmIdle() == 2 && a.activeConnections() == 2);
         } finally {
             side.close();
             a.close();
@@ -160,26 +158,31 @@ class WarmPoolTest {
     @Test
     void tenThousandConnectionsLeakNoSocket() throws Exception {
         BackendSample a = BackendSample.start("a", "127.0.0.1", 0, null);
-        try (Weir weir = Harness.start(Harness.config("auto", "", "warm-pool: {min-idle: 4}", "127.0.0.1:" + a.port()))) {
-            await().until(() -> status(weir, a.port()).warmIdle() == 4);
+        try (RunningWeir proxy = TestConfig.to("127.0.0.1:" + a.port())
+                .set("pools.p.warm-pool", TestConfig.map("min-idle", 4)).start()) {
+            await().until(() -> status(proxy, a.port()).warmIdle() == 4);
             long before = Hygiene.openFds();
             ExecutorService clients = Executors.newFixedThreadPool(8);
             AtomicInteger ok = new AtomicInteger();
-            for (int i = 0; i < 10_000; i++) {
-                clients.submit(() -> {
-                    if (Harness.whoami(weir).equals("a")) {
-                        ok.incrementAndGet();
-                    }
-                    return null;
-                });
+            try {
+                for (int i = 0; i < 10_000; i++) {
+                    clients.submit(() -> {
+                        if (proxy.whoami().equals("a")) {
+                            ok.incrementAndGet();
+                        }
+                        return null;
+                    });
+                }
+                clients.shutdown();
+                assertThat(clients.awaitTermination(90, TimeUnit.SECONDS)).isTrue();
+            } finally {
+                clients.shutdownNow();
             }
-            clients.shutdown();
-            assertThat(clients.awaitTermination(90, TimeUnit.SECONDS)).isTrue();
             assertThat(ok.get()).isEqualTo(10_000);
-            await().atMost(Duration.ofSeconds(20)).until(() -> weir.activeConnections() == 0
-                    && status(weir, a.port()).warmIdle() == 4 && a.activeConnections() == 4);
+            await().atMost(Duration.ofSeconds(20)).until(() -> proxy.weir().activeConnections() == 0
+                    && status(proxy, a.port()).warmIdle() == 4 && a.activeConnections() == 4);
             await().atMost(Duration.ofSeconds(20)).until(() -> Hygiene.openFds() <= before + 2);
-            assertThat(counter(weir, "weir.warmpool.hits")).isGreaterThan(0);
+            assertThat(counter(proxy, "weir.warmpool.hits")).isGreaterThan(0);
         } finally {
             a.close();
         }

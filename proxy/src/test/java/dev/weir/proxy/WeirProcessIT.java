@@ -95,7 +95,7 @@ class WeirProcessIT {
                     data[i] = 'x';
                 }
             }
-            try (Socket s = Harness.connect(new InetSocketAddress("127.0.0.1", port))) {
+            try (Socket s = Sockets.connect(new InetSocketAddress("127.0.0.1", port))) {
                 AtomicLong received = new AtomicLong();
                 CompletableFuture<byte[]> reader = CompletableFuture.supplyAsync(() -> {
                     try {
@@ -141,7 +141,7 @@ class WeirProcessIT {
             try (WeirProcess weir = WeirProcess.launch(env, "run", "-c", cfg)) {
                 int port = weir.listenerPort("web");
                 try (Socket s = connect(port)) {
-                    assertThat(Harness.whoami(s)).isEqualTo("echo");
+                    assertThat(Sockets.whoami(s)).isEqualTo("echo");
                 }
                 List<String> cmd = weir.commandLine();
                 assertThat(cmd).contains("-XX:MaxRAMPercentage=35", "-XX:+ExitOnOutOfMemoryError",
@@ -163,15 +163,15 @@ class WeirProcessIT {
     }
 
     private static Socket connect(int port) throws IOException {
-        return Harness.connect(new InetSocketAddress("127.0.0.1", port));
+        return Sockets.connect(new InetSocketAddress("127.0.0.1", port));
     }
 
     @Test
     void aSecondSignalExitsAtOnce() throws Exception {
         try (WeirProcess weir = WeirProcess.start(Map.of(), "run", "-c", config("5m").toString())) {
             int port = weir.listenerPort("web");
-            try (Socket idle = Harness.connect(new InetSocketAddress("127.0.0.1", port))) {
-                assertThat(Harness.whoami(idle)).isEqualTo("echo");
+            try (Socket idle = Sockets.connect(new InetSocketAddress("127.0.0.1", port))) {
+                assertThat(Sockets.whoami(idle)).isEqualTo("echo");
                 weir.signal("TERM");
                 weir.awaitGroup("(shutdown started)", Duration.ofSeconds(10));
                 assertThat(weir.process().isAlive()).as("draining the idle connection").isTrue();
@@ -248,16 +248,16 @@ class WeirProcessIT {
             weir.awaitGroup("(Weir demo is running)", Duration.ofSeconds(30));
             Set<String> names = new HashSet<>();
             for (int i = 0; i < 6; i++) {
-                try (Socket s = Harness.connect(new InetSocketAddress("127.0.0.1", port))) {
-                    names.add(Harness.whoami(s));
+                try (Socket s = Sockets.connect(new InetSocketAddress("127.0.0.1", port))) {
+                    names.add(Sockets.whoami(s));
                 }
             }
             assertThat(names).containsExactlyInAnyOrder("alpha", "bravo", "charlie");
             int sticky = weir.listenerPort("demo-sticky");
             Set<String> stickyNames = new HashSet<>();
             for (int i = 0; i < 6; i++) {
-                try (Socket s = Harness.connect(new InetSocketAddress("127.0.0.1", sticky))) {
-                    stickyNames.add(Harness.whoami(s));
+                try (Socket s = Sockets.connect(new InetSocketAddress("127.0.0.1", sticky))) {
+                    stickyNames.add(Sockets.whoami(s));
                 }
             }
             assertThat(stickyNames).as("one client IP, one backend").hasSize(1);
@@ -327,8 +327,8 @@ class WeirProcessIT {
     }
 
     private static String whoami(int port) throws IOException {
-        try (Socket s = Harness.connect(new InetSocketAddress("127.0.0.1", port))) {
-            return Harness.whoami(s);
+        try (Socket s = Sockets.connect(new InetSocketAddress("127.0.0.1", port))) {
+            return Sockets.whoami(s);
         }
     }
 }

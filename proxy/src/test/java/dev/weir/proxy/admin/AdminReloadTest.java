@@ -3,11 +3,9 @@ package dev.weir.proxy.admin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.weir.proxy.control.Weir;
-import dev.weir.proxy.config.ConfigLoader;
+import dev.weir.proxy.RunningWeir;
+import dev.weir.proxy.TestConfig;
 import dev.weir.sample.BackendSample;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
@@ -53,17 +51,17 @@ class AdminReloadTest {
         backend.close();
     }
 
-    private static String yaml(String admin, String moreListeners) {
-        return "event-loop-threads: 2\n"
-                + "admin: " + admin + "\n"
-                + "listeners:\n  l: {bind: 127.0.0.1:0, pool: p}\n" + moreListeners
-                + "pools:\n  p: {backends: [127.0.0.1:" + backend.port() + "]}\n";
+    /** Listener l to the backend, the admin endpoint on {@code bind} with {@code token}. */
+    private static TestConfig config(String bind, String token) {
+        return TestConfig.to(TestConfig.local(backend.port())).set("admin.bind", bind).set("admin.token", token);
     }
 
-    private Weir start(String yaml) throws Exception {
-        Path file = dir.resolve("weir.yaml");
-        Files.writeString(file, yaml);
-        return Weir.start(ConfigLoader.load(file), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), file);
+    private RunningWeir start(TestConfig config) throws Exception {
+        return RunningWeir.with(config).file(file()).start();
+    }
+
+    private Path file() {
+        return dir.resolve("weir.yaml");
     }
 
     private static HttpResponse<String> send(InetSocketAddress admin, String method, String path, String token)
@@ -73,23 +71,23 @@ class AdminReloadTest {
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }
-        return AdminHarness.HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return RunningWeir.HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static String drain() {
-        return "/api/v1/pools/p/backends/" + AdminHarness.seg("127.0.0.1:" + backend.port()) + "/drain";
+        return "/api/v1/pools/p/backends/" + AdminCalls.seg("127.0.0.1:" + backend.port()) + "/drain";
     }
 
     @Test
     void healthReadinessAndMetricsAnswerWhileAReloadIsHeld() throws Exception {
-        try (Weir weir = start(yaml("{bind: 127.0.0.1:0}", ""))) {
-            InetSocketAddress admin = weir.adminAddress();
+        try (RunningWeir proxy = start(TestConfig.to(TestConfig.local(backend.port())).admin(null))) {
+            InetSocketAddress admin = proxy.adminAddress();
             // The config file becomes a FIFO: the reload waits in its read until this test writes the file.
-            Path file = dir.resolve("weir.yaml");
+            Path file = file();
             Files.delete(file);
             Process mkfifo = new ProcessBuilder("mkfifo", file.toString()).inheritIO().start();
             assertThat(mkfifo.waitFor()).as("mkfifo (coreutils)").isZero();
-            CompletableFuture<HttpResponse<String>> reload = AdminHarness.HTTP.sendAsync(HttpRequest.newBuilder(
+            CompletableFuture<HttpResponse<String>> reload = RunningWeir.HTTP.sendAsync(HttpRequest.newBuilder(
                     // Percent-encoded, as routing accepts it: it must not be taken for a path served on the admin loop.
                     URI.create("http://127.0.0.1:" + admin.getPort() + "/%61pi/v1/reload"))
                     .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.noBody()).build(),
@@ -101,10 +99,10 @@ class AdminReloadTest {
             assertThat(send(admin, "GET", "/metrics", null).body()).contains("weir_connections_active");
             assertThat(reload).as("the reload is still held").isNotDone();
 
-            Files.writeString(file, yaml("{bind: 127.0.0.1:0}", ""));
+            TestConfig.to(TestConfig.local(backend.port())).admin(null).writeTo(file);
             HttpResponse<String> answered = reload.get(20, TimeUnit.SECONDS);
             assertThat(answered.statusCode()).as(answered.body()).isEqualTo(200);
-            assertThat(AdminHarness.json(answered).get("result").asText()).isIn("UNCHANGED", "RELOADED");
+            assertThat(AdminCalls.json(answered).get("result").asText()).isIn("UNCHANGED", "RELOADED");
         }
     }
 
@@ -121,15 +119,15 @@ class AdminReloadTest {
 
     @Test
     void aReloadThatMovesTheEndpointAndChangesItsTokenAnswersThenTheNewOnesWork() throws Exception {
-        try (Weir weir = start(yaml("{bind: 127.0.0.1:0, token: old-token}", ""))) {
-            InetSocketAddress before = weir.adminAddress();
-            Files.writeString(dir.resolve("weir.yaml"), yaml("{bind: 127.0.0.2:0, token: new-token}", ""));
+        try (RunningWeir proxy = start(config("127.0.0.1:0", "old-token"))) {
+            InetSocketAddress before = proxy.adminAddress();
+            config("127.0.0.2:0", "new-token").writeTo(file());
 
             HttpResponse<String> r = send(before, "POST", "/api/v1/reload", "old-token");
             assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-            assertThat(AdminHarness.json(r).get("result").asText()).isEqualTo("RELOADED");
+            assertThat(AdminCalls.json(r).get("result").asText()).isEqualTo("RELOADED");
 
-            InetSocketAddress after = weir.adminAddress();
+            InetSocketAddress after = proxy.adminAddress();
             assertThat(after.getAddress().getHostAddress()).isEqualTo("127.0.0.2");
             assertThat(send(after, "GET", "/healthz", null).statusCode()).isEqualTo(200);
             assertThat(send(after, "POST", drain(), "old-token").statusCode()).isEqualTo(401);
@@ -140,14 +138,14 @@ class AdminReloadTest {
 
     @Test
     void aReloadThatChangesOnlyTheTokenKeepsTheAddress() throws Exception {
-        try (Weir weir = start(yaml("{bind: 127.0.0.1:0, token: old-token}", ""))) {
-            InetSocketAddress admin = weir.adminAddress();
-            Files.writeString(dir.resolve("weir.yaml"), yaml("{bind: 127.0.0.1:0, token: new-token}", ""));
+        try (RunningWeir proxy = start(config("127.0.0.1:0", "old-token"))) {
+            InetSocketAddress admin = proxy.adminAddress();
+            config("127.0.0.1:0", "new-token").writeTo(file());
 
             HttpResponse<String> r = send(admin, "POST", "/api/v1/reload", "old-token");
             assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-            assertThat(AdminHarness.json(r).get("result").asText()).isEqualTo("RELOADED");
-            assertThat(weir.adminAddress()).isEqualTo(admin);
+            assertThat(AdminCalls.json(r).get("result").asText()).isEqualTo("RELOADED");
+            assertThat(proxy.adminAddress()).isEqualTo(admin);
             assertThat(send(admin, "POST", drain(), "old-token").statusCode()).isEqualTo(401);
             assertThat(send(admin, "POST", drain(), "new-token").statusCode()).isEqualTo(200);
         }
@@ -160,17 +158,17 @@ class AdminReloadTest {
             free = s.getLocalPort();
         }
         try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"));
-             Weir weir = start(yaml("{bind: 127.0.0.1:0, token: old-token}", ""))) {
-            InetSocketAddress admin = weir.adminAddress();
-            InetSocketAddress listener = weir.listenerAddress("l");
+             RunningWeir proxy = start(config("127.0.0.1:0", "old-token"))) {
+            InetSocketAddress admin = proxy.adminAddress();
+            InetSocketAddress listener = proxy.address();
             // A new token, a new listener, and last the move of listener l to a port that is taken.
-            Files.writeString(dir.resolve("weir.yaml"), yaml("{bind: 127.0.0.1:0, token: new-token}",
-                    "  l2: {bind: 127.0.0.1:" + free + ", pool: p}\n").replace("l: {bind: 127.0.0.1:0,",
-                    "l: {bind: 127.0.0.1:" + taken.getLocalPort() + ","));
+            config("127.0.0.1:0", "new-token").set("listeners.l.bind", TestConfig.local(taken.getLocalPort()))
+                    .listener("l2", l -> l.set("bind", TestConfig.local(free)).set("pool", "p"))
+                    .writeTo(file());
 
             HttpResponse<String> r = send(admin, "POST", "/api/v1/reload", "old-token");
             assertThat(r.statusCode()).as(r.body()).isEqualTo(422);
-            assertThat(AdminHarness.json(r).get("errors").get(0).asText()).contains("listeners.l.bind");
+            assertThat(AdminCalls.json(r).get("errors").get(0).asText()).contains("listeners.l.bind");
 
             try (Socket client = new Socket()) {
                 client.setSoTimeout(10_000);
@@ -179,11 +177,11 @@ class AdminReloadTest {
                 assertThat(new String(client.getInputStream().readNBytes(2), java.nio.charset.StandardCharsets.US_ASCII))
                         .as("l still serves where it was").isEqualTo("a\n");
             }
-            assertThat(weir.adminAddress()).isEqualTo(admin);
+            assertThat(proxy.adminAddress()).isEqualTo(admin);
             assertThat(send(admin, "POST", drain(), "new-token").statusCode()).isEqualTo(401);
             assertThat(send(admin, "POST", drain(), "old-token").statusCode()).isEqualTo(200);
-            assertThat(weir.config().listeners()).containsOnlyKeys("l");
-            assertThat(weir.listenerAddress("l")).isEqualTo(listener);
+            assertThat(proxy.weir().config().listeners()).containsOnlyKeys("l");
+            assertThat(proxy.address()).isEqualTo(listener);
             assertThat(refuses(new InetSocketAddress("127.0.0.1", free))).as("l2's port is not bound").isTrue();
         }
     }

@@ -1,13 +1,14 @@
 package dev.weir.proxy.admin;
 
-import static dev.weir.proxy.admin.AdminHarness.config;
-import static dev.weir.proxy.admin.AdminHarness.json;
-import static dev.weir.proxy.admin.AdminHarness.loopback;
-import static dev.weir.proxy.admin.AdminHarness.seg;
+import static dev.weir.proxy.admin.AdminCalls.json;
+import static dev.weir.proxy.admin.AdminCalls.loopback;
+import static dev.weir.proxy.admin.AdminCalls.seg;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.weir.proxy.RunningWeir;
+import dev.weir.proxy.TestConfig;
 import dev.weir.proxy.api.BackendStatus;
 import dev.weir.proxy.backend.AdminState;
 import dev.weir.proxy.backend.BackendState;
@@ -20,7 +21,6 @@ import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -68,12 +68,12 @@ class AdminServerTest {
         return "127.0.0.1:" + s.port();
     }
 
-    private static AdminHarness start() throws Exception {
-        return AdminHarness.start(config("", id(a), id(b)), loopback(), null);
+    private static RunningWeir start() throws Exception {
+        return TestConfig.to(id(a), id(b)).admin(null).start();
     }
 
-    private static String whoami(AdminHarness h) throws IOException {
-        try (Socket s = connect(h.weir.listenerAddress("l"))) {
+    private static String whoami(RunningWeir h) throws IOException {
+        try (Socket s = connect(h.address())) {
             s.getOutputStream().write("whoami\n".getBytes(StandardCharsets.US_ASCII));
             return readLine(s.getInputStream());
         }
@@ -95,6 +95,12 @@ class AdminServerTest {
         return line.toString(StandardCharsets.UTF_8);
     }
 
+    private static String readAll(InputStream in) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        in.transferTo(out);
+        return out.toString(StandardCharsets.ISO_8859_1);
+    }
+
     private static void assertError(HttpResponse<String> r, int status, String code, String detailContains) {
         assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
         assertThat(r.headers().firstValue("content-type")).hasValue("application/json; charset=utf-8");
@@ -107,7 +113,7 @@ class AdminServerTest {
 
     @Test
     void healthzAndReadyz() throws Exception {
-        try (AdminHarness h = start()) {
+        try (RunningWeir h = start()) {
             HttpResponse<String> health = h.get("/healthz");
             assertThat(health.statusCode()).isEqualTo(200);
             assertThat(health.body()).isEqualTo("ok\n");
@@ -119,15 +125,14 @@ class AdminServerTest {
 
     @Test
     void readyzAnswers503OnceShutdownStartsWhileHealthzStaysUp() throws Exception {
-        try (AdminHarness h = start()) {
-            Socket client = connect(h.weir.listenerAddress("l"));
+        try (RunningWeir h = start()) {
+            Socket client = connect(h.address());
             client.getOutputStream().write("whoami\n".getBytes(StandardCharsets.US_ASCII));
             assertThat(readLine(client.getInputStream())).isIn("a", "b");
-            h.weirClosed();
-            // The held connection keeps shutdown in its drain; readiness must already say no.
+                        // The held connection keeps shutdown in its drain; readiness must already say no.
             CompletableFuture<Integer> shutdown = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return h.weir.shutdown(Duration.ofSeconds(30));
+                    return h.weir().shutdown(Duration.ofSeconds(30));
                 } catch (InterruptedException e) {
                     throw new IllegalStateException(e);
                 }
@@ -144,7 +149,7 @@ class AdminServerTest {
 
     @Test
     void metricsScrapeCountsRealTraffic() throws Exception {
-        try (AdminHarness h = start()) {
+        try (RunningWeir h = start()) {
             for (int i = 0; i < 5; i++) {
                 assertThat(whoami(h)).isIn("a", "b");
             }
@@ -181,7 +186,7 @@ class AdminServerTest {
 
     @Test
     void poolsListEveryBackendWithStableFieldNames() throws Exception {
-        try (AdminHarness h = start()) {
+        try (RunningWeir h = start()) {
             assertThat(whoami(h)).isIn("a", "b");
             HttpResponse<String> r = h.get("/api/v1/pools");
             assertThat(r.statusCode()).isEqualTo(200);
@@ -226,8 +231,9 @@ class AdminServerTest {
 
     @Test
     void healthDetailIsShownForAPoolWithChecks() throws Exception {
-        String pool = "health-check: {type: tcp, interval: 100ms, timeout: 100ms, rise: 1, fall: 1, jitter: 0%}";
-        try (AdminHarness h = AdminHarness.start(config(pool, id(a)), loopback(), null)) {
+        TestConfig config = TestConfig.to(id(a)).admin(null).pool("p", p -> p
+                .healthCheck("tcp", "interval", "100ms", "timeout", "100ms", "rise", 1, "fall", 1, "jitter", "0%"));
+        try (RunningWeir h = config.start()) {
             await().atMost(Duration.ofSeconds(5)).until(() ->
                     json(h.get("/api/v1/pools/p")).get("backends").get(0).get("health").get("last_check_ms").asLong() > 0);
             JsonNode p = json(h.get("/api/v1/pools/p"));
@@ -245,11 +251,11 @@ class AdminServerTest {
 
     @Test
     void listenersAndSession() throws Exception {
-        try (AdminHarness h = start()) {
+        try (RunningWeir h = start()) {
             JsonNode l = json(h.get("/api/v1/listeners")).get("listeners").get(0);
             assertThat(l.get("name").asText()).isEqualTo("l");
             assertThat(l.get("bind").asText()).isEqualTo("127.0.0.1:0");
-            assertThat(l.get("address").asText()).isEqualTo("127.0.0.1:" + h.weir.listenerAddress("l").getPort());
+            assertThat(l.get("address").asText()).isEqualTo("127.0.0.1:" + h.address().getPort());
             assertThat(l.get("pool").asText()).isEqualTo("p");
             assertThat(l.get("active_connections").asInt()).isZero();
             JsonNode session = json(h.get("/api/v1/session"));
@@ -260,8 +266,7 @@ class AdminServerTest {
 
     @Test
     void configIsTheRunningConfigWithTheTokenMasked() throws Exception {
-        String yaml = config("", id(a)) + "admin:\n  bind: 127.0.0.1:0\n  token: " + TOKEN + "\n";
-        try (AdminHarness h = AdminHarness.start(yaml, loopback(), TOKEN)) {
+        try (RunningWeir h = TestConfig.to(id(a)).admin(TOKEN).start()) {
             HttpResponse<String> r = h.get("/api/v1/config");
             assertThat(r.statusCode()).isEqualTo(200);
             assertThat(r.body()).doesNotContain(TOKEN);
@@ -278,7 +283,7 @@ class AdminServerTest {
 
     @Test
     void statusPageIsOneSelfContainedHtmlPage() throws Exception {
-        try (AdminHarness h = start()) {
+        try (RunningWeir h = start()) {
             HttpResponse<String> r = h.get("/");
             assertThat(r.statusCode()).isEqualTo(200);
             assertThat(r.headers().firstValue("content-type")).hasValue("text/html; charset=utf-8");
@@ -292,7 +297,7 @@ class AdminServerTest {
 
     @Test
     void drainDisableEnableAnswerWithTheBackend() throws Exception {
-        try (AdminHarness h = start()) {
+        try (RunningWeir h = start()) {
             String path = "/api/v1/pools/p/backends/" + seg(id(a));
             HttpResponse<String> drained = h.post(path + "/drain", null);
             assertThat(drained.statusCode()).as(drained.body()).isEqualTo(200);
@@ -324,7 +329,7 @@ class AdminServerTest {
 
     @Test
     void addAndRemoveABackend() throws Exception {
-        try (AdminHarness h = AdminHarness.start(config("", id(a)), loopback(), null)) {
+        try (RunningWeir h = TestConfig.to(id(a)).admin(null).start()) {
             HttpResponse<String> added = h.post("/api/v1/pools/p/backends",
                     "{\"address\": \"" + id(b) + "\", \"weight\": 3, \"name\": \"bee\"}");
             assertThat(added.statusCode()).as(added.body()).isEqualTo(201);
@@ -344,7 +349,7 @@ class AdminServerTest {
             // A live connection to "bee" keeps it draining after the DELETE.
             Socket held = null;
             for (int i = 0; i < 8 && held == null; i++) {
-                Socket s = connect(h.weir.listenerAddress("l"));
+                Socket s = connect(h.address());
                 s.getOutputStream().write("whoami\n".getBytes(StandardCharsets.US_ASCII));
                 if (readLine(s.getInputStream()).equals("b")) {
                     held = s;
@@ -374,7 +379,7 @@ class AdminServerTest {
 
     @Test
     void badInputIsA400NamingTheField() throws Exception {
-        try (AdminHarness h = start()) {
+        try (RunningWeir h = start()) {
             String path = "/api/v1/pools/p/backends";
             assertError(h.post(path, "{\"address\": "), 400, "bad_request", "malformed JSON at line 1, column ");
             assertError(h.post(path, "{\"address\" \"x\"}"), 400, "bad_request", "malformed JSON at line 1, column 12");
@@ -402,7 +407,7 @@ class AdminServerTest {
 
     @Test
     void bodiesOver64KiBAre413() throws Exception {
-        try (AdminHarness h = start()) {
+        try (RunningWeir h = start()) {
             String big = "{\"address\": \"" + "x".repeat(70 * 1024) + "\"}";
             assertError(h.post("/api/v1/pools/p/backends", big), 413, "payload_too_large", "more than 65536 bytes");
             // Right at the limit is parsed (and refused for its content).
@@ -415,7 +420,7 @@ class AdminServerTest {
 
     @Test
     void wrongMethodIs405WithAllow() throws Exception {
-        try (AdminHarness h = start()) {
+        try (RunningWeir h = start()) {
             HttpResponse<String> r = h.get("/api/v1/reload");
             assertError(r, 405, "method_not_allowed", "GET /api/v1/reload (allowed: POST)");
             assertThat(r.headers().firstValue("allow")).hasValue("POST");
@@ -435,13 +440,12 @@ class AdminServerTest {
     @Test
     void reloadAnswersResultChangesAndErrors(@TempDir Path tmp) throws Exception {
         Path file = tmp.resolve("weir.yaml");
-        Files.writeString(file, config("", id(a)));
-        try (AdminHarness h = AdminHarness.start(Files.readString(file), loopback(), null, file, AdminServer.IDLE_TIMEOUT)) {
+        try (RunningWeir h = RunningWeir.with(TestConfig.to(id(a)).admin(null)).file(file).start()) {
             HttpResponse<String> same = h.post("/api/v1/reload", null);
             assertThat(same.statusCode()).as(same.body()).isEqualTo(200);
             assertThat(json(same).get("result").asText()).isEqualTo("UNCHANGED");
 
-            Files.writeString(file, config("", id(a), id(b)));
+            TestConfig.to(id(a), id(b)).admin(null).writeTo(file);
             HttpResponse<String> reloaded = h.post("/api/v1/reload", null);
             assertThat(reloaded.statusCode()).isEqualTo(200);
             JsonNode r = json(reloaded);
@@ -450,7 +454,7 @@ class AdminServerTest {
             assertThat(r.get("errors")).isEmpty();
             assertThat(r.get("overridden").isArray()).isTrue();
 
-            Files.writeString(file, config("connect-timeout: 0s", id(a)));
+            TestConfig.to(id(a)).admin(null).set("pools.p.connect-timeout", "0s").writeTo(file);
             HttpResponse<String> failed = h.post("/api/v1/reload", null);
             assertThat(failed.statusCode()).isEqualTo(422);
             JsonNode f = json(failed);
@@ -462,7 +466,7 @@ class AdminServerTest {
 
     @Test
     void reloadWithoutAConfigFileIsA422() throws Exception {
-        try (AdminHarness h = start()) {
+        try (RunningWeir h = start()) {
             HttpResponse<String> r = h.post("/api/v1/reload", null);
             assertThat(r.statusCode()).isEqualTo(422);
             assertThat(json(r).get("errors").get(0).asText()).isEqualTo("no config file to reload from");
@@ -473,7 +477,7 @@ class AdminServerTest {
 
     @Test
     void stateChangesNeedTheBearerToken() throws Exception {
-        try (AdminHarness h = AdminHarness.start(config("", id(a), id(b)), loopback(), TOKEN)) {
+        try (RunningWeir h = TestConfig.to(id(a), id(b)).admin(TOKEN).start()) {
             String drain = "/api/v1/pools/p/backends/" + seg(id(a)) + "/drain";
             HttpResponse<String> missing = h.post(drain, null);
             assertError(missing, 401, "unauthorized", "Authorization: missing");
@@ -484,8 +488,8 @@ class AdminServerTest {
             assertError(h.post("/api/v1/reload", null), 401, "unauthorized", "missing");
             assertError(h.delete("/api/v1/pools/p/backends/" + seg(id(b))), 401, "unauthorized", "missing");
             assertError(h.post("/api/v1/pools/p/backends", "{\"address\": \"127.0.0.1:1\"}"), 401, "unauthorized", "missing");
-            assertThat(h.weir.backends("p")).allMatch(s -> s.admin() == AdminState.ACTIVE && !s.removed());
-            assertThat(h.weir.backends("p")).hasSize(2);
+            assertThat(h.weir().backends("p")).allMatch(s -> s.admin() == AdminState.ACTIVE && !s.removed());
+            assertThat(h.weir().backends("p")).hasSize(2);
 
             HttpResponse<String> ok = h.post(drain, null, "Authorization", "Bearer " + TOKEN);
             assertThat(ok.statusCode()).isEqualTo(200);
@@ -500,10 +504,13 @@ class AdminServerTest {
 
     @Test
     void withoutATokenANonLoopbackBindRefusesStateChanges() throws Exception {
-        try (AdminHarness h = AdminHarness.start(config("", id(a)), new InetSocketAddress("0.0.0.0", 0), null)) {
+        // The config refuses a wildcard bind without a token; the endpoint itself must refuse changes there too.
+        RunningWeir.Starter started = RunningWeir.with(TestConfig.to(id(a)))
+                .admin((weir, prometheus) -> AdminServer.start(new InetSocketAddress("0.0.0.0", 0), null, weir, prometheus));
+        try (RunningWeir h = started.start()) {
             assertError(h.post("/api/v1/pools/p/backends/" + seg(id(a)) + "/drain", null), 403, "forbidden",
                     "state changes need admin.token when admin.bind is not a loopback address");
-            assertThat(h.weir.backends("p").get(0).state()).isEqualTo(BackendState.UP);
+            assertThat(h.weir().backends("p").get(0).state()).isEqualTo(BackendState.UP);
             assertThat(h.get("/api/v1/pools").statusCode()).isEqualTo(200);
             JsonNode session = json(h.get("/api/v1/session"));
             assertThat(session.get("token_required").asBoolean()).isFalse();
@@ -513,14 +520,14 @@ class AdminServerTest {
 
     @Test
     void browsersFromOtherOriginsOrRebindingHostsCannotChangeState() throws Exception {
-        try (AdminHarness h = start()) {
+        try (RunningWeir h = start()) {
             String drain = "/api/v1/pools/p/backends/" + seg(id(a)) + "/drain";
             assertError(h.post(drain, null, "Origin", "http://evil.example"), 403, "forbidden", "cross-origin request");
-            String port = String.valueOf(h.admin.address().getPort());
+            String port = String.valueOf(h.adminAddress().getPort());
             String rebound = h.raw("POST " + drain + " HTTP/1.1\r\nHost: evil.example:" + port
                     + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
             assertThat(rebound).startsWith("HTTP/1.1 403 ").contains("expected: localhost or an IP address");
-            assertThat(h.weir.backends("p").get(0).state()).isEqualTo(BackendState.UP);
+            assertThat(h.weir().backends("p").get(0).state()).isEqualTo(BackendState.UP);
 
             HttpResponse<String> same = h.post(drain, null, "Origin", "http://127.0.0.1:" + port);
             assertThat(same.statusCode()).as("the page's own origin").isEqualTo(200);
@@ -534,7 +541,7 @@ class AdminServerTest {
 
     @Test
     void concurrentDrainAndEnableEndInAConsistentState() throws Exception {
-        try (AdminHarness h = start()) {
+        try (RunningWeir h = start()) {
             String path = "/api/v1/pools/p/backends/" + seg(id(a)) + "/";
             String[] actions = {"drain", "enable", "disable"};
             int threads = 8;
@@ -560,7 +567,7 @@ class AdminServerTest {
             } finally {
                 pool.shutdownNow();
             }
-            BackendStatus s = h.weir.backends("p").get(0);
+            BackendStatus s = h.weir().backends("p").get(0);
             JsonNode api = json(h.get("/api/v1/pools/p/backends/" + seg(id(a))));
             assertThat(api.get("admin").asText()).isEqualTo(s.admin().name());
             assertThat(api.get("state").asText()).isEqualTo(s.state().name());
@@ -583,17 +590,17 @@ class AdminServerTest {
 
     @Test
     void atMost64AdminConnections() throws Exception {
-        try (AdminHarness h = start()) {
+        try (RunningWeir h = start()) {
             List<Socket> held = new ArrayList<>();
             try {
                 for (int i = 0; i < AdminServer.MAX_CONNECTIONS; i++) {
-                    held.add(connect(h.admin.address()));
+                    held.add(connect(h.adminAddress()));
                 }
                 // Accepts run in order on the one admin loop: once the 64th answers, all 64 are counted.
                 Socket last = held.get(held.size() - 1);
                 last.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                 assertThat(readLine(last.getInputStream())).startsWith("HTTP/1.1 200");
-                assertThat(refused(h.admin.address())).as("the 65th connection is closed").isTrue();
+                assertThat(refused(h.adminAddress())).as("the 65th connection is closed").isTrue();
                 held.remove(0).close();
                 await().atMost(Duration.ofSeconds(5)).ignoreExceptions()
                         .until(() -> h.get("/healthz").statusCode() == 200);
@@ -625,11 +632,13 @@ class AdminServerTest {
 
     @Test
     void anIdleAdminConnectionIsClosed() throws Exception {
-        try (AdminHarness h = AdminHarness.start(config("", id(a)), loopback(), null, null, Duration.ofMillis(300));
-             Socket s = connect(h.admin.address())) {
+        RunningWeir.Starter started = RunningWeir.with(TestConfig.to(id(a)))
+                .admin((weir, prometheus) -> AdminServer.start(loopback(), null, weir, prometheus, Duration.ofMillis(300)));
+        try (RunningWeir h = started.start();
+             Socket s = connect(h.adminAddress())) {
             s.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             long start = System.nanoTime();
-            String all = AdminHarness.readAll(s.getInputStream());
+            String all = readAll(s.getInputStream());
             assertThat(all).startsWith("HTTP/1.1 200 ").endsWith("ok\n");
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
         }
@@ -637,7 +646,7 @@ class AdminServerTest {
 
     @Test
     void aMalformedRequestIs400AndClosed() throws Exception {
-        try (AdminHarness h = start()) {
+        try (RunningWeir h = start()) {
             String r = h.raw("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: abc\r\n\r\n");
             assertThat(r).startsWith("HTTP/1.1 400 ").contains("\"bad_request\"");
             String longLine = h.raw("GET /" + "a".repeat(5000) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.weir.proxy.RunningWeir;
+import dev.weir.proxy.TestConfig;
 import dev.weir.sample.BackendSample;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -48,13 +50,14 @@ class GrafanaDashboardTest {
             dead = closed.getLocalPort();
         }
         // Pool "p": checks and a warm pool. Pool "q": no checks, a dead backend, so a connect fails.
-        String yaml = AdminHarness.config("health-check: {type: tcp, interval: 100ms, timeout: 100ms, rise: 1, fall: 1, jitter: 0%}\n"
-                + "warm-pool: {min-idle: 1, max-idle-time: 30s}", "127.0.0.1:" + a.port())
-                .replace("pools:\n", "  m:\n    bind: 127.0.0.1:0\n    pool: q\npools:\n  q:\n    backends: [127.0.0.1:" + dead
-                        + ", 127.0.0.1:" + a.port() + "]\n");
-        try (AdminHarness h = AdminHarness.start(yaml, AdminHarness.loopback(), null)) {
+        TestConfig config = TestConfig.to(TestConfig.local(a.port())).admin(null)
+                .pool("p", p -> p.healthCheck("tcp", "interval", "100ms", "timeout", "100ms", "rise", 1, "fall", 1,
+                                "jitter", "0%")
+                        .set("warm-pool", TestConfig.map("min-idle", 1, "max-idle-time", "30s")))
+                .listener("m", "q").pool("q", TestConfig.local(dead), TestConfig.local(a.port()));
+        try (RunningWeir h = config.start()) {
             for (String listener : new String[] {"l", "m", "m"}) {
-                try (Socket s = new Socket("127.0.0.1", h.weir.listenerAddress(listener).getPort())) {
+                try (Socket s = new Socket("127.0.0.1", h.address(listener).getPort())) {
                     s.getOutputStream().write("whoami\n".getBytes(StandardCharsets.US_ASCII));
                     assertThat(s.getInputStream().read()).isEqualTo('a');
                 }

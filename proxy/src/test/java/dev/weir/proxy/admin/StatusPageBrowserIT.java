@@ -2,6 +2,8 @@ package dev.weir.proxy.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.weir.proxy.RunningWeir;
+import dev.weir.proxy.TestConfig;
 import dev.weir.proxy.api.BackendStatus;
 import dev.weir.proxy.backend.BackendState;
 import dev.weir.sample.BackendSample;
@@ -82,9 +84,9 @@ class StatusPageBrowserIT {
         return "127.0.0.1:" + s.port();
     }
 
-    private String config() {
-        return AdminHarness.config("health-check: {type: tcp, interval: 200ms, timeout: 200ms, rise: 1, fall: 2, jitter: 0%}",
-                id(a), id(b), id(c));
+    private TestConfig config() {
+        return TestConfig.to(id(a), id(b), id(c)).pool("p", p -> p
+                .healthCheck("tcp", "interval", "200ms", "timeout", "200ms", "rise", 1, "fall", 2, "jitter", "0%"));
     }
 
     private static By row(BackendSample s) {
@@ -101,20 +103,20 @@ class StatusPageBrowserIT {
         return browser.findElement(row(s)).findElement(By.cssSelector(".state")).getText();
     }
 
-    private static BackendStatus status(AdminHarness h, BackendSample s) {
-        return h.weir.backends("p").stream().filter(x -> x.id().equals(id(s))).findFirst().orElseThrow();
+    private static BackendStatus status(RunningWeir h, BackendSample s) {
+        return h.weir().backends("p").stream().filter(x -> x.id().equals(id(s))).findFirst().orElseThrow();
     }
 
     @Test
     void listsBackendsDrainsOnClickAndShowsAKilledBackendDown() throws Exception {
-        try (AdminHarness h = AdminHarness.start(config(), AdminHarness.loopback(), null)) {
+        try (RunningWeir h = config().admin(null).start()) {
             browser.get(h.uri("/").toString());
             for (BackendSample s : new BackendSample[] {a, b, c}) {
                 waitUpTo(10).until(ExpectedConditions.presenceOfElementLocated(row(s)));
                 waitUpTo(10).until(d -> stateOnScreen(s).equals("UP"));
             }
             assertThat(browser.findElement(By.cssSelector("#listeners tr[data-listener='l']")).getText())
-                    .contains("127.0.0.1:" + h.weir.listenerAddress("l").getPort());
+                    .contains("127.0.0.1:" + h.address().getPort());
 
             WebElement drain = browser.findElement(row(a)).findElement(By.cssSelector("button[data-action='drain']"));
             drain.click();
@@ -135,7 +137,7 @@ class StatusPageBrowserIT {
 
     @Test
     void withATokenThePageAsksForItBeforeAChange() throws Exception {
-        try (AdminHarness h = AdminHarness.start(config(), AdminHarness.loopback(), "page-token")) {
+        try (RunningWeir h = config().admin("page-token").start()) {
             browser.get(h.uri("/").toString());
             waitUpTo(10).until(ExpectedConditions.presenceOfElementLocated(row(b)));
             WebElement token = waitUpTo(10).until(ExpectedConditions.visibilityOfElementLocated(By.id("token")));

@@ -1,7 +1,5 @@
 package dev.weir.proxy.edge;
 
-import dev.weir.proxy.control.Weir;
-import dev.weir.proxy.config.ConfigLoader;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.ByteArrayOutputStream;
@@ -22,7 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-/** Starting Weir from inline YAML, raw sockets, counters, and PROXY headers built byte by byte. */
+/** Raw sockets, counters, and PROXY headers built byte by byte; the proxy itself is {@link dev.weir.proxy.RunningWeir}. */
 final class EdgeSupport {
 
     static final byte[] V2_SIGNATURE = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A};
@@ -34,10 +32,6 @@ final class EdgeSupport {
     static final int PP2_TYPE_SSL = 0x20;
 
     private EdgeSupport() {
-    }
-
-    static Weir start(String yaml, MeterRegistry registry) throws Exception {
-        return Weir.start(ConfigLoader.parse(yaml, Map.of()), registry);
     }
 
     static Socket connect(InetSocketAddress target) throws IOException {

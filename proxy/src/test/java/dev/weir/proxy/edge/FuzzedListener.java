@@ -3,8 +3,9 @@ package dev.weir.proxy.edge;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.weir.proxy.control.Weir;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import dev.weir.proxy.RunningWeir;
+import dev.weir.proxy.TestConfig;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -28,8 +29,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class FuzzedListener implements AutoCloseable {
 
-    private final Weir weir;
-    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final RunningWeir proxy;
+    private final MeterRegistry registry;
     private final String listener;
     private final InetSocketAddress address;
     /** What a new client sends before its first byte of payload: a PROXY header, or nothing. */
@@ -47,10 +48,11 @@ final class FuzzedListener implements AutoCloseable {
     /** Closes by reason when this try started: each try is judged by what it added. */
     private Map<String, Double> closes = Map.of();
 
-    FuzzedListener(String yaml, String listener, byte[] prelude) throws Exception {
-        this.weir = EdgeSupport.start(yaml, registry);
+    FuzzedListener(TestConfig config, String listener, byte[] prelude) throws Exception {
+        this.proxy = config.start();
+        this.registry = proxy.registry();
         this.listener = listener;
-        this.address = weir.listenerAddress(listener);
+        this.address = proxy.address(listener);
         this.prelude = prelude;
         this.control = EdgeSupport.connect(address);
         control.getOutputStream().write(prelude);
@@ -97,7 +99,7 @@ final class FuzzedListener implements AutoCloseable {
         List<String> logged = warnings.lines();
         assertThat(grown).as(() -> "close reasons of this try\n" + EdgeSupport.edgeCounters(registry)).isSubsetOf(reasons);
         assertThat(logged).as("WARN or ERROR lines from Weir or Netty").isEmpty();
-        assertThat(weir.isReady()).isTrue();
+        assertThat(proxy.weir().isReady()).isTrue();
     }
 
     /**
@@ -123,7 +125,7 @@ final class FuzzedListener implements AutoCloseable {
         try {
             control.close();
         } finally {
-            weir.close();
+            proxy.close();
             threads.shutdownNow();
             warnings.detach();
             try {

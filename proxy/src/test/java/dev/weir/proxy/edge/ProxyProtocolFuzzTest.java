@@ -6,6 +6,7 @@ import static dev.weir.proxy.edge.EdgeSupport.concat;
 import static dev.weir.proxy.edge.EdgeSupport.hex;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.weir.proxy.TestConfig;
 import dev.weir.sample.BackendSample;
 import dev.weir.sample.LeakCheck;
 import java.util.List;
@@ -46,19 +47,11 @@ class ProxyProtocolFuzzTest {
     static void start() throws Exception {
         LEAKS.beforeAll(null);
         echo = BackendSample.start("echo", "127.0.0.1", 0, null);
-        fuzzed = new FuzzedListener("""
-                transport: auto
-                event-loop-threads: 2
-                listeners:
-                  l:
-                    bind: 127.0.0.1:0
-                    pool: p
-                    proxy-protocol: {accept: true, trusted: [127.0.0.0/8], timeout: 1s}
-                pools:
-                  p: {balance: ip-hash, backends: ["127.0.0.1:%d"]}
-                shutdown: {drain-timeout: 1s}
-                admin: {bind: "off"}
-                """.formatted(echo.port()), "l", EdgeSupport.v1("TCP4", "198.51.100.1", "127.0.0.1", 40000, 443));
+        TestConfig config = TestConfig.to(TestConfig.local(echo.port())).set("shutdown.drain-timeout", "1s")
+                .set("listeners.l.proxy-protocol",
+                        TestConfig.map("accept", true, "trusted", List.of("127.0.0.0/8"), "timeout", "1s"))
+                .set("pools.p.balance", "ip-hash");
+        fuzzed = new FuzzedListener(config, "l", EdgeSupport.v1("TCP4", "198.51.100.1", "127.0.0.1", 40000, 443));
     }
 
     @AfterContainer

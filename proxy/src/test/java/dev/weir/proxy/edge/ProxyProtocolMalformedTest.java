@@ -15,9 +15,9 @@ import static dev.weir.proxy.edge.EdgeSupport.v2;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.weir.proxy.control.Weir;
+import dev.weir.proxy.RunningWeir;
+import dev.weir.proxy.TestConfig;
 import dev.weir.sample.BackendSample;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -25,6 +25,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -53,34 +54,22 @@ class ProxyProtocolMalformedTest {
     private static final byte[] CLIENT = {(byte) 203, 0, 113, 7};
 
     private static BackendSample echo;
-    private static SimpleMeterRegistry registry;
-    private static Weir weir;
+    private static RunningWeir proxy;
     private static Socket control;
     private static final Random random = new Random(7);
 
     @BeforeAll
     static void start() throws Exception {
         echo = BackendSample.start("echo", "127.0.0.1", 0, null);
-        registry = new SimpleMeterRegistry();
         // ip-hash: the address from the header is what the balancer hashes.
-        weir = EdgeSupport.start("""
-                transport: auto
-                event-loop-threads: 2
-                listeners:
-                  l:
-                    bind: 127.0.0.1:0
-                    pool: p
-                    proxy-protocol: {accept: true, trusted: [127.0.0.0/8], timeout: 1s}
-                  u:
-                    bind: 127.0.0.1:0
-                    pool: p
-                    proxy-protocol: {accept: true, trusted: [127.0.0.1/32], timeout: 1s}
-                pools:
-                  p: {balance: ip-hash, backends: ["127.0.0.1:%d"]}
-                shutdown: {drain-timeout: 1s}
-                admin: {bind: "off"}
-                """.formatted(echo.port()), registry);
-        control = EdgeSupport.connect(weir.listenerAddress("l"));
+        proxy = TestConfig.proxy().set("shutdown.drain-timeout", "1s")
+                .listener("l", l -> l.set("bind", "127.0.0.1:0").set("pool", "p").set("proxy-protocol",
+                        TestConfig.map("accept", true, "trusted", List.of("127.0.0.0/8"), "timeout", "1s")))
+                .listener("u", l -> l.set("bind", "127.0.0.1:0").set("pool", "p").set("proxy-protocol",
+                        TestConfig.map("accept", true, "trusted", List.of("127.0.0.1/32"), "timeout", "1s")))
+                .pool("p", p -> p.set("balance", "ip-hash").backends(TestConfig.local(echo.port())))
+                .start();
+        control = EdgeSupport.connect(proxy.address("l"));
         control.getOutputStream().write(concat(v1("TCP4", "198.51.100.1", "127.0.0.1", 40000, 443), ascii("whoami\n")));
         assertThat(new String(EdgeSupport.readExactly(control.getInputStream(), 5), StandardCharsets.US_ASCII))
                 .isEqualTo("echo\n");
@@ -91,8 +80,8 @@ class ProxyProtocolMalformedTest {
         if (control != null) {
             control.close();
         }
-        if (weir != null) {
-            weir.close();
+        if (proxy != null) {
+            proxy.close();
         }
         if (echo != null) {
             echo.close();
@@ -109,11 +98,11 @@ class ProxyProtocolMalformedTest {
         assertThat(EdgeSupport.readExactly(control.getInputStream(), payload.length)).isEqualTo(payload);
         assertThat(whoamiWithHeader("l", v2(V2_PROXY, TCP4, ipv4Block(CLIENT, LOOPBACK, 50000, 443))))
                 .isEqualTo("echo");
-        assertThat(weir.activeConnections()).isGreaterThanOrEqualTo(1);
+        assertThat(proxy.weir().activeConnections()).isGreaterThanOrEqualTo(1);
     }
 
     private static String whoamiWithHeader(String listener, byte[] header) throws IOException {
-        try (Socket s = EdgeSupport.connect(weir.listenerAddress(listener))) {
+        try (Socket s = EdgeSupport.connect(proxy.address(listener))) {
             s.getOutputStream().write(concat(header, ascii("whoami\n")));
             byte[] answer = EdgeSupport.readExactly(s.getInputStream(), 5);
             return new String(answer, 0, 4, StandardCharsets.US_ASCII);
@@ -183,7 +172,7 @@ class ProxyProtocolMalformedTest {
         byte[] v4 = ipv4Block(CLIENT, LOOPBACK, 50000, 443);
         byte[] alpnClaiming32 = {0x01, 0x00, 0x20, 'h', '2'};
         assertClosedWith(v2(V2_PROXY, TCP4, concat(v4, alpnClaiming32)), MALFORMED);
-        assertThat(weir.metrics().closedCount("CLIENT_ERROR")).isZero();
+        assertThat(proxy.metrics().closedCount("CLIENT_ERROR")).isZero();
     }
 
     /**
@@ -205,15 +194,15 @@ class ProxyProtocolMalformedTest {
     @Test
     void aV1SourceWithAnUnknownIpv6ZoneIsMalformed() throws Exception {
         assertClosedWith(ascii("PROXY TCP6 fe80::1%no-such-interface ::1 40000 443\r\n"), MALFORMED);
-        assertThat(weir.metrics().closedCount("CLIENT_ERROR")).isZero();
+        assertThat(proxy.metrics().closedCount("CLIENT_ERROR")).isZero();
     }
 
     @Test
     void anUntrustedSourceIsClosedEvenWithAValidHeader() throws Exception {
-        double before = weir.metrics().closedCount("UNTRUSTED_PROXY");
-        double rejectsBefore = count(registry, "weir.listener.rejects", "listener", "u", "cause", "untrusted_proxy");
+        double before = proxy.metrics().closedCount("UNTRUSTED_PROXY");
+        double rejectsBefore = count(proxy.registry(), "weir.listener.rejects", "listener", "u", "cause", "untrusted_proxy");
         long accepted = echo.connectionsAccepted();
-        InetSocketAddress u = weir.listenerAddress("u");
+        InetSocketAddress u = proxy.address("u");
         try (Socket s = EdgeSupport.connectFrom("127.0.0.2", u)) {
             s.getOutputStream().write(concat(v1("TCP4", "198.51.100.1", "127.0.0.1", 40000, 443), ascii("whoami\n")));
             assertThat(EdgeSupport.readToEnd(s).bytes()).isEmpty();
@@ -224,8 +213,8 @@ class ProxyProtocolMalformedTest {
             assertThat(EdgeSupport.readToEnd(s).bytes()).isEmpty();
         }
         await().untilAsserted(() -> {
-            assertThat(weir.metrics().closedCount("UNTRUSTED_PROXY")).isEqualTo(before + 2);
-            assertThat(count(registry, "weir.listener.rejects", "listener", "u", "cause", "untrusted_proxy"))
+            assertThat(proxy.metrics().closedCount("UNTRUSTED_PROXY")).isEqualTo(before + 2);
+            assertThat(count(proxy.registry(), "weir.listener.rejects", "listener", "u", "cause", "untrusted_proxy"))
                     .isEqualTo(rejectsBefore + 2);
         });
         assertThat(echo.connectionsAccepted()).as("nothing reached the backend").isEqualTo(accepted);
@@ -239,9 +228,9 @@ class ProxyProtocolMalformedTest {
      * to the backend.
      */
     private static void assertClosedWith(byte[] bytes, String reason) throws Exception {
-        double before = weir.metrics().closedCount(reason);
+        double before = proxy.metrics().closedCount(reason);
         long accepted = echo.connectionsAccepted();
-        try (Socket s = EdgeSupport.connect(weir.listenerAddress("l"))) {
+        try (Socket s = EdgeSupport.connect(proxy.address("l"))) {
             s.setSoTimeout(5_000); // the header timeout is 1s: anything open after 5s was accepted
             OutputStream out = s.getOutputStream();
             try {
@@ -252,8 +241,8 @@ class ProxyProtocolMalformedTest {
             }
             assertThat(EdgeSupport.closedByPeer(s)).isTrue();
         }
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(weir.metrics().closedCount(reason))
-                .as(() -> EdgeSupport.edgeCounters(registry)).isEqualTo(before + 1));
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(proxy.metrics().closedCount(reason))
+                .as(() -> EdgeSupport.edgeCounters(proxy.registry())).isEqualTo(before + 1));
         assertThat(echo.connectionsAccepted()).as("nothing reached the backend").isEqualTo(accepted);
     }
 }

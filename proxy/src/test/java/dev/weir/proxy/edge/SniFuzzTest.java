@@ -5,6 +5,7 @@ import static dev.weir.proxy.edge.EdgeSupport.concat;
 import static dev.weir.proxy.edge.EdgeSupport.hex;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.weir.proxy.TestConfig;
 import dev.weir.sample.BackendSample;
 import dev.weir.sample.LeakCheck;
 import java.nio.ByteBuffer;
@@ -57,26 +58,14 @@ class SniFuzzTest {
             backends.add(BackendSample.start(name, "127.0.0.1", 0, null));
         }
         // max-client-hello at its minimum, so that the fuzz reaches the size cap too.
-        fuzzed = new FuzzedListener("""
-                transport: auto
-                event-loop-threads: 2
-                listeners:
-                  s:
-                    bind: 127.0.0.1:0
-                    pool: dflt
-                    sni:
-                      routes: {"api.example.com": api, "*.example.com": web}
-                      default: dflt
-                      max-client-hello: 512
-                      timeout: 1s
-                pools:
-                  api: {backends: ["127.0.0.1:%d"]}
-                  web: {backends: ["127.0.0.1:%d"]}
-                  dflt: {backends: ["127.0.0.1:%d"]}
-                shutdown: {drain-timeout: 1s}
-                admin: {bind: "off"}
-                """.formatted(backends.get(0).port(), backends.get(1).port(), backends.get(2).port()),
-                "s", new byte[0]);
+        TestConfig config = TestConfig.proxy().set("shutdown.drain-timeout", "1s")
+                .listener("s", "dflt")
+                .set("listeners.s.sni", TestConfig.map("routes", TestConfig.map("api.example.com", "api", "*.example.com", "web"),
+                        "default", "dflt", "max-client-hello", 512, "timeout", "1s"))
+                .pool("api", TestConfig.local(backends.get(0).port()))
+                .pool("web", TestConfig.local(backends.get(1).port()))
+                .pool("dflt", TestConfig.local(backends.get(2).port()));
+        fuzzed = new FuzzedListener(config, "s", new byte[0]);
         hellos = captureHellos();
     }
 
