@@ -1,9 +1,13 @@
 package dev.weir.proxy.control;
 
 import dev.weir.proxy.admin.AdminServer;
+import dev.weir.proxy.api.ProxyControl;
+import dev.weir.proxy.api.StartException;
 import dev.weir.proxy.backend.Backend;
 import dev.weir.proxy.backend.BackendPool;
 import dev.weir.proxy.config.Config;
+import dev.weir.proxy.config.ListenerConfig;
+import dev.weir.proxy.config.PoolConfig;
 import dev.weir.proxy.relay.ProxyListener;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -69,6 +73,44 @@ final class Registry {
             throw new NoSuchElementException("no pool \"" + name + "\" (pools: " + String.join(", ", pools.keySet()) + ")");
         }
         return p;
+    }
+
+    /**
+     * A start, on the control thread: every pool (its backends resolved), every listener bound and accepting, the
+     * admin endpoint after them (traffic first; its bind failure still fails the start), then health checks and
+     * discovery, waiting a little for the first DNS answers.
+     */
+    void startAll(ProxyParts parts, ProxyControl proxy) throws StartException, InterruptedException {
+        for (PoolConfig pc : config.pools().values()) {
+            pools.put(pc.name(), parts.newPool(pc));
+        }
+        publish();
+        for (ListenerConfig lc : config.listeners().values()) {
+            ProxyListener listener = parts.newListener(lc, pools.get(lc.pool()).pool);
+            listeners.put(lc.name(), listener);
+            ProxyParts.use(listener, ProxyParts.bindNew(listener, lc));
+        }
+        publish();
+        admin = parts.startAdmin(config.admin(), proxy);
+        for (PoolSupervisor p : pools.values()) {
+            p.start(true);
+        }
+    }
+
+    /**
+     * Shutdown, on the control thread: every pool's checks, discovery and warm connections stop; returns the admin
+     * endpoints to close.
+     */
+    List<AdminServer> closePools() {
+        pools.values().forEach(PoolSupervisor::close);
+        List<AdminServer> endpoints = new ArrayList<>();
+        if (admin != null) {
+            endpoints.add(admin);
+        }
+        endpoints.addAll(retiredAdmins);
+        admin = null;
+        retiredAdmins.clear();
+        return endpoints;
     }
 
     /** A backend of the pool by id; NoSuchElementException when it has none of that id. */

@@ -8,8 +8,6 @@ import dev.weir.proxy.api.StartException;
 import dev.weir.proxy.backend.BackendPool;
 import dev.weir.proxy.backend.connect.BackendConnector;
 import dev.weir.proxy.config.Config;
-import dev.weir.proxy.config.ListenerConfig;
-import dev.weir.proxy.config.PoolConfig;
 import dev.weir.proxy.config.Units;
 import dev.weir.proxy.metrics.AccessLog;
 import dev.weir.proxy.metrics.CloseReason;
@@ -26,7 +24,6 @@ import io.netty.channel.EventLoopGroup;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.concurrent.Executor;
@@ -131,28 +128,13 @@ public final class Weir implements ProxyControl, AutoCloseable {
     }
 
     private void buildParts() throws StartException, InterruptedException {
-        Config config = registry.config();
-        for (PoolConfig pc : config.pools().values()) {
-            registry.pools.put(pc.name(), parts.newPool(pc));
-        }
-        registry.publish();
+        registry.startAll(parts, this);
         // Per-client tables forget idle sources, so their memory stays bounded.
         group.next().scheduleAtFixedRate(() -> {
             for (ProxyListener l : registry.listenersNow().values()) {
                 l.sweepClients();
             }
         }, 10, 10, TimeUnit.SECONDS);
-        for (ListenerConfig lc : config.listeners().values()) {
-            ProxyListener listener = parts.newListener(lc, registry.pools.get(lc.pool()).pool);
-            registry.listeners.put(lc.name(), listener);
-            ProxyParts.use(listener, ProxyParts.bindNew(listener, lc));
-        }
-        registry.publish();
-        // The admin endpoint after the proxy listeners: traffic first (a bind failure still fails the start).
-        registry.admin = parts.startAdmin(config.admin(), this);
-        for (PoolSupervisor p : registry.pools.values()) {
-            p.start(true);
-        }
         // JVM, process and Netty meters: ~100 ms of class loading, so after the listeners accept.
         metrics.bindRuntime(group);
         ready = true;
@@ -290,7 +272,7 @@ public final class Weir implements ProxyControl, AutoCloseable {
         }
         List<ProxyListener> all = control.call(() -> {
             stopping = true;
-            return new ArrayList<>(registry.listeners.values());
+            return List.copyOf(registry.listeners.values());
         });
         for (ProxyListener l : all) {
             l.stopAccepting();
@@ -305,16 +287,7 @@ public final class Weir implements ProxyControl, AutoCloseable {
         for (ProxyListener l : all) {
             l.closeAll(CloseReason.SHUTDOWN);
         }
-        List<AdminServer> admins = control.call(() -> {
-            registry.pools.values().forEach(PoolSupervisor::close);
-            List<AdminServer> endpoints = new ArrayList<>(registry.retiredAdmins);
-            if (registry.admin != null) {
-                endpoints.add(0, registry.admin);
-            }
-            registry.admin = null;
-            registry.retiredAdmins.clear();
-            return endpoints;
-        });
+        List<AdminServer> admins = control.call(registry::closePools);
         admins.forEach(AdminServer::close);
         // Calls still queued run and find the proxy stopping; each answers (or releases) its request.
         if (!control.stop(5)) {
