@@ -2,6 +2,7 @@ package dev.weir.proxy;
 
 import dev.weir.proxy.api.StartException;
 import dev.weir.proxy.config.Config;
+import dev.weir.proxy.config.FileWatch;
 import dev.weir.proxy.control.Weir;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -105,11 +106,11 @@ final class Launcher {
         if (hupWhileStarting.getAndSet(false)) {
             weir.reloadFromFile();
         }
-        ConfigWatcher watcher = null;
+        FileWatch watcher = null;
         if (file != null) {
             if (cfg.reload().watch()) {
                 try {
-                    watcher = new ConfigWatcher(file, weir::reloadFromFile);
+                    watcher = new FileWatch("config", java.util.Set.of(file), weir::reloadFromFile);
                 } catch (java.io.IOException e) {
                     log.warn("cannot watch config file={} cause=\"{}\" (SIGHUP still reloads)", file, e.getMessage());
                 }

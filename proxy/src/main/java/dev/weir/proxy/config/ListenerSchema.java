@@ -24,10 +24,12 @@ final class ListenerSchema {
 
     private final NodeReader in;
     private final EdgeSchema edge;
+    private final TlsSchema tls;
 
     ListenerSchema(NodeReader in) {
         this.in = in;
         this.edge = new EdgeSchema(in);
+        this.tls = new TlsSchema(in);
     }
 
     /** The listener, or null when it has errors (reported). */
@@ -50,16 +52,18 @@ final class ListenerSchema {
             in.error(wbPath, "low " + Units.formatSize(low) + ", high " + Units.formatSize(high), "low < high");
         }
         EdgeConfig edgeConfig = edge.read(path, f);
+        TlsConfig tlsConfig = tls.read(path, f);
         if (bind == null || pool == null || maxConnections == null || idleTimeout == null || low == null
-                || high == null || edgeConfig == null) {
+                || high == null || edgeConfig == null || (TlsSchema.present(f) && tlsConfig == null)) {
             return null;
         }
-        return new ListenerConfig(name, bind, pool, maxConnections, idleTimeout, low, high, edgeConfig);
+        return new ListenerConfig(name, bind, pool, maxConnections, idleTimeout, low, high, edgeConfig, tlsConfig);
     }
 
     private static List<Key<?>> keys() {
         List<Key<?>> keys = new ArrayList<>(List.of(BIND, POOL, MAX_CONNECTIONS, IDLE_TIMEOUT, WRITE_BUFFER));
         keys.addAll(EdgeSchema.KEYS);
+        keys.add(TlsSchema.TLS);
         return keys;
     }
 }

@@ -5,8 +5,10 @@ import dev.weir.proxy.backend.BackendPool;
 import dev.weir.proxy.config.ListenerConfig;
 import dev.weir.proxy.control.ReloadSteps.Step;
 import dev.weir.proxy.relay.ProxyListener;
+import dev.weir.proxy.tls.ServerTls;
 import io.netty.channel.Channel;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.Supplier;
 
 /**
@@ -105,10 +107,42 @@ final class ListenerSteps {
             ListenerConfig before = listener.config();
             listener.update(next, registry.pools.get(next.pool()).pool);
             ListenerConfig sameBind = new ListenerConfig(next.name(), before.bind(), next.pool(), next.maxConnections(),
-                    next.idleTimeout(), next.writeBufferLow(), next.writeBufferHigh(), next.edge());
+                    next.idleTimeout(), next.writeBufferLow(), next.writeBufferHigh(), next.edge(), next.tls());
             if (!sameBind.equals(before)) { // a new address alone is ListenerRebound's line
                 changes.add("listener " + next.name() + ": settings changed"
                         + (before.pool().equals(next.pool()) ? "" : " (pool " + before.pool() + " -> " + next.pool() + ")"));
+            }
+        }
+    }
+
+    /**
+     * A terminating listener's certificates, read again by every reload (a renewal replaces the files in place): new
+     * handshakes get the new ones, live connections keep theirs; a broken file fails the reload in prepare, and the
+     * running certificates stay.
+     */
+    static final class ListenerTls extends Step {
+        private final ProxyListener listener;
+        private final ListenerConfig next;
+        private ServerTls prepared;
+
+        ListenerTls(ProxyListener listener, ListenerConfig next) {
+            this.listener = listener;
+            this.next = next;
+        }
+
+        @Override
+        void prepare() throws StartException {
+            prepared = ProxyParts.loadTls(next);
+        }
+
+        @Override
+        void commit(List<String> changes) {
+            ServerTls before = listener.tls();
+            listener.tls(prepared);
+            // A change of the tls settings is ListenerChanged's line; the same settings with new files is this one's.
+            if (before != null && prepared != null && Objects.equals(listener.config().tls(), next.tls())
+                    && !before.certificates().equals(prepared.certificates())) {
+                changes.add("listener " + next.name() + ": certificates reloaded");
             }
         }
     }

@@ -11,6 +11,7 @@ import dev.weir.proxy.config.PoolConfig;
 import dev.weir.proxy.metrics.AccessLog;
 import dev.weir.proxy.metrics.ProxyMetrics;
 import dev.weir.proxy.relay.ProxyListener;
+import dev.weir.proxy.tls.ServerTls;
 import dev.weir.proxy.transport.Transport;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.Channel;
@@ -37,8 +38,14 @@ record ProxyParts(Transport transport, EventLoopGroup group, EventLoop healthLoo
         return new PoolSupervisor(pc, this);
     }
 
-    ProxyListener newListener(ListenerConfig lc, BackendPool pool) {
-        return new ProxyListener(lc, pool, routes, group, transport, connector, metrics, accessLog);
+    /** A listener, its TLS certificates (when it terminates TLS) read and checked here. */
+    ProxyListener newListener(ListenerConfig lc, BackendPool pool) throws StartException {
+        return new ProxyListener(lc, pool, routes, group, transport, connector, metrics, accessLog, loadTls(lc));
+    }
+
+    /** The TLS {@code lc} terminates, its files read now; null when it terminates none. */
+    static ServerTls loadTls(ListenerConfig lc) throws StartException {
+        return lc.tls() == null ? null : ServerTls.load("listeners." + lc.name() + ".tls", lc.tls());
     }
 
     /** Sockets bound for {@code listener} at {@code lc}'s address, not accepting yet (see ProxyListener#bindNew). */

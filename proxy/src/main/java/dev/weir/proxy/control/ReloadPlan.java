@@ -15,6 +15,7 @@ import dev.weir.proxy.control.ListenerSteps.ListenerAdded;
 import dev.weir.proxy.control.ListenerSteps.ListenerChanged;
 import dev.weir.proxy.control.ListenerSteps.ListenerRebound;
 import dev.weir.proxy.control.ListenerSteps.ListenerRemoved;
+import dev.weir.proxy.control.ListenerSteps.ListenerTls;
 import dev.weir.proxy.control.PoolSteps.PoolAdded;
 import dev.weir.proxy.control.PoolSteps.PoolReconciled;
 import dev.weir.proxy.control.PoolSteps.PoolRemoved;
@@ -74,6 +75,7 @@ final class ReloadPlan {
         List<Step> listenersAdded = new ArrayList<>();
         List<Step> listenersAddedOrChanged = new ArrayList<>();
         List<Step> rebound = new ArrayList<>();
+        List<Step> tlsReloaded = new ArrayList<>();
         for (ListenerConfig lc : next.listeners().values()) {
             ProxyListener existing = registry.listeners.get(lc.name());
             if (existing == null) {
@@ -86,6 +88,11 @@ final class ReloadPlan {
             }
             if (!existing.config().bind().equals(lc.bind()) && !boundAt(existing, lc.bind())) {
                 rebound.add(new ListenerRebound(existing, lc));
+            }
+            if (lc.tls() != null || existing.config().tls() != null) {
+                ListenerTls tls = new ListenerTls(existing, lc);
+                tlsReloaded.add(tls);
+                listenersAddedOrChanged.add(tls); // before ListenerChanged, which replaces the config it compares
             }
             if (!existing.config().equals(lc)) {
                 listenersAddedOrChanged.add(new ListenerChanged(existing, lc, registry));
@@ -113,15 +120,15 @@ final class ReloadPlan {
         List<Step> accessLog = next.accessLog().equals(old.accessLog()) ? List.of()
                 : List.of(new AccessLogChanged(next.accessLog(), parts.accessLog()));
 
-        List<Step> prepare = concat(poolsPrepared, listenersAdded, admin, rebound);
+        List<Step> prepare = concat(poolsPrepared, listenersAdded, tlsReloaded, admin, rebound);
         List<Step> commit = concat(kept, rebound, admin, List.copyOf(poolsAdded.values()), poolsReconciled,
                 listenersAddedOrChanged, listenersRemoved, poolsRemoved, List.of(overrides), accessLog);
         return new ReloadPlan(prepare, commit, overrides);
     }
 
     /**
-     * Everything that can fail, in the order a start does it (pools, new listeners, the admin endpoint, moved
-     * listeners). On a failure what was prepared is closed and the exception thrown: nothing running was touched.
+     * Everything that can fail, in the order a start does it (pools, new listeners, certificates, the admin
+     * endpoint, moved listeners). On a failure what was prepared is closed and the exception thrown: nothing running was touched.
      */
     void prepare() throws StartException, InterruptedException {
         try {

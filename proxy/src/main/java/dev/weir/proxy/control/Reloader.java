@@ -32,6 +32,7 @@ final class Reloader {
     private final Config startedWith;
     private final Path configFile;
     private final BooleanSupplier stopping;
+    private final CertificateWatch certificates;
 
     /**
      * @param startedWith the config the proxy started with: what transport, event loops and reads really run with
@@ -46,6 +47,17 @@ final class Reloader {
         this.startedWith = startedWith;
         this.configFile = configFile;
         this.stopping = stopping;
+        this.certificates = new CertificateWatch(parts.control(), () -> reload(registry.config()));
+    }
+
+    /** After a start: the certificate files are watched when the config asks for it. */
+    void started() {
+        certificates.follow(registry.config());
+    }
+
+    /** At shutdown. */
+    void stop() {
+        certificates.close();
     }
 
     ReloadResult reloadFromFile() {
@@ -73,7 +85,9 @@ final class Reloader {
         if (stopping.getAsBoolean()) {
             return report(ReloadResult.failed(List.of("shutting down")));
         }
-        if (next.equals(registry.config()) && !api.touchedAny()) {
+        // A terminating listener's certificate files may have been renewed in place: those are read again.
+        boolean terminatesTls = next.listeners().values().stream().anyMatch(l -> l.tls() != null);
+        if (next.equals(registry.config()) && !api.touchedAny() && !terminatesTls) {
             return report(new ReloadResult(ReloadResult.Outcome.UNCHANGED, List.of(), List.of(), List.of()));
         }
         ReloadPlan plan = ReloadPlan.diff(registry, parts, api, proxy, startedWith, next);
@@ -90,6 +104,7 @@ final class Reloader {
         }
         List<String> changes = plan.commit();
         registry.config(next);
+        certificates.follow(next);
         // e.g. the file now names the port that port 0 was given: nothing to do.
         ReloadResult.Outcome outcome = changes.isEmpty() ? ReloadResult.Outcome.UNCHANGED : ReloadResult.Outcome.RELOADED;
         return report(new ReloadResult(outcome, changes, List.of(), plan.overridden()));

@@ -135,6 +135,7 @@ public final class Weir implements ProxyControl, AutoCloseable {
                 l.sweepClients();
             }
         }, 10, 10, TimeUnit.SECONDS);
+        reloader.started();
         // JVM, process and Netty meters: ~100 ms of class loading, so after the listeners accept.
         metrics.bindRuntime(group);
         ready = true;
@@ -287,7 +288,10 @@ public final class Weir implements ProxyControl, AutoCloseable {
         for (ProxyListener l : all) {
             l.closeAll(CloseReason.SHUTDOWN);
         }
-        List<AdminServer> admins = control.call(registry::closePools);
+        List<AdminServer> admins = control.call(() -> {
+            reloader.stop();
+            return registry.closePools();
+        });
         admins.forEach(AdminServer::close);
         // Calls still queued run and find the proxy stopping; each answers (or releases) its request.
         if (!control.stop(5)) {

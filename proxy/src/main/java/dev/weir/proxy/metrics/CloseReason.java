@@ -16,6 +16,8 @@ public enum CloseReason {
     NO_HEALTHY_BACKEND,
     /** The listener was at max-connections when the client arrived. */
     CONNECTION_LIMIT,
+    /** The listener terminates TLS and the client's handshake failed or timed out; no backend was connected. */
+    TLS_HANDSHAKE_FAILED,
     /** The backend was drained (by an operator or a config change) and its drain-timeout passed. */
     DRAIN_TIMEOUT,
     /** The backend went DOWN and its pool has close-on-down. */

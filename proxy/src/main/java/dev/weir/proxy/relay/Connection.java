@@ -9,8 +9,10 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
 
 /**
@@ -239,7 +241,7 @@ final class Connection implements LiveConnection, ChannelFutureListener {
                 close(reason);
                 return;
             }
-            ((DuplexChannel) to).shutdownOutput().addListener(shut -> {
+            shutdownOutput(to).addListener(shut -> {
                 if (fromClient) {
                     clientFinForwarded = true;
                 } else {
@@ -250,6 +252,20 @@ final class Connection implements LiveConnection, ChannelFutureListener {
                 }
             });
         });
+    }
+
+    /**
+     * Half-closes {@code to}: over a terminated TLS session the client is sent close_notify first, then the FIN, so
+     * that it sees the end of the stream and not a truncation.
+     */
+    private ChannelFuture shutdownOutput(Channel to) {
+        SslHandler tls = to == client ? client.pipeline().get(SslHandler.class) : null;
+        if (tls == null) {
+            return ((DuplexChannel) to).shutdownOutput();
+        }
+        ChannelPromise shut = to.newPromise();
+        tls.closeOutbound().addListener(sent -> ((DuplexChannel) to).shutdownOutput(shut));
+        return shut;
     }
 
     /** {@code gone} closed or failed: flush what is queued for the other side, then close it. */

@@ -15,6 +15,8 @@ import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.haproxy.HAProxyProtocolException;
 import io.netty.handler.ssl.NotSslRecordException;
+import io.netty.handler.ssl.SniCompletionEvent;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -41,12 +43,20 @@ final class Frontend extends ChannelInboundHandlerAdapter implements BackendConn
     private boolean earlyFin;
     private boolean awaitingProxyHeader;
     private boolean awaitingSni;
+    /** A terminating listener connects the backend only once the client's handshake succeeded. */
+    private final boolean terminatesTls;
+    private boolean awaitingTls;
     private ScheduledFuture<?> proxyTimeout;
     private ChannelHandlerContext ctx;
 
     Frontend(ListenerContext listener, EdgeConfig edge) {
+        this(listener, edge, false);
+    }
+
+    Frontend(ListenerContext listener, EdgeConfig edge, boolean terminatesTls) {
         this.listener = listener;
         this.edge = edge;
+        this.terminatesTls = terminatesTls;
     }
 
     @Override
@@ -55,6 +65,7 @@ final class Frontend extends ChannelInboundHandlerAdapter implements BackendConn
         conn = listener.opened(ctx.channel());
         awaitingProxyHeader = edge.proxyProtocol() != null;
         awaitingSni = edge.sni() != null;
+        awaitingTls = terminatesTls;
         if (awaitingProxyHeader) {
             if (!Admission.anyContains(edge.proxyProtocol().trusted(), conn.clientAddress().getAddress())) {
                 reject(CloseReason.UNTRUSTED_PROXY);
@@ -63,7 +74,7 @@ final class Frontend extends ChannelInboundHandlerAdapter implements BackendConn
             proxyTimeout = ctx.executor().schedule(() -> reject(CloseReason.PROXY_TIMEOUT),
                     edge.proxyProtocol().timeout().toMillis(), TimeUnit.MILLISECONDS);
         }
-        if (awaitingProxyHeader || awaitingSni) {
+        if (awaitingProxyHeader || awaitingSni || awaitingTls) {
             ctx.read(); // the decoders in front ask for more until they are done
         } else {
             admit();
@@ -172,9 +183,7 @@ final class Frontend extends ChannelInboundHandlerAdapter implements BackendConn
             proxyTimeout.cancel(false);
             awaitingProxyHeader = false;
             conn.identified(id.client(), id.destination());
-            if (!awaitingSni) {
-                admit();
-            }
+            admitWhenReady();
         } else if (evt instanceof Prelude.SniRouted routed) {
             awaitingSni = false;
             listener.telemetry().sniResult(routed.result());
@@ -183,10 +192,19 @@ final class Frontend extends ChannelInboundHandlerAdapter implements BackendConn
                 reject(CloseReason.SNI_REJECTED);
             } else {
                 conn.route(pool);
-                if (!awaitingProxyHeader) {
-                    admit();
-                }
+                admitWhenReady();
             }
+        } else if (evt instanceof SslHandshakeCompletionEvent handshake && awaitingTls) {
+            awaitingTls = false;
+            if (handshake.isSuccess()) {
+                listener.telemetry().tlsSucceeded(System.nanoTime() - conn.startNanos());
+                admitWhenReady();
+            } else {
+                tlsFailed(handshake.cause());
+            }
+        } else if (evt instanceof SniCompletionEvent hello && !hello.isSuccess() && awaitingTls && !awaitingSni) {
+            // The terminating handler could not read a ClientHello (not TLS, too slow, too large).
+            tlsFailed(hello.cause());
         } else if (evt instanceof ChannelInputShutdownEvent) {
             EpollInterest.inputShutDown(ctx.channel());
             earlyFin = true;
@@ -219,10 +237,29 @@ final class Frontend extends ChannelInboundHandlerAdapter implements BackendConn
             reject(CloseReason.PROXY_MALFORMED);
         } else if (awaitingSni && isHelloProblem(cause)) {
             sniFallback(cause);
+        } else if (awaitingTls && !awaitingSni) {
+            tlsFailed(cause);
+        } else if (conn.reason() == CloseReason.TLS_HANDSHAKE_FAILED) {
+            // The same failure, reported again by the TLS handler: counted and logged once already.
+            conn.close(CloseReason.TLS_HANDSHAKE_FAILED);
         } else {
             listener.telemetry().logSocketError(conn, true, cause);
             conn.close(CloseReason.CLIENT_ERROR);
         }
+    }
+
+    /** Once the PROXY header, the SNI route and the TLS handshake, each where there is one, are done. */
+    private void admitWhenReady() {
+        if (!awaitingProxyHeader && !awaitingSni && !awaitingTls) {
+            admit();
+        }
+    }
+
+    /** The client's handshake failed (its cause: no certificate, unknown CA, version, timeout...): no backend. */
+    private void tlsFailed(Throwable cause) {
+        awaitingTls = false;
+        listener.telemetry().tlsFailed(conn, cause);
+        reject(CloseReason.TLS_HANDSHAKE_FAILED);
     }
 
     private static boolean isHelloProblem(Throwable cause) {

@@ -4,7 +4,13 @@ import dev.weir.proxy.metrics.AccessLog;
 import dev.weir.proxy.metrics.CloseReason;
 import dev.weir.proxy.metrics.ProxyMetrics;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,6 +35,11 @@ final class ListenerTelemetry {
     private final RateLimitedLog rejectLog = new RateLimitedLog(log);
     private final Map<String, Counter> rejectCounters = new ConcurrentHashMap<>();
     private final Map<String, Counter> sniCounters = new ConcurrentHashMap<>();
+    private final Map<String, Counter> tlsCounters = new ConcurrentHashMap<>();
+    private final RateLimitedLog tlsLog = new RateLimitedLog(log);
+    /** The TLS meters, made when the listener first terminates TLS (a plaintext listener has none). */
+    private volatile Timer handshakeTime;
+    private volatile MultiGauge expiries;
 
     ListenerTelemetry(String listener, ProxyMetrics metrics, AccessLog accessLog, ProxyMetrics.ListenerMeters meters) {
         this.listener = listener;
@@ -47,6 +58,47 @@ final class ListenerTelemetry {
                 .tags("listener", listener, "cause", r.toLowerCase(Locale.ROOT))
                 .description("Clients refused at accept").register(metrics.registry())).increment();
         rejectLog.info("clients refused listener={} reason={} count={}", listener, reason);
+    }
+
+    /** A client whose TLS handshake failed: counted by its cause, and logged at most once a second. */
+    void tlsFailed(Connection c, Throwable cause) {
+        handshakes(TlsFailures.kind(cause)).increment();
+        tlsLog.info("tls handshake failed listener={} client={} cause=\"{}\" count={}", listener,
+                c == null ? "-" : c.clientAddress(), TlsFailures.describe(cause));
+    }
+
+    /** A client's TLS handshake succeeded, {@code nanos} after it connected. */
+    void tlsSucceeded(long nanos) {
+        handshakes("ok").increment();
+        handshakeTime.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    private Counter handshakes(String result) {
+        return tlsCounters.computeIfAbsent(result, r -> Counter.builder("weir.tls.handshakes")
+                .tags("listener", listener, "result", r).description("TLS handshakes of clients, by result")
+                .register(metrics.registry()));
+    }
+
+    /** The certificates the listener serves now: each one's expiry, as seconds since the epoch. */
+    void certificates(List<X509Certificate> served) {
+        if (expiries == null) {
+            if (served.isEmpty()) {
+                return;
+            }
+            handshakeTime = Timer.builder("weir.tls.handshake.time").tag("listener", listener)
+                    .description("From accept to a client's finished TLS handshake").publishPercentileHistogram()
+                    .register(metrics.registry());
+            expiries = MultiGauge.builder("weir.tls.certificate.expiry").tag("listener", listener).baseUnit("seconds")
+                    .description("When each served certificate expires, in seconds since the epoch")
+                    .register(metrics.registry());
+        }
+        List<MultiGauge.Row<?>> rows = new ArrayList<>();
+        for (X509Certificate c : served) {
+            long expiry = c.getNotAfter().getTime() / 1000;
+            rows.add(MultiGauge.Row.of(Tags.of("subject", c.getSubjectX500Principal().getName(),
+                    "serial", c.getSerialNumber().toString(16)), expiry));
+        }
+        expiries.register(rows, true);
     }
 
     void sniResult(String result) {

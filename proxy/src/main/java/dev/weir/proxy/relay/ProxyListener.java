@@ -7,6 +7,7 @@ import dev.weir.proxy.config.ListenerConfig;
 import dev.weir.proxy.metrics.AccessLog;
 import dev.weir.proxy.metrics.CloseReason;
 import dev.weir.proxy.metrics.ProxyMetrics;
+import dev.weir.proxy.tls.ServerTls;
 import dev.weir.proxy.transport.Transport;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -46,14 +47,18 @@ public final class ProxyListener implements ListenerContext {
     /** The config's write-buffer bounds, one immutable instance shared by every channel. */
     private volatile WriteBufferWaterMark waterMark;
     private volatile BackendPool pool;
+    /** The TLS it terminates; null = bytes pass through. */
+    private volatile ServerTls tls;
 
     /**
      * @param pools finds a pool by name (SNI routes name pools); null for an unknown name
+     * @param tls   the TLS it terminates, loaded from {@code config.tls()}; null when that is absent
      */
     public ProxyListener(ListenerConfig config, BackendPool pool, Function<String, BackendPool> pools,
                          EventLoopGroup group, Transport transport, BackendConnector connector, ProxyMetrics metrics,
-                         AccessLog accessLog) {
+                         AccessLog accessLog, ServerTls tls) {
         this.pools = pools;
+        this.tls = tls;
         this.admission = new Admission(config.edge());
         this.name = config.name();
         this.config = config;
@@ -62,6 +67,9 @@ public final class ProxyListener implements ListenerContext {
         this.transport = transport;
         this.connector = connector;
         this.telemetry = new ListenerTelemetry(name, metrics, accessLog, metrics.listener(name, live::active));
+        if (tls != null) {
+            telemetry.certificates(tls.certificates());
+        }
         // One limiter per server channel (its accept pause is per socket); the count is shared.
         this.acceptor = new Acceptor(name, group, transport, connector.reads(),
                 () -> new ConnectionLimiter(name, () -> this.config.maxConnections(), live.acceptedCounter(),
@@ -86,7 +94,11 @@ public final class ProxyListener implements ListenerContext {
         if (edge.sni() != null) {
             ch.pipeline().addLast("sni", new SniPeek(edge.sni()));
         }
-        ch.pipeline().addLast("frontend", new Frontend(this, edge));
+        ServerTls terminating = tls;
+        if (terminating != null) {
+            ch.pipeline().addLast("tls", terminating.newHandler());
+        }
+        ch.pipeline().addLast("frontend", new Frontend(this, edge, terminating != null));
     }
 
     public String name() {
@@ -99,6 +111,17 @@ public final class ProxyListener implements ListenerContext {
 
     public BackendPool pool() {
         return pool;
+    }
+
+    /** The TLS it terminates now; null = none. */
+    public ServerTls tls() {
+        return tls;
+    }
+
+    /** New certificates (or TLS settings) for connections accepted from now on; null = no termination. */
+    public void tls(ServerTls next) {
+        this.tls = next;
+        telemetry.certificates(next == null ? List.of() : next.certificates());
     }
 
     /** New settings and pool for connections accepted from now on. */

@@ -296,7 +296,7 @@ class ConfigHealthDiscoveryTest {
         String uncommented = reference.replaceAll("(?m)^( *)# (?= *[a-z][a-z-]*:( |$))", "$1");
         assertThat(uncommented).contains("\n    health-check:", "\n    passive:", "\n    warm-pool:",
                 "\n    keep-alive:", "\n  web-dns:", "\n    proxy-protocol:", "\n    sni:", "\n    per-client:",
-                "\n    max-connection-duration:");
+                "\n    max-connection-duration:", "\n    tls:");
 
         Config config = ConfigLoader.parse(uncommented, Map.of());
         // Required keys and optional ones without a default hold examples; every other key its default.
@@ -309,6 +309,7 @@ class ConfigHealthDiscoveryTest {
                     proxy-protocol: {accept: true, trusted: [127.0.0.1/32]}
                     sni: {routes: {"api.example.com": web-dns, "*.example.com": web}, default: web}
                     per-client: {}
+                    tls: {certificates: [{cert: /etc/weir/web.pem, key: /etc/weir/web.key}]}
                 pools:
                   web:
                     backends: [127.0.0.1:9001, {address: 127.0.0.1:9002, weight: 2},

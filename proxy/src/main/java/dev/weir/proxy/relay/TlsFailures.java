@@ -1,0 +1,63 @@
+package dev.weir.proxy.relay;
+
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.NotSslRecordException;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
+import java.util.Locale;
+
+/** Names the cause of a failed TLS handshake for a counter's tag and a log line. Stateless. */
+final class TlsFailures {
+
+    private TlsFailures() {
+    }
+
+    /** timeout, not_tls, no_certificate, bad_certificate, protocol, cipher, closed or other. */
+    static String kind(Throwable cause) {
+        Throwable c = unwrap(cause);
+        if (c instanceof SslHandshakeTimeoutException) {
+            return "timeout";
+        }
+        if (c instanceof NotSslRecordException) {
+            return "not_tls";
+        }
+        String m = describe(c).toLowerCase(Locale.ROOT);
+        if (m.contains("empty client certificate") || m.contains("certificate_required") || m.contains("no client certificate")
+                || m.contains("peer not authenticated")) {
+            return "no_certificate";
+        }
+        if (m.contains("certificate") || m.contains("pkix") || m.contains("unknown_ca") || m.contains("cert")) {
+            return "bad_certificate";
+        }
+        if (m.contains("protocol") || m.contains("version")) {
+            return "protocol";
+        }
+        if (m.contains("cipher")) {
+            return "cipher";
+        }
+        if (m.contains("closed") || m.contains("connection reset")) {
+            return "closed";
+        }
+        return "other";
+    }
+
+    /** The innermost message that says something, one line. */
+    static String describe(Throwable cause) {
+        Throwable c = unwrap(cause);
+        String m = c.getMessage();
+        Throwable t = c;
+        while ((m == null || m.isEmpty()) && t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+            m = t.getMessage();
+        }
+        String text = m == null ? c.getClass().getSimpleName() : m;
+        return text.replace('\n', ' ').replace('"', '\'');
+    }
+
+    private static Throwable unwrap(Throwable cause) {
+        Throwable c = cause;
+        while (c instanceof DecoderException && c.getCause() != null) {
+            c = c.getCause();
+        }
+        return c;
+    }
+}
