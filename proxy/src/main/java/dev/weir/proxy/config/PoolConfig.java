@@ -31,7 +31,17 @@ public record PoolConfig(
         DiscoveryConfig discovery,
         WarmPoolConfig warmPool,
         KeepAliveConfig keepAlive,
-        ProxyProtocolVersion proxyProtocol) {
+        ProxyProtocolVersion proxyProtocol,
+        BackendTlsConfig tls) {
+
+    /** Plaintext to backends. */
+    public PoolConfig(String name, BalanceKind balance, Duration connectTimeout, int connectAttempts,
+                      List<BackendConfig> backends, HealthCheckConfig healthCheck, PassiveConfig passive,
+                      Duration drainTimeout, Duration closeSpread, boolean closeOnDown, DiscoveryConfig discovery,
+                      WarmPoolConfig warmPool, KeepAliveConfig keepAlive, ProxyProtocolVersion proxyProtocol) {
+        this(name, balance, connectTimeout, connectAttempts, backends, healthCheck, passive, drainTimeout, closeSpread,
+                closeOnDown, discovery, warmPool, keepAlive, proxyProtocol, null);
+    }
 
     public PoolConfig {
         backends = List.copyOf(backends);

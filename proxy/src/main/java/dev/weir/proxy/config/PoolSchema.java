@@ -39,14 +39,17 @@ final class PoolSchema {
 
     static final Section SECTION = Section.of(BALANCE, CONNECT_TIMEOUT, CONNECT_ATTEMPTS, BACKENDS,
             PoolPartsSchema.DISCOVERY, HealthCheckSchema.HEALTH_CHECK, PoolPartsSchema.PASSIVE, DRAIN_TIMEOUT,
-            CLOSE_SPREAD, CLOSE_ON_DOWN, PoolPartsSchema.WARM_POOL, PoolPartsSchema.KEEP_ALIVE, PROXY_PROTOCOL);
+            CLOSE_SPREAD, CLOSE_ON_DOWN, PoolPartsSchema.WARM_POOL, PoolPartsSchema.KEEP_ALIVE, PROXY_PROTOCOL,
+            BackendTlsSchema.TLS);
 
     private final NodeReader in;
     private final HealthCheckSchema healthCheck;
     private final PoolPartsSchema parts;
+    private final BackendTlsSchema tls;
 
     PoolSchema(NodeReader in) {
         this.in = in;
+        this.tls = new BackendTlsSchema(in);
         this.healthCheck = new HealthCheckSchema(in);
         this.parts = new PoolPartsSchema(in);
     }
@@ -80,11 +83,20 @@ final class PoolSchema {
         Boolean closeOnDown = CLOSE_ON_DOWN.read(in, path, f);
         WarmPoolConfig warmPool = parts.warmPool(path, f);
         KeepAliveConfig keepAlive = parts.keepAlive(path, f);
+        BackendTlsConfig backendTls = tls.read(path, f);
+        if (backendTls != null && warmPool != null) {
+            // Not yet: a warm connection would have to finish its handshake before a client takes it.
+            in.error(BackendTlsSchema.TLS.path(path), "with warm-pool", "tls or warm-pool, not both (yet)");
+        }
+        if (backendTls != null && proxyProtocol != null) {
+            // Not yet: the header must go out in plaintext before the ClientHello.
+            in.error(BackendTlsSchema.TLS.path(path), "with proxy-protocol", "tls or proxy-protocol, not both (yet)");
+        }
         if (!in.cleanSince(mark)) {
             return null;
         }
         return new PoolConfig(name, balance, connectTimeout, connectAttempts, backends, check, passive,
-                drainTimeout, closeSpread, closeOnDown, discovery, warmPool, keepAlive, proxyProtocol);
+                drainTimeout, closeSpread, closeOnDown, discovery, warmPool, keepAlive, proxyProtocol, backendTls);
     }
 
     /** The static list; each entry is checked even after a bad one, so that one pass reports them all. */

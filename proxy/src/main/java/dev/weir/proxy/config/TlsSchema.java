@@ -116,7 +116,7 @@ final class TlsSchema {
         return ok ? out : null;
     }
 
-    private static Parser<Path> path() {
+    static Parser<Path> path() {
         return Parser.of((in, path, node) -> {
             String text = in.text(path, node, PATH_EXPECTED);
             if (text == null) {

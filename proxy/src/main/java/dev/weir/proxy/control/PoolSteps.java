@@ -6,6 +6,7 @@ import dev.weir.proxy.backend.BackendPool;
 import dev.weir.proxy.config.BackendConfig;
 import dev.weir.proxy.config.PoolConfig;
 import dev.weir.proxy.control.ReloadSteps.Step;
+import dev.weir.proxy.tls.ClientTls;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,6 +66,7 @@ final class PoolSteps {
         private final PoolSupervisor pool;
         private final PoolConfig next;
         private final Map<String, Backend> resolved = new HashMap<>();
+        private ClientTls tls;
 
         PoolReconciled(PoolSupervisor pool, PoolConfig next) {
             this.pool = pool;
@@ -73,6 +75,7 @@ final class PoolSteps {
 
         @Override
         void prepare() throws StartException {
+            tls = PoolSupervisor.loadTls(next); // read again by every reload: a renewal replaces the files in place
             if (next.discovery() == null) {
                 for (BackendConfig bc : pool.newStaticBackends(next)) {
                     resolved.put(bc.address().toString(), StaticMembers.resolve(bc, "pools." + next.name() + ".backends"));
@@ -82,7 +85,7 @@ final class PoolSteps {
 
         @Override
         void commit(List<String> changes) {
-            changes.addAll(pool.update(next, resolved));
+            changes.addAll(pool.update(next, resolved, tls));
         }
     }
 

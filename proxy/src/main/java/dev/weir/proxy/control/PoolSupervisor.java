@@ -8,6 +8,7 @@ import dev.weir.proxy.balance.Balancers;
 import dev.weir.proxy.config.BackendConfig;
 import dev.weir.proxy.config.PoolConfig;
 import dev.weir.proxy.health.PoolHealth;
+import dev.weir.proxy.tls.ClientTls;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -31,6 +32,8 @@ final class PoolSupervisor implements Members {
     private PoolConfig config;
     private DiscoveredMembers discovery;
     private WarmConnections warm;
+    /** The TLS it speaks to backends; null: plaintext. */
+    private ClientTls tls;
 
     /** Builds the pool from its static backends (resolved here, off the event loops); checks and discovery start later. */
     PoolSupervisor(PoolConfig config, ProxyParts parts) throws StartException {
@@ -38,6 +41,7 @@ final class PoolSupervisor implements Members {
         this.parts = parts;
         this.pool = new BackendPool(config, StaticMembers.resolveAll(config), parts.control().executor(), Balancers::create);
         this.health = new HealthStage(pool, parts);
+        this.tls = loadTls(config);
         pool.onForgotten(b -> {
             parts.metrics().backendRemoved(b);
             health.forget(b);
@@ -52,6 +56,7 @@ final class PoolSupervisor implements Members {
     /** Starts health checks (every present backend counts as healthy until checks say otherwise) and discovery. */
     void start(boolean waitForDiscovery) {
         pool.members().forEach(b -> parts.metrics().backendAdded(config.name(), b));
+        parts.connector().tls(pool, tls);
         health.start(config);
         startDiscovery(waitForDiscovery);
         startWarmConnections();
@@ -92,11 +97,17 @@ final class PoolSupervisor implements Members {
         return StaticMembers.toResolve(pool, next);
     }
 
+    /** The TLS {@code pc} speaks to backends, its files read now; null for plaintext (a reload's prepare step). */
+    static ClientTls loadTls(PoolConfig pc) throws StartException {
+        return pc.tls() == null ? null : ClientTls.load("pools." + pc.name() + ".tls", pc.tls());
+    }
+
     /**
      * Applies a reloaded config of this pool; returns what changed, in words. The new backends
-     * were resolved by the caller beforehand ({@code resolved}, by key), so this cannot fail.
+     * were resolved by the caller beforehand ({@code resolved}, by key), and its TLS files read ({@code nextTls}),
+     * so this cannot fail.
      */
-    List<String> update(PoolConfig next, Map<String, Backend> resolved) {
+    List<String> update(PoolConfig next, Map<String, Backend> resolved, ClientTls nextTls) {
         assert parts.control().inThread() : "pool changes run on the control thread";
         List<String> changes = new ArrayList<>();
         String p = "pool " + next.name();
@@ -104,6 +115,8 @@ final class PoolSupervisor implements Members {
         config = next;
         // The pool always carries the current config (connect settings, keep-alive, PROXY header out).
         pool.update(next);
+        tls = nextTls;
+        parts.connector().tls(pool, nextTls); // new connects only; live ones keep their session
         if (!settings(old).equals(settings(next))) {
             changes.add(p + ": settings changed");
         }
@@ -171,6 +184,7 @@ final class PoolSupervisor implements Members {
 
     /** The pool is gone from the config: its backends drain, checks and discovery stop. */
     void retire() {
+        parts.connector().tls(pool, null);
         stopDiscovery();
         stopWarmConnections();
         for (Backend b : pool.members()) {
@@ -180,6 +194,7 @@ final class PoolSupervisor implements Members {
     }
 
     void close() {
+        parts.connector().tls(pool, null);
         stopDiscovery();
         stopWarmConnections();
         health.close();
@@ -188,6 +203,6 @@ final class PoolSupervisor implements Members {
     /** The settings BackendPool applies itself (backends, health and discovery are reconciled apart). */
     private static List<Object> settings(PoolConfig c) {
         return Arrays.asList(c.balance(), c.connectTimeout(), c.connectAttempts(), c.drainTimeout(),
-                c.closeSpread(), c.closeOnDown(), c.proxyProtocol());
+                c.closeSpread(), c.closeOnDown(), c.proxyProtocol(), c.tls());
     }
 }

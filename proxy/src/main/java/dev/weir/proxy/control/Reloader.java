@@ -85,8 +85,10 @@ final class Reloader {
         if (stopping.getAsBoolean()) {
             return report(ReloadResult.failed(List.of("shutting down")));
         }
-        // A terminating listener's certificate files may have been renewed in place: those are read again.
-        boolean terminatesTls = next.listeners().values().stream().anyMatch(l -> l.tls() != null);
+        // Certificate files may have been renewed in place (a terminating listener's, a pool's client certificate or
+        // CA): those are read again.
+        boolean terminatesTls = next.listeners().values().stream().anyMatch(l -> l.tls() != null)
+                || next.pools().values().stream().anyMatch(p -> p.tls() != null);
         if (next.equals(registry.config()) && !api.touchedAny() && !terminatesTls) {
             return report(new ReloadResult(ReloadResult.Outcome.UNCHANGED, List.of(), List.of(), List.of()));
         }

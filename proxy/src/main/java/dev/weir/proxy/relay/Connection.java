@@ -255,11 +255,11 @@ final class Connection implements LiveConnection, ChannelFutureListener {
     }
 
     /**
-     * Half-closes {@code to}: over a terminated TLS session the client is sent close_notify first, then the FIN, so
-     * that it sees the end of the stream and not a truncation.
+     * Half-closes {@code to}: over TLS (a terminated client session, or a pool that speaks TLS to backends) the peer
+     * is sent close_notify first, then the FIN, so that it sees the end of the stream and not a truncation.
      */
     private ChannelFuture shutdownOutput(Channel to) {
-        SslHandler tls = to == client ? client.pipeline().get(SslHandler.class) : null;
+        SslHandler tls = to.pipeline().get(SslHandler.class);
         if (tls == null) {
             return ((DuplexChannel) to).shutdownOutput();
         }

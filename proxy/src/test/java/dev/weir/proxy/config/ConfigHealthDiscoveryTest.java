@@ -321,6 +321,7 @@ class ConfigHealthDiscoveryTest {
                     keep-alive: {}
                   web-dns:
                     discovery: {dns: web.internal, port: 8080}
+                    tls: {}
                 """, Map.of());
         assertThat(config).isEqualTo(expected);
         assertThat(config.pools().get("web").healthCheck()).isEqualTo(DEFAULT_TCP_CHECK);

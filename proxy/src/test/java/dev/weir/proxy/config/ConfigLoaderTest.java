@@ -20,7 +20,7 @@ class ConfigLoaderTest {
 
     private static final String POOL_KEYS = "balance, connect-timeout, connect-attempts, backends, discovery, "
             + "health-check, passive, drain-timeout, close-spread, close-on-down, warm-pool, keep-alive, "
-            + "proxy-protocol";
+            + "proxy-protocol, tls";
 
     @Test
     void fullConfigParsesWithValuesAndDefaults() throws Exception {

@@ -57,4 +57,26 @@ class ConfigTlsTest {
         assertErrors(listener("{certificates: [{cert: a.pem, key: a.key}], alpn: [h2, h2]}"),
                 "listeners.web.tls.alpn[1]: \"h2\" (expected: each once)");
     }
+
+    private static String pool(String tls) {
+        return "listeners:\n  web: {bind: 127.0.0.1:8080, pool: web}\n"
+                + "pools:\n  web: {backends: [127.0.0.1:9001], tls: " + tls + "}\n";
+    }
+
+    @Test
+    void aPoolsTlsToBackends() throws Exception {
+        assertThat(ConfigLoader.parse(pool("{}"), Map.of()).pools().get("web").tls())
+                .isEqualTo(new BackendTlsConfig(true, null, null, null, null));
+        assertThat(ConfigLoader.parse(pool("{verify: false, ca: ca.pem, server-name: db.internal, cert: c.pem, key: c.key}"),
+                Map.of()).pools().get("web").tls()).isEqualTo(new BackendTlsConfig(false, Path.of("ca.pem"), "db.internal",
+                Path.of("c.pem"), Path.of("c.key")));
+        assertThat(ConfigLoader.parse(ConfigAssertions.MINIMAL, Map.of()).pools().get("web").tls()).isNull();
+        assertErrors(pool("{cert: c.pem}"),
+                "pools.web.tls.key: missing (expected: cert and key together, for a client certificate)");
+        assertErrors(pool("{server-name: \"not a name\"}"),
+                "pools.web.tls.server-name: \"not a name\" (expected: a DNS name like db.internal)");
+        assertErrors("listeners:\n  web: {bind: 127.0.0.1:8080, pool: web}\n"
+                        + "pools:\n  web: {backends: [127.0.0.1:9001], tls: {}, warm-pool: {}}\n",
+                "pools.web.tls: with warm-pool (expected: tls or warm-pool, not both (yet))");
+    }
 }

@@ -6,20 +6,18 @@ import dev.weir.proxy.config.KeepAliveConfig;
 import dev.weir.proxy.config.PoolConfig;
 import dev.weir.proxy.metrics.ProxyMetrics;
 import dev.weir.proxy.metrics.CloseReason;
+import dev.weir.proxy.tls.ClientTls;
 import dev.weir.proxy.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.util.concurrent.FastThreadLocal;
-import java.net.ConnectException;
 import java.net.InetAddress;
-import java.net.NoRouteToHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -56,6 +54,7 @@ public final class BackendConnector {
     private final RecvByteBufAllocator reads;
     private final ProxyMetrics metrics;
     private final Map<BackendPool, WarmConnections> warmPools = new ConcurrentHashMap<>();
+    private final Map<BackendPool, ClientTls> tlsPools = new ConcurrentHashMap<>();
     private final Set<ChannelOption<?>> refusedOptions = ConcurrentHashMap.newKeySet();
 
     /** @param reads the receive-buffer sizer of every proxied channel (see {@link Transport#reads}) */
@@ -135,7 +134,7 @@ public final class BackendConnector {
             } catch (RuntimeException ex) {
                 if (refusedOptions.add(e.getKey())) {
                     log.warn("backend socket option refused option={} value={} cause=\"{}\" (connects go on without it)",
-                            e.getKey(), e.getValue(), detail(ex));
+                            e.getKey(), e.getValue(), ConnectFailures.detail(ex));
                 }
             }
         }
@@ -152,6 +151,15 @@ public final class BackendConnector {
         }
     }
 
+    /** The TLS the pool speaks to its backends (null: plaintext); replaced whole by a reload. */
+    public void tls(BackendPool pool, ClientTls tls) {
+        if (tls == null) {
+            tlsPools.remove(pool);
+        } else {
+            tlsPools.put(pool, tls);
+        }
+    }
+
     /**
      * Starts connecting {@code client} to a backend of {@code pool}. The returned handle lets the
      * caller abandon the attempt when the client leaves first; a backend channel that connects after
@@ -161,7 +169,7 @@ public final class BackendConnector {
                            Callback callback) {
         PoolConfig cfg = pool.config();
         Attempt attempt = new Attempt(client, clientIp, pool, cfg.connectAttempts(), options(pool, cfg), waterMark,
-                warmPools.get(pool), callback);
+                warmPools.get(pool), tlsPools.get(pool), callback);
         attempt.next();
         return attempt;
     }
@@ -175,6 +183,7 @@ public final class BackendConnector {
         private final Map.Entry<ChannelOption<?>, Object>[] options;
         private final WriteBufferWaterMark waterMark;
         private final WarmConnections warm;
+        private final ClientTls tls;
         private final Callback callback;
         private final List<Backend> tried = new ArrayList<>(2);
         /** Tried or full: what the balancer must pass over. */
@@ -185,9 +194,10 @@ public final class BackendConnector {
 
         private Attempt(Channel client, InetAddress clientIp, BackendPool pool, int attempts,
                         Map.Entry<ChannelOption<?>, Object>[] options, WriteBufferWaterMark waterMark, WarmConnections warm,
-                        Callback callback) {
+                        ClientTls tls, Callback callback) {
             this.waterMark = waterMark;
             this.warm = warm;
+            this.tls = tls;
             this.client = client;
             this.clientIp = clientIp;
             this.pool = pool;
@@ -245,6 +255,22 @@ public final class BackendConnector {
         /** {@code failure} null: connected. {@code ch} null: there was no socket to connect. */
         private void onConnect(Channel ch, Throwable failure, Backend backend, long start) {
             pending = null;
+            if (failure == null && tls != null && !abandoned && client.isActive()) {
+                // Connected, and the pool speaks TLS: handed over only once the handshake succeeded.
+                pending = ch;
+                TlsUpgrade.start(ch, tls, backend, pool.config().connectTimeout().toMillis(),
+                        handshake -> onHandshake(ch, handshake, backend, start));
+                return;
+            }
+            handOver(ch, failure, backend, start);
+        }
+
+        private void onHandshake(Channel ch, Throwable failure, Backend backend, long start) {
+            pending = null;
+            handOver(ch, failure == null ? null : new ConnectFailures.TlsFailure(failure), backend, start);
+        }
+
+        private void handOver(Channel ch, Throwable failure, Backend backend, long start) {
             if (failure == null) {
                 metrics.connected(pool.name(), backend, System.nanoTime() - start);
                 ch.config().setWriteBufferWaterMark(waterMark);
@@ -265,8 +291,8 @@ public final class BackendConnector {
                 return;
             }
             backend.connectFailed();
-            String cause = causeOf(failure);
-            String detail = detail(failure);
+            String cause = ConnectFailures.causeOf(failure);
+            String detail = ConnectFailures.detail(failure);
             metrics.connectFailed(pool.name(), backend.id(), cause);
             pool.feedback().connectFailed(backend, detail);
             log.info("connect failed pool={} backend={} attempt={}/{} client={} cause=\"{}\"",
@@ -277,29 +303,5 @@ public final class BackendConnector {
                 callback.failed(CloseReason.CONNECT_FAILED);
             }
         }
-    }
-
-    /** A short cause tag for metrics: refused, timeout, unreachable, other. */
-    static String causeOf(Throwable t) {
-        if (t instanceof ConnectTimeoutException) {
-            return "timeout";
-        }
-        if (t instanceof NoRouteToHostException) {
-            return "unreachable";
-        }
-        if (t instanceof ConnectException) {
-            String msg = String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT);
-            return msg.contains("refused") ? "refused" : msg.contains("unreachable") ? "unreachable" : "other";
-        }
-        return "other";
-    }
-
-    /** The failure in words, without the stack trace: a refused connect is an event, not a crash. */
-    static String detail(Throwable t) {
-        if (t == null) {
-            return "unknown";
-        }
-        String msg = t.getMessage();
-        return msg == null ? t.getClass().getSimpleName() : msg.replace('"', '\'');
     }
 }

@@ -86,8 +86,8 @@ final class PerLoop {
             connecting--;
             Backend be = backend();
             if (!f.isSuccess()) {
-                owner.pool().feedback().connectFailed(be, BackendConnector.detail(f.cause()));
-                backOff(BackendConnector.detail(f.cause()));
+                owner.pool().feedback().connectFailed(be, ConnectFailures.detail(f.cause()));
+                backOff(ConnectFailures.detail(f.cause()));
                 return;
             }
             owner.pool().feedback().connectSucceeded(be);

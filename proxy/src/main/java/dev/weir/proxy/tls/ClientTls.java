@@ -1,0 +1,106 @@
+package dev.weir.proxy.tls;
+
+import dev.weir.proxy.api.StartException;
+import dev.weir.proxy.config.BackendTlsConfig;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The TLS a pool speaks to its backends: one client {@link SslContext}, built once when the pool is built (at start,
+ * or in a reload's prepare step), with the pool's trust (its {@code ca}, or the JDK's trust store), an optional
+ * client certificate, and a name to send and check per backend.
+ *
+ * <p>Thread rule: immutable once loaded; {@link #newHandler} runs on every event loop at once.
+ */
+public final class ClientTls {
+
+    private static final Logger log = LoggerFactory.getLogger(ClientTls.class);
+
+    private final SslContext context;
+    private final BackendTlsConfig config;
+
+    private ClientTls(SslContext context, BackendTlsConfig config) {
+        this.context = context;
+        this.config = config;
+    }
+
+    /**
+     * @param path the YAML path of the tls section ({@code pools.NAME.tls}), which every error names
+     * @throws StartException naming the file's YAML path and what is wrong with it
+     */
+    public static ClientTls load(String path, BackendTlsConfig cfg) throws StartException {
+        SslContextBuilder b = SslContextBuilder.forClient().sslProvider(SslProvider.JDK);
+        if (!cfg.verify()) {
+            log.warn("backend tls without verification path={} (any certificate is accepted)", path);
+            b.trustManager(InsecureTrustManagerFactory.INSTANCE);
+        } else if (cfg.ca() != null) {
+            readable(path + ".ca", cfg.ca());
+            if (Certificates.read(path + ".ca", cfg.ca()).isEmpty()) {
+                throw new StartException(path + ".ca: " + cfg.ca() + " holds no certificate", null);
+            }
+            b.trustManager(cfg.ca().toFile());
+        }
+        if (cfg.cert() != null) {
+            readable(path + ".cert", cfg.cert());
+            readable(path + ".key", cfg.key());
+            if (Certificates.read(path + ".cert", cfg.cert()).isEmpty()) {
+                throw new StartException(path + ".cert: " + cfg.cert() + " holds no PEM certificate", null);
+            }
+            try {
+                b.keyManager(cfg.cert().toFile(), cfg.key().toFile());
+            } catch (IllegalArgumentException e) {
+                throw new StartException(path + ": cannot use " + cfg.cert() + " and " + cfg.key() + " ("
+                        + ServerTls.reason(e) + ")", e);
+            }
+            Certificates.checkKeyMatches(path, new dev.weir.proxy.config.TlsConfig.Certificate(cfg.cert(), cfg.key()));
+        }
+        try {
+            return new ClientTls(b.build(), cfg);
+        } catch (SSLException | IllegalArgumentException e) {
+            throw new StartException(path + ": cannot build the client TLS context (" + ServerTls.reason(e) + ")", e);
+        }
+    }
+
+    /** The settings it was loaded from. */
+    public BackendTlsConfig config() {
+        return config;
+    }
+
+    /**
+     * A handler that handshakes with the backend {@code host}:{@code port} (its configured host name or address),
+     * sending {@code server-name} (else the host) as SNI and, when verifying, checking the certificate's name against
+     * it as HTTPS clients do.
+     */
+    public SslHandler newHandler(ByteBufAllocator alloc, String host, int port, long handshakeTimeoutMillis) {
+        String name = config.serverName() != null ? config.serverName() : host;
+        SslHandler h = context.newHandler(alloc, name, port);
+        if (config.verify()) {
+            SSLEngine engine = h.engine();
+            SSLParameters p = engine.getSSLParameters();
+            p.setEndpointIdentificationAlgorithm("HTTPS");
+            engine.setSSLParameters(p);
+        }
+        h.setHandshakeTimeoutMillis(handshakeTimeoutMillis);
+        return h;
+    }
+
+    private static void readable(String at, Path file) throws StartException {
+        if (!Files.exists(file)) {
+            throw new StartException(at + ": " + file + ": no such file", null);
+        }
+        if (!Files.isReadable(file) || Files.isDirectory(file)) {
+            throw new StartException(at + ": " + file + ": cannot read", null);
+        }
+    }
+}

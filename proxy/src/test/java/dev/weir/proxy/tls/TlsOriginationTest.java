@@ -1,0 +1,212 @@
+package dev.weir.proxy.tls;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.weir.proxy.RunningWeir;
+import dev.weir.proxy.TestConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A pool that speaks TLS to its backends: real JDK TLS servers on loopback, certificates made by the test; plaintext
+ * clients in front.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class TlsOriginationTest {
+
+    @TempDir
+    static Path dir;
+    private static TestPki.Issued ca;
+    private static TestPki.Issued otherCa;
+    private static Path caFile;
+    private static TestPki.Files2 weirClient;
+
+    @BeforeAll
+    static void pki() {
+        ca = TestPki.ca("backend ca");
+        otherCa = TestPki.ca("another ca");
+        caFile = ca.writeCert(dir.resolve("backend-ca.pem"));
+        weirClient = ca.issue("weir").write(dir, "weir-client");
+    }
+
+    /** A TLS echo server: answers {@code name\n} to the first line, then echoes; records its clients' subjects. */
+    static final class TlsEcho implements AutoCloseable {
+        final SSLServerSocket server;
+        final Queue<String> clientSubjects = new ConcurrentLinkedQueue<>();
+        private final Thread thread;
+
+        TlsEcho(String name, TestPki.Issued cert, boolean needClientAuth) throws Exception {
+            KeyStore keys = KeyStore.getInstance("PKCS12");
+            keys.load(null, null);
+            keys.setKeyEntry("me", cert.keys().getPrivate(), new char[0],
+                    new java.security.cert.Certificate[] {cert.cert(), cert.issuer().cert()});
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(keys, new char[0]);
+            KeyStore trust = KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            trust.setCertificateEntry("ca", ca.cert());
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), new SecureRandom());
+            server = (SSLServerSocket) ctx.getServerSocketFactory().createServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            server.setNeedClientAuth(needClientAuth);
+            thread = new Thread(() -> {
+                while (!server.isClosed()) {
+                    try {
+                        SSLSocket s = (SSLSocket) server.accept();
+                        new Thread(() -> serve(s, name)).start();
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        private void serve(SSLSocket s, String name) {
+            try (s) {
+                s.startHandshake();
+                if (s.getNeedClientAuth()) {
+                    clientSubjects.add(s.getSession().getPeerPrincipal().getName());
+                }
+                InputStream in = s.getInputStream();
+                OutputStream out = s.getOutputStream();
+                byte[] buf = new byte[8192];
+                int n;
+                boolean answered = false;
+                while ((n = in.read(buf)) != -1) {
+                    if (!answered) {
+                        out.write((name + "\n").getBytes(StandardCharsets.US_ASCII));
+                        answered = true;
+                    }
+                    out.write(buf, 0, n);
+                    out.flush();
+                }
+            } catch (IOException e) {
+                // A failed handshake (the test's wrong-CA cases) or a reset: nothing to serve.
+            }
+        }
+
+        String address() {
+            return "127.0.0.1:" + server.getLocalPort();
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+        }
+    }
+
+    private static String ask(RunningWeir proxy) throws IOException {
+        try (Socket s = new Socket()) {
+            s.setSoTimeout(10_000);
+            s.connect(proxy.address(), 5_000);
+            s.getOutputStream().write("hi\n".getBytes(StandardCharsets.US_ASCII));
+            byte[] first = new byte[64];
+            int n = s.getInputStream().read(first);
+            return n <= 0 ? "" : new String(first, 0, n, StandardCharsets.US_ASCII).lines().findFirst().orElse("");
+        }
+    }
+
+    private static Map<String, Object> tls(Object... more) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>(TestConfig.map("ca", caFile.toString(),
+                "server-name", "backend.test"));
+        m.putAll(TestConfig.map(more));
+        return m;
+    }
+
+    @Test
+    void aBackendThatRequiresTlsAndAClientCertificateAcceptsWeir() throws Exception {
+        try (TlsEcho backend = new TlsEcho("a", ca.issue("backend.test", "backend.test"), true);
+             RunningWeir proxy = TestConfig.to(backend.address())
+                     .set("pools.p.tls", tls("cert", weirClient.cert().toString(), "key", weirClient.key().toString()))
+                     .start();
+             Socket s = new Socket()) {
+            s.setSoTimeout(10_000);
+            s.connect(proxy.address(), 5_000);
+            s.getOutputStream().write("hello\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(new String(s.getInputStream().readNBytes(8), StandardCharsets.US_ASCII)).isEqualTo("a\nhello\n");
+            s.shutdownOutput();
+            assertThat(s.getInputStream().read()).as("the backend's close comes through").isEqualTo(-1);
+            assertThat(backend.clientSubjects).containsExactly("CN=weir");
+        }
+    }
+
+    @Test
+    void aBackendWithTheWrongCaOrNameIsAFailedConnectAndTheNextOneServes() throws Exception {
+        try (TlsEcho wrongCa = new TlsEcho("wrong-ca", otherCa.issue("backend.test", "backend.test"), false);
+             TlsEcho wrongName = new TlsEcho("wrong-name", ca.issue("other.test", "other.test"), false);
+             TlsEcho good = new TlsEcho("good", ca.issue("backend.test", "backend.test"), false);
+             RunningWeir proxy = TestConfig.to(wrongCa.address(), wrongName.address(), good.address())
+                     .set("pools.p.tls", tls()).start()) {
+            for (int i = 0; i < 6; i++) {
+                assertThat(ask(proxy)).isEqualTo("good");
+            }
+            assertThat(proxy.counted("weir.connect.failures", "cause", "tls")).isGreaterThanOrEqualTo(2.0);
+            assertThat(proxy.metrics().closedCount("CONNECT_FAILED")).isZero();
+        }
+    }
+
+    @Test
+    void withoutVerificationAnyCertificateIsAccepted() throws Exception {
+        try (TlsEcho backend = new TlsEcho("a", otherCa.issue("whatever.test", "whatever.test"), false);
+             RunningWeir proxy = TestConfig.to(backend.address())
+                     .set("pools.p.tls", TestConfig.map("verify", false)).start()) {
+            assertThat(ask(proxy)).isEqualTo("a");
+        }
+    }
+
+    @Test
+    void aPlaintextBackendIsAFailedConnect() throws Exception {
+        try (java.net.ServerSocket plain = new java.net.ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+             TlsEcho good = new TlsEcho("good", ca.issue("backend.test", "backend.test"), false);
+             RunningWeir proxy = TestConfig.to("127.0.0.1:" + plain.getLocalPort(), good.address())
+                     .set("pools.p.tls", tls()).set("pools.p.connect-timeout", "1s").start()) {
+            Thread closer = new Thread(() -> {
+                try (Socket s = plain.accept()) {
+                    s.getOutputStream().write("HTTP/1.1 400 Bad\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                } catch (IOException ignored) {
+                    // closed by the test
+                }
+            });
+            closer.start();
+            for (int i = 0; i < 4; i++) {
+                assertThat(ask(proxy)).isEqualTo("good");
+            }
+            assertThat(proxy.counted("weir.connect.failures", "cause", "tls")).isGreaterThanOrEqualTo(1.0);
+            closer.join(5_000);
+        }
+    }
+
+    @Test
+    void noSuchCaFileIsNamedAtStart() {
+        Path missing = dir.resolve("nope.pem");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> TestConfig.to("127.0.0.1:1")
+                        .set("pools.p.tls", TestConfig.map("ca", missing.toString())).start())
+                .hasMessage("pools.p.tls.ca: " + missing + ": no such file");
+        assertThat(List.of(missing)).isNotEmpty();
+    }
+}
