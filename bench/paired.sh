@@ -13,14 +13,17 @@
 #                   'before=||/tmp/weir-before.jar'  'after=|'
 #   --workload    redis (default): redis-benchmark SET, 50 connections, --n OPS per run;
 #                 short: bench/LoadGen.java short connections (100 bytes each way, 50 at a time) to a
-#                 backend-sample echo server for --secs S (default 5) per run
+#                 backend-sample echo server for --secs S (default 5) per run;
+#                 tls: new TLS 1.3 handshakes (ECDSA P-256, no resumption) by `openssl s_time -new` for --secs S,
+#                 each proxy terminating TLS in front of the echo server
 #   --rounds N    rounds (default 8); each round runs every proxy once, in the order given, HAProxy last
 #
 # Pinned like run.sh --pin: every proxy on CPU 1, the backend and the load on CPU 0. Prints one row per proxy:
-# for redis ops/s, p50, p95, p99, max and the proxy's CPU µs per operation; for short conn/s and CPU µs per
-# connection; each as its median and as the median ratio to HAProxy; and the proxy's sleeps (voluntary context
+# for redis ops/s, p50, p95, p99, max and the proxy's CPU µs per operation; for short and tls conn/s and CPU µs
+# per connection; each as its median and as the median ratio to HAProxy; and the proxy's sleeps (voluntary context
 # switches, every thread) per run.
-# Needs: java 17+, redis-server, redis-benchmark, haproxy, taskset, python3 (short: the backend-sample jar).
+# Needs: java 17+, redis-server, redis-benchmark, haproxy, taskset, python3 (short, tls: the backend-sample jar;
+# tls: openssl).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -48,10 +51,11 @@ while [ $# -gt 0 ]; do
   shift
 done
 [ ${#VARIANTS[@]} -gt 0 ] || { echo "give at least one VARIANT (see --help)" >&2; exit 2; }
-case $WORKLOAD in redis|short) ;; *) echo "--workload: redis or short" >&2; exit 2 ;; esac
+case $WORKLOAD in redis|short|tls) ;; *) echo "--workload: redis, short or tls" >&2; exit 2 ;; esac
 [ "$WORKLOAD" = redis ] || [ -f "$SAMPLE_JAR" ] || { echo "missing $SAMPLE_JAR: mvn -q package -DskipTests" >&2; exit 1; }
 NEEDS="haproxy taskset python3"
 [ "$WORKLOAD" = redis ] && NEEDS="$NEEDS redis-server redis-benchmark"
+[ "$WORKLOAD" = tls ] && NEEDS="$NEEDS openssl"
 for t in $NEEDS; do
   command -v $t >/dev/null || { echo "missing: $t" >&2; exit 1; }
 done
@@ -77,6 +81,11 @@ else
   mkdir -p "$CLS"
   javac -d "$CLS" "$HERE/LoadGen.java"
 fi
+if [ "$WORKLOAD" = tls ]; then   # one certificate for every proxy; HAProxy reads cert and key from one file
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$OUT/key.pem" -out "$OUT/cert.pem" \
+    -days 2 -subj /CN=bench.test -addext subjectAltName=DNS:bench.test 2> /dev/null
+  cat "$OUT/cert.pem" "$OUT/key.pem" > "$OUT/haproxy.pem"
+fi
 PIDS+=($!)
 wait_port "$BACKEND"
 
@@ -91,7 +100,7 @@ for v in "${VARIANTS[@]}"; do
   printf '%b\n' "$yaml" > "$OUT/weir-$label.yaml"
   cat >> "$OUT/weir-$label.yaml" <<EOF
 listeners:
-  front: {bind: 127.0.0.1:$port, pool: back, max-connections: 1000}
+  front: {bind: 127.0.0.1:$port, pool: back, max-connections: 1000$([ "$WORKLOAD" = tls ] && echo ", tls: {certificates: [{cert: $OUT/cert.pem, key: $OUT/key.pem}]}")}
 pools:
   back: {balance: round-robin, backends: [127.0.0.1:$BACKEND]}
 shutdown: {drain-timeout: 0s}
@@ -113,7 +122,7 @@ defaults
     timeout client 1h
     timeout server 1h
 listen front
-    bind 127.0.0.1:$port
+    bind 127.0.0.1:$port$([ "$WORKLOAD" = tls ] && echo " ssl crt $OUT/haproxy.pem")
     server b1 127.0.0.1:$BACKEND
 EOF
   taskset -c 1 haproxy -db -f "$OUT/$h.cfg" > "$OUT/$h.log" 2>&1 &
@@ -123,11 +132,18 @@ done
 bench() { taskset -c 0 redis-benchmark -p "$1" -c 50 -n "$2" -t set --csv | grep '^"SET"' | tr -d '"'; }
 # One run of short connections: "conns=N ... secs=S ... rate=R" from LoadGen.
 short() { taskset -c 0 java -XX:+UseSerialGC -cp "$CLS" LoadGen short "127.0.0.1:$1" "$2" 50 100; }
+# New handshakes for $2 seconds, one after another: "conns=N ... rate=R" as short() prints it.
+handshakes() {
+  taskset -c 0 openssl s_time -connect "127.0.0.1:$1" -new -time "$2" 2>/dev/null \
+    | awk '/connections in .* real seconds/ {printf "conns=%d secs=%s rate=%.1f\n", $1, $4, $1 / $4}'
+}
 for i in "${!PORTS[@]}"; do   # warm up: connection set-up (JIT) and the relay
   wait_port "${PORTS[$i]}"
   if [ "$WORKLOAD" = redis ]; then
     for _ in $(seq 100); do bench "${PORTS[$i]}" 100 > /dev/null; done
     bench "${PORTS[$i]}" "$OPS" > /dev/null
+  elif [ "$WORKLOAD" = tls ]; then
+    handshakes "${PORTS[$i]}" 5 > /dev/null
   else
     short "${PORTS[$i]}" 3 > /dev/null
   fi
@@ -154,7 +170,7 @@ for r in $(seq "$ROUNDS"); do
         "$p99" "$max" "$(awk -v a="$t0" -v b="$t1" -v hz="$HZ" -v n="$OPS" 'BEGIN {printf "%.2f", (b-a)/hz*1e6/n}')" \
         "$((s1 - s0))" "$(cut -d' ' -f1 /proc/loadavg)" >> "$RAW"
     else
-      out=$(short "${PORTS[$i]}" "$SECS")
+      if [ "$WORKLOAD" = tls ]; then out=$(handshakes "${PORTS[$i]}" "$SECS"); else out=$(short "${PORTS[$i]}" "$SECS"); fi
       t1=$(ticks "$p"); s1=$(sleeps "$p")
       conns=$(echo "$out" | sed 's/.*conns=\([0-9]*\).*/\1/')
       rate=$(echo "$out" | sed 's/.*rate=\([0-9.]*\).*/\1/')

@@ -6,7 +6,6 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +39,7 @@ public final class ClientTls {
      * @throws StartException naming the file's YAML path and what is wrong with it
      */
     public static ClientTls load(String path, BackendTlsConfig cfg) throws StartException {
-        SslContextBuilder b = SslContextBuilder.forClient().sslProvider(SslProvider.JDK);
+        SslContextBuilder b = SslContextBuilder.forClient().sslProvider(TlsProviders.chosen());
         if (!cfg.verify()) {
             log.warn("backend tls without verification path={} (any certificate is accepted)", path);
             b.trustManager(InsecureTrustManagerFactory.INSTANCE);

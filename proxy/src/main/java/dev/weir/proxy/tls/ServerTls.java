@@ -10,7 +10,6 @@ import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.ssl.SslProvider;
 import io.netty.util.DomainWildcardMappingBuilder;
 import io.netty.util.Mapping;
 import java.nio.file.Files;
@@ -115,7 +114,7 @@ public final class ServerTls {
         } catch (IllegalArgumentException e) {
             throw new StartException(at + ": cannot use " + c.cert() + " and " + c.key() + " (" + reason(e) + ")", e);
         }
-        b.sslProvider(SslProvider.JDK).protocols(cfg.protocols());
+        b.sslProvider(TlsProviders.chosen()).protocols(cfg.protocols());
         if (!cfg.ciphers().isEmpty()) {
             b.ciphers(cfg.ciphers());
         }
