@@ -19,9 +19,26 @@ public final class AccessLog {
     private static final Logger access = LoggerFactory.getLogger("weir.access");
     private static final JsonFactory JSON = new JsonFactory();
 
-    /** What one finished connection was. {@code backend} is null when none was connected; connectMillis -1 then. */
+    /**
+     * What one finished connection was. {@code backend} is null when none was connected; connectMillis -1 then.
+     * {@code tls} is null unless the listener terminated TLS and the handshake succeeded.
+     */
     public record Entry(String listener, String clientIp, int clientPort, String pool, String backend,
-                        long connectMillis, long durationMillis, long bytesUp, long bytesDown, String reason) {
+                        long connectMillis, long durationMillis, long bytesUp, long bytesDown, String reason, Tls tls) {
+
+        /** A connection without terminated TLS. */
+        public Entry(String listener, String clientIp, int clientPort, String pool, String backend,
+                     long connectMillis, long durationMillis, long bytesUp, long bytesDown, String reason) {
+            this(listener, clientIp, clientPort, pool, backend, connectMillis, durationMillis, bytesUp, bytesDown,
+                    reason, null);
+        }
+    }
+
+    /**
+     * The TLS session of a terminated connection: its version and cipher suite, the server name the client asked for
+     * and the application protocol agreed (null when none), and the client certificate's subject (null without one).
+     */
+    public record Tls(String version, String cipher, String sni, String alpn, String clientSubject) {
     }
 
     private volatile AccessLogConfig config;
@@ -50,7 +67,13 @@ public final class AccessLog {
                 + " backend=" + (e.backend() == null ? "-" : e.backend())
                 + " connect_ms=" + (e.connectMillis() < 0 ? "-" : e.connectMillis())
                 + " duration_ms=" + e.durationMillis() + " bytes_up=" + e.bytesUp() + " bytes_down=" + e.bytesDown()
-                + " reason=" + e.reason();
+                + " reason=" + e.reason() + (e.tls() == null ? "" : tlsText(e.tls()));
+    }
+
+    private static String tlsText(Tls t) {
+        return " tls=" + t.version() + " cipher=" + t.cipher() + " sni=" + (t.sni() == null ? "-" : t.sni())
+                + " alpn=" + (t.alpn() == null ? "-" : t.alpn())
+                + " client_cert=" + (t.clientSubject() == null ? "-" : "\"" + t.clientSubject().replace("\"", "'") + "\"");
     }
 
     static String json(Entry e) {
@@ -75,6 +98,15 @@ public final class AccessLog {
             g.writeNumberField("bytes_up", e.bytesUp());
             g.writeNumberField("bytes_down", e.bytesDown());
             g.writeStringField("reason", e.reason());
+            if (e.tls() != null) {
+                g.writeObjectFieldStart("tls");
+                g.writeStringField("version", e.tls().version());
+                g.writeStringField("cipher", e.tls().cipher());
+                g.writeStringField("sni", e.tls().sni());
+                g.writeStringField("alpn", e.tls().alpn());
+                g.writeStringField("client_cert", e.tls().clientSubject());
+                g.writeEndObject();
+            }
             g.writeEndObject();
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);

@@ -3,6 +3,7 @@ package dev.weir.proxy.relay;
 import dev.weir.proxy.backend.Backend;
 import dev.weir.proxy.backend.BackendPool;
 import dev.weir.proxy.backend.LiveConnection;
+import dev.weir.proxy.metrics.AccessLog;
 import dev.weir.proxy.metrics.CloseReason;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -31,6 +32,8 @@ final class Connection implements LiveConnection, ChannelFutureListener {
     /** What the client connected to: the listener's address, or the destination a PROXY header named. */
     private InetSocketAddress destination;
     private boolean limited;
+    /** The terminated TLS session, once its handshake succeeded (access log); null otherwise. */
+    private AccessLog.Tls tls;
     private final long startNanos = System.nanoTime();
 
     private Channel backendChannel;
@@ -121,6 +124,15 @@ final class Connection implements LiveConnection, ChannelFutureListener {
     /** {@code n} bytes read from the backend and passed to the client. */
     void countFromBackend(long n) {
         bytesFromBackend += n;
+    }
+
+    /** The client's TLS handshake succeeded: what the access log says of the session. */
+    void tlsEstablished(AccessLog.Tls session) {
+        this.tls = session;
+    }
+
+    AccessLog.Tls tls() {
+        return tls;
     }
 
     ListenerTelemetry telemetry() {

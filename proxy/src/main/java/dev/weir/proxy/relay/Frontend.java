@@ -16,6 +16,7 @@ import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.haproxy.HAProxyProtocolException;
 import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SniCompletionEvent;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.netty.util.ReferenceCountUtil;
@@ -198,6 +199,7 @@ final class Frontend extends ChannelInboundHandlerAdapter implements BackendConn
             awaitingTls = false;
             if (handshake.isSuccess()) {
                 listener.telemetry().tlsSucceeded(System.nanoTime() - conn.startNanos());
+                conn.tlsEstablished(TlsSessions.describe(ctx.pipeline().get(SslHandler.class)));
                 admitWhenReady();
             } else {
                 tlsFailed(handshake.cause());

@@ -123,7 +123,8 @@ final class ListenerTelemetry {
             long now = System.nanoTime();
             accessLog.log(new AccessLog.Entry(listener, c.clientAddress().getAddress().getHostAddress(), c.clientAddress().getPort(),
                     c.pool().name(), backendId, c.backend() == null ? -1 : TimeUnit.NANOSECONDS.toMillis(c.connectedNanos() - c.startNanos()),
-                    TimeUnit.NANOSECONDS.toMillis(now - c.startNanos()), c.bytesFromClient(), c.bytesFromBackend(), c.reason().name()));
+                    TimeUnit.NANOSECONDS.toMillis(now - c.startNanos()), c.bytesFromClient(), c.bytesFromBackend(), c.reason().name(),
+                    c.tls()));
         }
     }
 

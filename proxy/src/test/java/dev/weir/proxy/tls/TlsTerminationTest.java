@@ -427,4 +427,40 @@ class TlsTerminationTest {
             assertThat(proxy.counted("weir.reloads", "result", "RELOADED")).isGreaterThanOrEqualTo(1.0);
         }
     }
+
+    @Test
+    void theAccessLogSaysTheTlsSession() throws Exception {
+        ch.qos.logback.classic.Logger access = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("weir.access");
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines =
+                new ch.qos.logback.core.read.ListAppender<>();
+        ch.qos.logback.classic.Level before = access.getLevel();
+        access.setLevel(ch.qos.logback.classic.Level.INFO);
+        lines.start();
+        access.addAppender(lines);
+        Path clientCa = ca.writeCert(dir.resolve("log-clients-ca.pem"));
+        try (RunningWeir proxy = terminating(TestConfig.map("certificates", List.of(cert(web)),
+                "client-auth", "optional", "client-ca", clientCa.toString(), "alpn", List.of("h2", "x-weir"))).start()) {
+            try (SSLSocket s = client(proxy, TestPki.client(ca, ca.issue("alice")), "web.test", "TLSv1.3")) {
+                SSLParameters p = s.getSSLParameters();
+                p.setApplicationProtocols(new String[] {"x-weir"});
+                s.setSSLParameters(p);
+                s.getOutputStream().write("whoami\n".getBytes(StandardCharsets.US_ASCII));
+                assertThat(new String(s.getInputStream().readNBytes(2), StandardCharsets.US_ASCII)).isEqualTo("e\n");
+            }
+            try (SSLSocket s = client(proxy, TestPki.client(ca, null), null, "TLSv1.2")) {
+                s.getOutputStream().write("whoami\n".getBytes(StandardCharsets.US_ASCII));
+                assertThat(new String(s.getInputStream().readNBytes(2), StandardCharsets.US_ASCII)).isEqualTo("e\n");
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> lines.list.size() >= 2);
+            List<String> logged = lines.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                    .toList();
+            assertThat(logged).anySatisfy(l -> assertThat(l).contains(" tls=TLSv1.3 cipher=TLS_")
+                    .endsWith(" sni=web.test alpn=x-weir client_cert=\"CN=alice\""));
+            assertThat(logged).anySatisfy(l -> assertThat(l).contains(" tls=TLSv1.2 cipher=TLS_")
+                    .endsWith(" sni=- alpn=- client_cert=-"));
+        } finally {
+            access.detachAppender(lines);
+            access.setLevel(before);
+        }
+    }
 }
