@@ -207,6 +207,10 @@ final class Frontend extends ChannelInboundHandlerAdapter implements BackendConn
         } else if (evt instanceof SniCompletionEvent hello && !hello.isSuccess() && awaitingTls && !awaitingSni) {
             // The terminating handler could not read a ClientHello (not TLS, too slow, too large).
             tlsFailed(hello.cause());
+        } else if (evt instanceof ChannelInputShutdownEvent && awaitingTls && !awaitingSni) {
+            // The client left mid-handshake (half-closure is allowed, so no inactive channel tells the TLS handler).
+            EpollInterest.inputShutDown(ctx.channel());
+            tlsFailed(new java.nio.channels.ClosedChannelException());
         } else if (evt instanceof ChannelInputShutdownEvent) {
             EpollInterest.inputShutDown(ctx.channel());
             earlyFin = true;

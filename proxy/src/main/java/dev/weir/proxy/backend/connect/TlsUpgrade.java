@@ -6,6 +6,7 @@ import dev.weir.proxy.tls.ClientTls;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.ssl.SslHandler;
 import java.util.function.Consumer;
 
@@ -28,6 +29,16 @@ final class TlsUpgrade {
             @Override
             public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
                 ctx.close();
+            }
+
+            @Override
+            public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                // Backend sockets allow half-closure, so a backend that closes mid-handshake arrives as an input
+                // shutdown, not as an inactive channel: without this the handshake would wait for its timeout.
+                if (evt instanceof ChannelInputShutdownEvent) {
+                    ctx.close();
+                }
+                ctx.fireUserEventTriggered(evt);
             }
         });
         ch.pipeline().addFirst("tls", h);
