@@ -81,12 +81,31 @@ final class ConfigSchema {
                 }
             });
         }
+        checkPassthrough(listeners, pools);
         BindRules.checkListenersDistinct(in, listeners);
         BindRules.checkAdmin(in, admin, processSchema.adminBindWritten(), listeners);
         if (!in.errors().isEmpty()) {
             return null;
         }
         return new Config(transport, threads, spin, maxRead, listeners, pools, shutdown, reload, admin, accessLog);
+    }
+
+    /** A passthrough route relays the client's own TLS: a pool that speaks TLS to its backends would wrap it again. */
+    private void checkPassthrough(Map<String, ListenerConfig> listeners, Map<String, PoolConfig> pools) {
+        listeners.forEach((name, listener) -> {
+            if (listener == null || listener.edge().sni() == null) {
+                return;
+            }
+            EdgeConfig.Sni sni = listener.edge().sni();
+            for (String server : sni.passthrough()) {
+                PoolConfig pool = pools.get(sni.routes().get(server));
+                if (pool != null && pool.tls() != null) {
+                    in.errors().add(NodeReader.quotedChild("listeners." + name + ".sni.routes", server)
+                            + ".passthrough: pool " + pool.name() + " has tls (a passthrough route relays the client's"
+                            + " TLS as it is; route it to a pool without tls, or terminate it)");
+                }
+            }
+        });
     }
 
     /** A map of name -> section with at least one entry; entries with invalid names are reported and skipped. */

@@ -47,11 +47,19 @@ public record EdgeConfig(
      * max-client-hello: 16KiB, timeout: 5s}}.
      *
      * @param routes      server name (exact, or {@code *.suffix}) to pool, in file order
+     * @param passthrough the server names of {@code routes} written {@code {pool: P, passthrough: true}}: on a
+     *                    listener that terminates TLS their connections are relayed still encrypted
      * @param defaultPool pool for no SNI, not TLS, an oversized or slow hello, no match; null = close
      */
-    public record Sni(Map<String, String> routes, String defaultPool, int maxClientHello, Duration timeout) {
+    public record Sni(Map<String, String> routes, java.util.Set<String> passthrough, String defaultPool,
+                      int maxClientHello, Duration timeout) {
         public Sni {
             routes = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(routes));
+            passthrough = java.util.Set.copyOf(passthrough);
+        }
+
+        public Sni(Map<String, String> routes, String defaultPool, int maxClientHello, Duration timeout) {
+            this(routes, java.util.Set.of(), defaultPool, maxClientHello, timeout);
         }
     }
 

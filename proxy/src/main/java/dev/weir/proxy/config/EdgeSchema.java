@@ -6,12 +6,15 @@ import io.netty.util.NetUtil;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 
 /**
@@ -46,7 +49,12 @@ final class EdgeSchema {
     static final Key<Void> PROXY_PROTOCOL = Key.section("proxy-protocol",
             Section.of(ACCEPT, TRUSTED, PROXY_TIMEOUT, MAX_TLV_SIZE));
 
-    static final Key<Map<String, String>> ROUTES = Key.required("routes", EdgeSchema::routes);
+    static final Key<Map<String, Route>> ROUTES = Key.required("routes", EdgeSchema::routes);
+    static final Key<String> ROUTE_POOL = Key.required("pool", Parsers.poolName());
+    static final Key<Boolean> PASSTHROUGH = Key.of("passthrough", Parsers.bool(), false);
+    private static final Section ROUTE = Section.described(
+            "a pool name, or {pool: NAME, passthrough: true} to relay a terminating listener's TLS untouched",
+            ROUTE_POOL, PASSTHROUGH);
     static final Key<String> DEFAULT_POOL = Key.optional("default", Parsers.poolName());
     static final Key<Integer> MAX_CLIENT_HELLO = Key.of("max-client-hello", Parsers.size(512, 64 * 1024), 16 * 1024);
     static final Key<Duration> SNI_TIMEOUT = Key.of("timeout", Parsers.duration(false), Duration.ofSeconds(5));
@@ -134,21 +142,49 @@ final class EdgeSchema {
         if (f == null) {
             return null;
         }
-        Map<String, String> routes = ROUTES.read(in, path, f);
+        Map<String, Route> routes = ROUTES.read(in, path, f);
         String defaultPool = DEFAULT_POOL.read(in, path, f);
         Integer maxHello = MAX_CLIENT_HELLO.read(in, path, f);
         Duration timeout = SNI_TIMEOUT.read(in, path, f);
         if (!in.cleanSince(mark)) {
             return null;
         }
-        return new EdgeConfig.Sni(routes, defaultPool, maxHello, timeout);
+        Map<String, String> pools = new LinkedHashMap<>();
+        Set<String> passthrough = new HashSet<>();
+        routes.forEach((name, route) -> {
+            pools.put(name, route.pool());
+            if (route.passthrough()) {
+                passthrough.add(name);
+            }
+        });
+        return new EdgeConfig.Sni(pools, passthrough, defaultPool, maxHello, timeout);
+    }
+
+    /** One server name's route: its pool, and whether a terminating listener passes its TLS through. */
+    record Route(String pool, boolean passthrough) {
+    }
+
+    /** {@code web}, or {@code {pool: legacy, passthrough: true}}. */
+    private static Route route(NodeReader in, String path, Node node) {
+        if (!(node instanceof MappingNode)) {
+            String pool = Parsers.poolName().read(in, path, node);
+            return pool == null ? null : new Route(pool, false);
+        }
+        int mark = in.mark();
+        Map<String, Node> f = ROUTE.fields(in, path, node);
+        if (f == null) {
+            return null;
+        }
+        String pool = ROUTE_POOL.read(in, path, f);
+        Boolean passthrough = PASSTHROUGH.read(in, path, f);
+        return in.cleanSince(mark) ? new Route(pool, passthrough) : null;
     }
 
     /**
      * Server names match case-insensitively (RFC 6066 names are DNS names), so they are kept lower-cased, and two
      * spellings of one name are an error rather than one silently winning. File order is kept.
      */
-    private static Map<String, String> routes(NodeReader in, String path, Node node) {
+    private static Map<String, Route> routes(NodeReader in, String path, Node node) {
         if (NodeReader.isNull(node)) {
             in.error(path, "missing", ROUTES_EXPECTED);
             return null;
@@ -161,7 +197,7 @@ final class EdgeSchema {
             in.error(path, "empty", "at least one server name");
             return null;
         }
-        Map<String, String> routes = new LinkedHashMap<>();
+        Map<String, Route> routes = new LinkedHashMap<>();
         Map<String, String> seenAt = new HashMap<>();
         entries.forEach((written, poolNode) -> {
             String entryPath = NodeReader.quotedChild(path, written);
@@ -175,9 +211,9 @@ final class EdgeSchema {
                 in.error(path, quote(written), "each server name once, in any case; " + first + " has it");
                 return;
             }
-            String pool = Parsers.poolName().read(in, entryPath, poolNode);
-            if (pool != null) {
-                routes.put(name, pool);
+            Route route = route(in, entryPath, poolNode);
+            if (route != null) {
+                routes.put(name, route);
             }
         });
         return routes;

@@ -187,6 +187,9 @@ final class Frontend extends ChannelInboundHandlerAdapter implements BackendConn
             admitWhenReady();
         } else if (evt instanceof Prelude.SniRouted routed) {
             awaitingSni = false;
+            if (routed.passthrough()) {
+                awaitingTls = false; // the client's TLS goes to the backend as it is
+            }
             listener.telemetry().sniResult(routed.result());
             BackendPool pool = routed.pool() == null ? null : listener.poolNamed(routed.pool());
             if (pool == null) {

@@ -12,7 +12,13 @@ final class Prelude {
     record ClientIdentified(InetSocketAddress client, InetSocketAddress destination) {
     }
 
-    /** SNI chose a pool; {@code pool} null means close the client. {@code result} tags the metric. */
-    record SniRouted(String pool, String result) {
+    /**
+     * SNI chose a pool; {@code pool} null means close the client. {@code result} tags the metric. {@code passthrough}:
+     * the listener's TLS handler was taken out, the connection is relayed still encrypted.
+     */
+    record SniRouted(String pool, String result, boolean passthrough) {
+        SniRouted(String pool, String result) {
+            this(pool, result, false);
+        }
     }
 }

@@ -12,9 +12,13 @@ import java.util.Map;
  * Peeks at a TLS ClientHello for its server name without terminating TLS (Netty's ClientHello
  * accumulation and SNI extraction), picks the pool, and steps aside: removing it hands the buffered
  * hello, untouched, to the frontend, which relays it first. The hello is capped in size and time.
- * Routing: an exact name, then the longest matching {@code *.suffix}, then the default pool.
+ * Routing: an exact name, then the longest matching {@code *.suffix}, then the default pool. On a listener that
+ * terminates TLS the chosen route may pass the connection through still encrypted.
  */
 final class SniPeek extends AbstractSniHandler<String> {
+
+    /** The pipeline name of a terminating listener's TLS handler, which comes right after this one. */
+    static final String TLS_HANDLER = "tls";
 
     private final EdgeConfig.Sni sni;
     private boolean sawHello;
@@ -57,10 +61,22 @@ final class SniPeek extends AbstractSniHandler<String> {
     }
 
     private void finish(ChannelHandlerContext ctx, String pool, String result) {
+        finish(ctx, pool, result, false);
+    }
+
+    /**
+     * A passthrough route takes the terminating TLS handler out first, so that the buffered hello, handed on when
+     * this handler leaves, reaches the frontend untouched and goes to the backend as the client sent it.
+     */
+    private void finish(ChannelHandlerContext ctx, String pool, String result, boolean passthrough) {
         done = true;
         ChannelHandlerContext next = ctx; // the event goes to the frontend after this handler is gone
+        boolean untouched = passthrough && ctx.pipeline().get(TLS_HANDLER) != null;
+        if (untouched) {
+            ctx.pipeline().remove(TLS_HANDLER);
+        }
         ctx.pipeline().remove(this);
-        next.fireUserEventTriggered(new Prelude.SniRouted(pool, result));
+        next.fireUserEventTriggered(new Prelude.SniRouted(pool, result, untouched));
     }
 
     @Override
@@ -85,31 +101,30 @@ final class SniPeek extends AbstractSniHandler<String> {
             result = "no_sni";
             pool = sni.defaultPool();
         } else {
-            pool = route(sni.routes(), hostname);
-            result = pool != null ? "matched" : "no_match";
-            if (pool == null) {
-                pool = sni.defaultPool();
+            String matched = match(sni.routes(), hostname);
+            if (matched != null) {
+                finish(ctx, sni.routes().get(matched), "matched", sni.passthrough().contains(matched));
+                return;
             }
+            result = "no_match";
+            pool = sni.defaultPool();
         }
         finish(ctx, pool, result);
     }
 
-    /** Exact name first, then the longest wildcard suffix; null when nothing matches. */
-    static String route(Map<String, String> routes, String hostname) {
+    /** The route's server name: exact first, then the longest wildcard suffix; null when nothing matches. */
+    static String match(Map<String, String> routes, String hostname) {
         String host = hostname.toLowerCase(Locale.ROOT);
-        String exact = routes.get(host);
-        if (exact != null) {
-            return exact;
+        if (routes.containsKey(host)) {
+            return host;
         }
         String best = null;
-        int bestLength = -1;
-        for (Map.Entry<String, String> e : routes.entrySet()) {
-            String pattern = e.getKey();
+        for (String pattern : routes.keySet()) {
             if (pattern.startsWith("*.")) {
                 String suffix = pattern.substring(1); // ".example.com"
-                if (host.endsWith(suffix) && host.length() > suffix.length() && suffix.length() > bestLength) {
-                    best = e.getValue();
-                    bestLength = suffix.length();
+                if (host.endsWith(suffix) && host.length() > suffix.length()
+                        && (best == null || suffix.length() > best.length() - 1)) {
+                    best = pattern;
                 }
             }
         }

@@ -2,14 +2,11 @@ package dev.weir.proxy.tls;
 
 import dev.weir.proxy.api.StartException;
 import dev.weir.proxy.config.TlsConfig;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandler;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ClientAuth;
-import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.util.DomainWildcardMappingBuilder;
 import io.netty.util.Mapping;
 import java.nio.file.Files;
@@ -96,14 +93,7 @@ public final class ServerTls {
      * within the handshake timeout (a failure or timeout is reported as Netty's handshake completion event).
      */
     public ChannelHandler newHandler() {
-        return new SniHandler(bySni, MAX_CLIENT_HELLO, handshakeTimeoutMillis) {
-            @Override
-            protected SslHandler newSslHandler(SslContext context, ByteBufAllocator allocator) {
-                SslHandler h = super.newSslHandler(context, allocator);
-                h.setHandshakeTimeoutMillis(handshakeTimeoutMillis);
-                return h;
-            }
-        };
+        return new SniTermination(bySni, MAX_CLIENT_HELLO, handshakeTimeoutMillis);
     }
 
     private static SslContext context(String at, TlsConfig.Certificate c, TlsConfig cfg, String path)

@@ -50,76 +50,6 @@ class TlsOriginationTest {
         weirClient = ca.issue("weir").write(dir, "weir-client");
     }
 
-    /** A TLS echo server: answers {@code name\n} to the first line, then echoes; records its clients' subjects. */
-    static final class TlsEcho implements AutoCloseable {
-        final SSLServerSocket server;
-        final Queue<String> clientSubjects = new ConcurrentLinkedQueue<>();
-        private final Thread thread;
-
-        TlsEcho(String name, TestPki.Issued cert, boolean needClientAuth) throws Exception {
-            KeyStore keys = KeyStore.getInstance("PKCS12");
-            keys.load(null, null);
-            keys.setKeyEntry("me", cert.keys().getPrivate(), new char[0],
-                    new java.security.cert.Certificate[] {cert.cert(), cert.issuer().cert()});
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(keys, new char[0]);
-            KeyStore trust = KeyStore.getInstance("PKCS12");
-            trust.load(null, null);
-            trust.setCertificateEntry("ca", ca.cert());
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(trust);
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), new SecureRandom());
-            server = (SSLServerSocket) ctx.getServerSocketFactory().createServerSocket(0, 50, InetAddress.getLoopbackAddress());
-            server.setNeedClientAuth(needClientAuth);
-            thread = new Thread(() -> {
-                while (!server.isClosed()) {
-                    try {
-                        SSLSocket s = (SSLSocket) server.accept();
-                        new Thread(() -> serve(s, name)).start();
-                    } catch (IOException e) {
-                        return;
-                    }
-                }
-            });
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        private void serve(SSLSocket s, String name) {
-            try (s) {
-                s.startHandshake();
-                if (s.getNeedClientAuth()) {
-                    clientSubjects.add(s.getSession().getPeerPrincipal().getName());
-                }
-                InputStream in = s.getInputStream();
-                OutputStream out = s.getOutputStream();
-                byte[] buf = new byte[8192];
-                int n;
-                boolean answered = false;
-                while ((n = in.read(buf)) != -1) {
-                    if (!answered) {
-                        out.write((name + "\n").getBytes(StandardCharsets.US_ASCII));
-                        answered = true;
-                    }
-                    out.write(buf, 0, n);
-                    out.flush();
-                }
-            } catch (IOException e) {
-                // A failed handshake (the test's wrong-CA cases) or a reset: nothing to serve.
-            }
-        }
-
-        String address() {
-            return "127.0.0.1:" + server.getLocalPort();
-        }
-
-        @Override
-        public void close() throws IOException {
-            server.close();
-        }
-    }
-
     private static String ask(RunningWeir proxy) throws IOException {
         try (Socket s = new Socket()) {
             s.setSoTimeout(10_000);
@@ -140,7 +70,7 @@ class TlsOriginationTest {
 
     @Test
     void aBackendThatRequiresTlsAndAClientCertificateAcceptsWeir() throws Exception {
-        try (TlsEcho backend = new TlsEcho("a", ca.issue("backend.test", "backend.test"), true);
+        try (TlsEcho backend = new TlsEcho(ca, "a", ca.issue("backend.test", "backend.test"), true);
              RunningWeir proxy = TestConfig.to(backend.address())
                      .set("pools.p.tls", tls("cert", weirClient.cert().toString(), "key", weirClient.key().toString()))
                      .start();
@@ -157,9 +87,9 @@ class TlsOriginationTest {
 
     @Test
     void aBackendWithTheWrongCaOrNameIsAFailedConnectAndTheNextOneServes() throws Exception {
-        try (TlsEcho wrongCa = new TlsEcho("wrong-ca", otherCa.issue("backend.test", "backend.test"), false);
-             TlsEcho wrongName = new TlsEcho("wrong-name", ca.issue("other.test", "other.test"), false);
-             TlsEcho good = new TlsEcho("good", ca.issue("backend.test", "backend.test"), false);
+        try (TlsEcho wrongCa = new TlsEcho(ca, "wrong-ca", otherCa.issue("backend.test", "backend.test"), false);
+             TlsEcho wrongName = new TlsEcho(ca, "wrong-name", ca.issue("other.test", "other.test"), false);
+             TlsEcho good = new TlsEcho(ca, "good", ca.issue("backend.test", "backend.test"), false);
              RunningWeir proxy = TestConfig.to(wrongCa.address(), wrongName.address(), good.address())
                      .set("pools.p.tls", tls()).start()) {
             for (int i = 0; i < 6; i++) {
@@ -172,7 +102,7 @@ class TlsOriginationTest {
 
     @Test
     void withoutVerificationAnyCertificateIsAccepted() throws Exception {
-        try (TlsEcho backend = new TlsEcho("a", otherCa.issue("whatever.test", "whatever.test"), false);
+        try (TlsEcho backend = new TlsEcho(ca, "a", otherCa.issue("whatever.test", "whatever.test"), false);
              RunningWeir proxy = TestConfig.to(backend.address())
                      .set("pools.p.tls", TestConfig.map("verify", false)).start()) {
             assertThat(ask(proxy)).isEqualTo("a");
@@ -182,7 +112,7 @@ class TlsOriginationTest {
     @Test
     void aPlaintextBackendIsAFailedConnect() throws Exception {
         try (java.net.ServerSocket plain = new java.net.ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-             TlsEcho good = new TlsEcho("good", ca.issue("backend.test", "backend.test"), false);
+             TlsEcho good = new TlsEcho(ca, "good", ca.issue("backend.test", "backend.test"), false);
              RunningWeir proxy = TestConfig.to("127.0.0.1:" + plain.getLocalPort(), good.address())
                      .set("pools.p.tls", tls()).set("pools.p.connect-timeout", "1s").start()) {
             Thread closer = new Thread(() -> {
