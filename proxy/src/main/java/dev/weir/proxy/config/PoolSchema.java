@@ -84,13 +84,12 @@ final class PoolSchema {
         WarmPoolConfig warmPool = parts.warmPool(path, f);
         KeepAliveConfig keepAlive = parts.keepAlive(path, f);
         BackendTlsConfig backendTls = tls.read(path, f);
-        if (backendTls != null && warmPool != null) {
-            // Not yet: a warm connection would have to finish its handshake before a client takes it.
-            in.error(BackendTlsSchema.TLS.path(path), "with warm-pool", "tls or warm-pool, not both (yet)");
-        }
-        if (backendTls != null && proxyProtocol != null) {
-            // Not yet: the header must go out in plaintext before the ClientHello.
-            in.error(BackendTlsSchema.TLS.path(path), "with proxy-protocol", "tls or proxy-protocol, not both (yet)");
+        if (backendTls != null && warmPool != null && proxyProtocol != null) {
+            // The header names the client and must precede the ClientHello; a warm socket shook hands before any
+            // client came.
+            in.error(BackendTlsSchema.TLS.path(path), "with warm-pool and proxy-protocol",
+                    "at most two of tls, warm-pool and proxy-protocol (a warm socket's handshake is done before its"
+                            + " client, whom the PROXY header names, is known)");
         }
         if (!in.cleanSince(mark)) {
             return null;

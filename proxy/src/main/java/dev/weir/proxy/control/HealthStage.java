@@ -6,6 +6,7 @@ import dev.weir.proxy.backend.ConnectFeedback;
 import dev.weir.proxy.config.PoolConfig;
 import dev.weir.proxy.health.PoolHealth;
 import dev.weir.proxy.metrics.ProxyMetrics;
+import dev.weir.proxy.tls.ClientTls;
 
 /**
  * A pool's health checks, as the stage between its members and its snapshot: the members it is told of are
@@ -22,6 +23,7 @@ final class HealthStage implements AutoCloseable {
     /** Read by the connect feedback on the event loops. */
     private volatile PoolHealth health;
     private boolean activeChecks;
+    private ClientTls tls;
 
     HealthStage(BackendPool pool, ProxyParts parts) {
         this.pool = pool;
@@ -49,6 +51,7 @@ final class HealthStage implements AutoCloseable {
                     }
                 });
         h.proxyProtocol(config.proxyProtocol());
+        h.tls(tls);
         for (Backend b : pool.members()) {
             h.add(b, b.healthy());
         }
@@ -70,6 +73,15 @@ final class HealthStage implements AutoCloseable {
                 }
             }
         });
+    }
+
+    /** The pool's TLS to its backends (at start, and from each reload): probes speak it too. */
+    void tls(ClientTls next) {
+        tls = next;
+        PoolHealth h = health;
+        if (h != null) {
+            h.tls(next);
+        }
     }
 
     /** New check settings from a reload; state and counters of the members are kept. */

@@ -57,6 +57,7 @@ final class PoolSupervisor implements Members {
     void start(boolean waitForDiscovery) {
         pool.members().forEach(b -> parts.metrics().backendAdded(config.name(), b));
         parts.connector().tls(pool, tls);
+        health.tls(tls);
         health.start(config);
         startDiscovery(waitForDiscovery);
         startWarmConnections();
@@ -117,6 +118,11 @@ final class PoolSupervisor implements Members {
         pool.update(next);
         tls = nextTls;
         parts.connector().tls(pool, nextTls); // new connects only; live ones keep their session
+        health.tls(nextTls);
+        if (warm != null) {
+            // Idle warm sockets shook hands under the old settings; new files with the same settings keep them.
+            warm.tls(nextTls, !Objects.equals(old.tls(), next.tls()));
+        }
         if (!settings(old).equals(settings(next))) {
             changes.add(p + ": settings changed");
         }
@@ -170,6 +176,7 @@ final class PoolSupervisor implements Members {
         }
         warm = new WarmConnections(pool, config.warmPool(), config.keepAlive(), parts.group(), parts.transport(),
                 parts.connector().reads(), parts.metrics().registry());
+        warm.tls(tls, false);
         parts.connector().warmPool(pool, warm);
         warm.start();
     }

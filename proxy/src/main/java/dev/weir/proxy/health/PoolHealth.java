@@ -169,6 +169,14 @@ public final class PoolHealth implements AutoCloseable {
         onLoop(t::connectSucceeded);
     }
 
+    /** The pool's TLS to its backends, which probes speak too; null for plaintext. */
+    public void tls(dev.weir.proxy.tls.ClientTls tls) {
+        Prober p = prober instanceof LoopProber onLoop ? onLoop.probes() : prober;
+        if (p instanceof SocketProber sp) {
+            sp.tls(tls);
+        }
+    }
+
     /** The pool's PROXY protocol version, used by checks with {@code proxy-protocol: true}. */
     public void proxyProtocol(dev.weir.proxy.config.ProxyProtocolVersion version) {
         Prober p = prober instanceof LoopProber onLoop ? onLoop.probes() : prober;

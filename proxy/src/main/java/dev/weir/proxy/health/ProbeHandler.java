@@ -2,6 +2,7 @@ package dev.weir.proxy.health;
 
 import dev.weir.proxy.config.HealthCheckConfig;
 import dev.weir.proxy.config.HealthCheckType;
+import dev.weir.proxy.tls.ClientTls;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -10,6 +11,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import java.net.Inet6Address;
@@ -29,6 +31,9 @@ final class ProbeHandler extends ChannelInboundHandlerAdapter implements Prober.
 
     /** A PROXY header to open with (health-check.proxy-protocol), or null. */
     private final byte[] proxyHeader;
+    /** The pool's TLS: the probe handshakes first (a {@code tcp} check is the handshake), or null. */
+    private final ClientTls tls;
+    private boolean handshaking;
 
     /** A send-expect reply that grows past this without the expected bytes fails. */
     static final int MAX_REPLY = 64 * 1024;
@@ -49,8 +54,9 @@ final class ProbeHandler extends ChannelInboundHandlerAdapter implements Prober.
     private boolean finished;
 
     ProbeHandler(HealthCheckConfig check, long timeoutMillis, InetSocketAddress target, Consumer<Prober.Result> done,
-                 byte[] proxyHeader) {
+                 byte[] proxyHeader, ClientTls tls) {
         this.proxyHeader = proxyHeader;
+        this.tls = tls;
         this.check = check;
         this.timeoutMillis = timeoutMillis;
         this.target = target;
@@ -88,12 +94,34 @@ final class ProbeHandler extends ChannelInboundHandlerAdapter implements Prober.
             return;
         }
         if (proxyHeader != null) {
-            // Written ahead of the probe's own bytes; flushed with them (or alone for tcp).
+            // Written ahead of the probe's own bytes; flushed with them (or alone for tcp), or before the ClientHello.
             channel.write(Unpooled.wrappedBuffer(proxyHeader));
         }
+        if (tls == null) {
+            probe(proxyHeader != null);
+            return;
+        }
+        handshaking = true;
+        SslHandler h = tls.newHandler(channel.alloc(), target.getHostString(), target.getPort(), timeoutMillis);
+        channel.pipeline().addFirst("tls", h);
+        h.handshakeFuture().addListener(hs -> {
+            if (finished) {
+                return;
+            }
+            if (!hs.isSuccess()) {
+                fail(describe(hs.cause()));
+                return;
+            }
+            handshaking = false;
+            probe(false);
+        });
+    }
+
+    /** Connected (and the handshake done, with TLS): the check's own exchange. {@code header}: one is unsent. */
+    private void probe(boolean header) {
         switch (check.type()) {
             case TCP:
-                if (proxyHeader != null) {
+                if (header) {
                     send(new byte[0], true);
                 } else {
                     pass();
@@ -103,12 +131,12 @@ final class ProbeHandler extends ChannelInboundHandlerAdapter implements Prober.
                 if (check.send() != null && check.send().length() > 0) {
                     send(check.send().value(), expect == null);
                 } else if (expect == null) {
-                    if (proxyHeader != null) {
+                    if (header) {
                         send(new byte[0], true);
                     } else {
                         pass();
                     }
-                } else if (proxyHeader != null) {
+                } else if (header) {
                     channel.flush();
                 }
                 break;
@@ -218,7 +246,7 @@ final class ProbeHandler extends ChannelInboundHandlerAdapter implements Prober.
     }
 
     private void fail(String cause) {
-        finish(Prober.Result.fail(cause, elapsedMillis()));
+        finish(Prober.Result.fail(handshaking ? "tls: " + cause : cause, elapsedMillis()));
     }
 
     private void finish(Prober.Result result) {

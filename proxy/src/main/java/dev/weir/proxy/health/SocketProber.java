@@ -1,6 +1,7 @@
 package dev.weir.proxy.health;
 
 import dev.weir.proxy.config.HealthCheckConfig;
+import dev.weir.proxy.tls.ClientTls;
 import dev.weir.proxy.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFuture;
@@ -19,6 +20,7 @@ final class SocketProber implements Prober {
     private final EventLoop loop;
     private final Bootstrap bootstrap;
     private volatile byte[] proxyHeader;
+    private volatile ClientTls tls;
 
     SocketProber(EventLoop loop, Transport transport) {
         this.loop = loop;
@@ -39,11 +41,16 @@ final class SocketProber implements Prober {
                 : version == dev.weir.proxy.config.ProxyProtocolVersion.V2 ? V2_LOCAL : V1_UNKNOWN;
     }
 
+    /** The pool's TLS to its backends: probes speak it too (null: plaintext). */
+    void tls(ClientTls tls) {
+        this.tls = tls;
+    }
+
     @Override
     public Handle probe(InetSocketAddress target, HealthCheckConfig check, Consumer<Result> done) {
         long timeoutMillis = Math.max(1, check.timeout().toMillis());
         byte[] header = check.proxyProtocol() ? proxyHeader : null;
-        ProbeHandler handler = new ProbeHandler(check, timeoutMillis, target, done, header);
+        ProbeHandler handler = new ProbeHandler(check, timeoutMillis, target, done, header, tls);
         ChannelFuture connect = bootstrap.clone()
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeoutMillis))
                 .handler(handler)

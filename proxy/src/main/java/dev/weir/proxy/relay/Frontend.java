@@ -48,6 +48,8 @@ final class Frontend extends ChannelInboundHandlerAdapter implements BackendConn
     private final boolean terminatesTls;
     private boolean awaitingTls;
     private ScheduledFuture<?> proxyTimeout;
+    /** Written before the handshake of a backend that speaks TLS. */
+    private boolean proxyHeaderSent;
     private ChannelHandlerContext ctx;
 
     Frontend(ListenerContext listener, EdgeConfig edge) {
@@ -120,10 +122,20 @@ final class Frontend extends ChannelInboundHandlerAdapter implements BackendConn
     }
 
     @Override
+    public void beforeHandshake(Channel backendChannel) {
+        proxyHeaderSent = ProxyHeaders.writeIfConfigured(conn, backendChannel);
+        if (proxyHeaderSent) {
+            backendChannel.flush();
+        }
+    }
+
+    @Override
     public void connected(Channel backendChannel, Backend backend, List<ByteBuf> banner) {
         conn.attach(backendChannel, backend);
         backendChannel.pipeline().addLast("relay", new Relay(conn, false));
-        ProxyHeaders.writeIfConfigured(conn);
+        if (!proxyHeaderSent) {
+            ProxyHeaders.writeIfConfigured(conn, backendChannel);
+        }
         // What a pre-connected backend already said goes to the client before anything else from it.
         if (!banner.isEmpty()) {
             // Indexed: no iterator per connection for the usual empty banner.

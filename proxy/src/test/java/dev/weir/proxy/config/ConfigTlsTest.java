@@ -75,8 +75,16 @@ class ConfigTlsTest {
                 "pools.web.tls.key: missing (expected: cert and key together, for a client certificate)");
         assertErrors(pool("{server-name: \"not a name\"}"),
                 "pools.web.tls.server-name: \"not a name\" (expected: a DNS name like db.internal)");
+        assertThat(ConfigLoader.parse("listeners:\n  web: {bind: 127.0.0.1:8080, pool: web}\n"
+                + "pools:\n  web: {backends: [127.0.0.1:9001], tls: {}, warm-pool: {}}\n", Map.of())
+                .pools().get("web").warmPool()).isNotNull();
+        assertThat(ConfigLoader.parse("listeners:\n  web: {bind: 127.0.0.1:8080, pool: web}\n"
+                + "pools:\n  web: {backends: [127.0.0.1:9001], tls: {}, proxy-protocol: v2}\n", Map.of())
+                .pools().get("web").proxyProtocol()).isNotNull();
         assertErrors("listeners:\n  web: {bind: 127.0.0.1:8080, pool: web}\n"
-                        + "pools:\n  web: {backends: [127.0.0.1:9001], tls: {}, warm-pool: {}}\n",
-                "pools.web.tls: with warm-pool (expected: tls or warm-pool, not both (yet))");
+                        + "pools:\n  web: {backends: [127.0.0.1:9001], tls: {}, warm-pool: {}, proxy-protocol: v1}\n",
+                "pools.web.tls: with warm-pool and proxy-protocol (expected: at most two of tls, warm-pool and"
+                        + " proxy-protocol (a warm socket's handshake is done before its client, whom the PROXY header"
+                        + " names, is known))");
     }
 }

@@ -23,19 +23,7 @@ final class TlsEcho implements AutoCloseable {
 
     /** @param trusted the CA whose client certificates it takes when {@code needClientAuth} */
     TlsEcho(TestPki.Issued trusted, String name, TestPki.Issued cert, boolean needClientAuth) throws Exception {
-        KeyStore keys = KeyStore.getInstance("PKCS12");
-        keys.load(null, null);
-        keys.setKeyEntry("me", cert.keys().getPrivate(), new char[0],
-                new java.security.cert.Certificate[] {cert.cert(), cert.issuer().cert()});
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(keys, new char[0]);
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("ca", trusted.cert());
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), new SecureRandom());
+        SSLContext ctx = serverContext(trusted, cert);
         server = (SSLServerSocket) ctx.getServerSocketFactory().createServerSocket(0, 50, InetAddress.getLoopbackAddress());
         server.setNeedClientAuth(needClientAuth);
         thread = new Thread(() -> {
@@ -73,6 +61,28 @@ final class TlsEcho implements AutoCloseable {
             }
         } catch (IOException e) {
             // A failed handshake (the test's wrong-CA cases) or a reset: nothing to serve.
+        }
+    }
+
+    /** A server context presenting {@code cert} (with its issuer) and trusting {@code trusted}'s clients. */
+    static SSLContext serverContext(TestPki.Issued trusted, TestPki.Issued cert) {
+        try {
+            KeyStore keys = KeyStore.getInstance("PKCS12");
+            keys.load(null, null);
+            keys.setKeyEntry("me", cert.keys().getPrivate(), new char[0],
+                    new java.security.cert.Certificate[] {cert.cert(), cert.issuer().cert()});
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(keys, new char[0]);
+            KeyStore trust = KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            trust.setCertificateEntry("ca", trusted.cert());
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), new SecureRandom());
+            return ctx;
+        } catch (java.security.GeneralSecurityException | IOException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -48,6 +48,13 @@ public final class BackendConnector {
         void connected(Channel backendChannel, Backend backend, List<ByteBuf> banner);
 
         void failed(CloseReason reason);
+
+        /**
+         * A fresh socket of a pool with {@code tls} is connected and its handshake about to start: what must go to
+         * the backend before the ClientHello (a PROXY header) is written here, in plaintext.
+         */
+        default void beforeHandshake(Channel backendChannel) {
+        }
     }
 
     private final Transport transport;
@@ -258,6 +265,7 @@ public final class BackendConnector {
             if (failure == null && tls != null && !abandoned && client.isActive()) {
                 // Connected, and the pool speaks TLS: handed over only once the handshake succeeded.
                 pending = ch;
+                callback.beforeHandshake(ch);
                 TlsUpgrade.start(ch, tls, backend, pool.config().connectTimeout().toMillis(),
                         handshake -> onHandshake(ch, handshake, backend, start));
                 return;

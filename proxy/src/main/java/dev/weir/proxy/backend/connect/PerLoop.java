@@ -6,6 +6,7 @@ import dev.weir.proxy.backend.connect.BackendConnector;
 import dev.weir.proxy.backend.connect.WarmConnections;
 import dev.weir.proxy.config.KeepAliveConfig;
 import dev.weir.proxy.config.WarmPoolConfig;
+import dev.weir.proxy.tls.ClientTls;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -90,22 +91,43 @@ final class PerLoop {
                 backOff(ConnectFailures.detail(f.cause()));
                 return;
             }
-            owner.pool().feedback().connectSucceeded(be);
-            if (!wanted() || watcher.dead()) {
-                f.channel().close();
+            ClientTls tls = owner.tls();
+            if (tls == null) {
+                connected(f.channel(), watcher, cfg);
                 return;
             }
-            backoffMs = 0;
-            pb.refills.increment();
-            long maxIdle = cfg.maxIdleTime().toMillis();
-            // Retire somewhat before max-idle-time, at a random point, so a batch does not expire together.
-            long retireIn = maxIdle - (long) (ThreadLocalRandom.current().nextDouble(0.1, 0.2) * maxIdle);
-            Idle entry = new Idle(f.channel(), watcher,
-                    loop.schedule(() -> retire(f.channel()), Math.max(1, retireIn), TimeUnit.MILLISECONDS),
-                    System.nanoTime());
-            idle.addLast(entry);
-            pb.idle.incrementAndGet();
+            connecting++; // until the handshake is done
+            TlsUpgrade.start(f.channel(), tls, be, owner.pool().config().connectTimeout().toMillis(), failure -> {
+                connecting--;
+                if (failure != null) {
+                    String detail = ConnectFailures.detail(new ConnectFailures.TlsFailure(failure));
+                    f.channel().close();
+                    owner.pool().feedback().connectFailed(be, detail);
+                    backOff(detail);
+                    return;
+                }
+                connected(f.channel(), watcher, cfg);
+            });
         });
+    }
+
+    /** A fresh socket, its handshake done where the pool has TLS: idle from now on, unless no longer wanted. */
+    private void connected(Channel ch, IdleWatcher watcher, WarmPoolConfig cfg) {
+        owner.pool().feedback().connectSucceeded(backend());
+        if (!wanted() || watcher.dead() || !ch.isActive()) {
+            ch.close();
+            return;
+        }
+        backoffMs = 0;
+        pb.refills.increment();
+        long maxIdle = cfg.maxIdleTime().toMillis();
+        // Retire somewhat before max-idle-time, at a random point, so a batch does not expire together.
+        long retireIn = maxIdle - (long) (ThreadLocalRandom.current().nextDouble(0.1, 0.2) * maxIdle);
+        Idle entry = new Idle(ch, watcher,
+                loop.schedule(() -> retire(ch), Math.max(1, retireIn), TimeUnit.MILLISECONDS),
+                System.nanoTime());
+        idle.addLast(entry);
+        pb.idle.incrementAndGet();
     }
 
     private void backOff(String cause) {

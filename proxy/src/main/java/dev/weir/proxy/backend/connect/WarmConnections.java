@@ -5,6 +5,7 @@ import dev.weir.proxy.backend.BackendPool;
 import dev.weir.proxy.backend.BackendState;
 import dev.weir.proxy.config.KeepAliveConfig;
 import dev.weir.proxy.config.WarmPoolConfig;
+import dev.weir.proxy.tls.ClientTls;
 import dev.weir.proxy.transport.Transport;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -31,6 +32,7 @@ import org.slf4j.LoggerFactory;
  * ends), so this is a warm pool, not a reuse pool. Sockets live per (backend, event loop): a client
  * takes one registered on its own loop, and each per-loop pool is touched by that loop only.
  * {@code min-idle} is spread over the loops (loop i keeps min-idle/n, the first min-idle%n one more).
+ * In a pool with {@code tls} a socket is idle, and can be taken, only once its handshake succeeded.
  */
 public final class WarmConnections implements AutoCloseable {
 
@@ -48,6 +50,7 @@ public final class WarmConnections implements AutoCloseable {
     private final Map<Backend, PerBackend> backends = new ConcurrentHashMap<>();
     private volatile WarmPoolConfig config;
     private volatile KeepAliveConfig keepAlive;
+    private volatile ClientTls tls;
     private volatile boolean closed;
 
     public WarmConnections(BackendPool pool, WarmPoolConfig config, KeepAliveConfig keepAlive, EventLoopGroup group,
@@ -74,6 +77,29 @@ public final class WarmConnections implements AutoCloseable {
 
     KeepAliveConfig keepAlive() {
         return keepAlive;
+    }
+
+    /** The pool's TLS to its backends: a warm socket finishes its handshake before it counts as idle. */
+    ClientTls tls() {
+        return tls;
+    }
+
+    /**
+     * The pool's TLS, at start and after each reload. {@code recycle}: its settings changed, so the idle sockets,
+     * whose handshakes followed the old ones, are closed and made again.
+     */
+    public void tls(ClientTls next, boolean recycle) {
+        this.tls = next;
+        if (recycle) {
+            for (PerBackend pb : backends.values()) {
+                for (PerLoop pl : pb.loops) {
+                    pl.loop.execute(() -> {
+                        pl.closeIdle();
+                        pl.refill();
+                    });
+                }
+            }
+        }
     }
 
     BackendPool pool() {
