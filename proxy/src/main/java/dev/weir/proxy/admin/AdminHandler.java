@@ -49,6 +49,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
 
     private final AdminApi api;
+    private final InventoryApi inventory;
     private final boolean loopbackBind;
     private volatile AdminAuth auth;
     private final byte[] page;
@@ -62,6 +63,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         this.loopbackBind = loopbackBind;
         this.auth = new AdminAuth(token, loopbackBind);
         this.api = new AdminApi(proxy, prometheus, () -> auth);
+        this.inventory = new InventoryApi(proxy);
         this.page = page;
         this.dispatch = new ApiDispatch(control, this);
     }
@@ -186,6 +188,10 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 case "reload" -> Route.change(POST, r -> api.reload());
                 default -> null;
             };
+        }
+        if (what.equals("listeners") && n == 5 && p.get(4).equals("connections")) {
+            String listener = p.get(3);
+            return Route.get(r -> Reply.json(HttpResponseStatus.OK, inventory.connections(listener, r)));
         }
         if (!what.equals("pools")) {
             return null;
