@@ -20,6 +20,7 @@ import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -63,7 +64,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         this.loopbackBind = loopbackBind;
         this.auth = new AdminAuth(token, loopbackBind);
         this.api = new AdminApi(proxy, prometheus, () -> auth);
-        this.inventory = new InventoryApi(proxy);
+        this.inventory = new InventoryApi(proxy, Clock.systemUTC());
         this.page = page;
         this.dispatch = new ApiDispatch(control, this);
     }
@@ -185,6 +186,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 case "listeners" -> Route.get(r -> Reply.json(HttpResponseStatus.OK, api.listeners()));
                 case "config" -> Route.get(r -> Reply.json(HttpResponseStatus.OK, api.config()));
                 case "session" -> Route.get(r -> Reply.json(HttpResponseStatus.OK, api.session()));
+                case "certificates" -> Route.get(r -> Reply.json(HttpResponseStatus.OK, inventory.certificates()));
                 case "reload" -> Route.change(POST, r -> api.reload());
                 default -> null;
             };

@@ -3,6 +3,7 @@ package dev.weir.proxy.admin;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.weir.proxy.api.CertificateStatus;
 import dev.weir.proxy.api.ConnectionList;
 import dev.weir.proxy.api.ConnectionStatus;
 import dev.weir.proxy.api.ProxyControl;
@@ -10,11 +11,14 @@ import dev.weir.proxy.metrics.AccessLog;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.NetUtil;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The API's lists of what runs: a listener's live connections ({@code GET /api/v1/listeners/{name}/connections}).
+ * The API's lists of what runs: a listener's live connections ({@code GET /api/v1/listeners/{name}/connections}) and
+ * the certificates in use ({@code GET /api/v1/certificates}), with those that expire soon flagged for the status page.
  *
  * <p>Thread rule: called on the control executor, as every {@code /api} call ({@link ApiDispatch}); stateless.
  */
@@ -22,12 +26,16 @@ final class InventoryApi {
 
     static final int DEFAULT_LIMIT = 100;
     static final int MAX_LIMIT = 1000;
+    /** A certificate that expires within this is flagged (and shown on the status page). */
+    static final Duration EXPIRY_WARNING = Duration.ofDays(30);
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private final ProxyControl proxy;
+    private final Clock clock;
 
-    InventoryApi(ProxyControl proxy) {
+    InventoryApi(ProxyControl proxy, Clock clock) {
         this.proxy = proxy;
+        this.clock = clock;
     }
 
     ObjectNode connections(String listener, FullHttpRequest request) throws ApiException {
@@ -95,5 +103,28 @@ final class InventoryApi {
             throw ApiException.badRequest("limit: " + n + expected);
         }
         return n;
+    }
+
+    ObjectNode certificates() {
+        long now = clock.millis();
+        ObjectNode o = NODES.objectNode();
+        o.put("warning_days", EXPIRY_WARNING.toDays());
+        ArrayNode out = o.putArray("certificates");
+        for (CertificateStatus c : proxy.certificates()) {
+            long left = c.notAfter().toEpochMilli() - now;
+            ObjectNode j = out.addObject();
+            j.put("used_by", c.usedBy());
+            j.put("listener", c.listener());
+            j.put("pool", c.pool());
+            j.put("path", c.path() == null ? null : c.path().toString());
+            j.put("subject", c.subject());
+            j.put("serial", c.serial());
+            j.put("not_after", c.notAfter().toString());
+            j.put("not_after_ms", c.notAfter().toEpochMilli());
+            j.put("days_left", Math.floorDiv(left, Duration.ofDays(1).toMillis()));
+            j.put("expired", left <= 0);
+            j.put("expires_soon", left < EXPIRY_WARNING.toMillis());
+        }
+        return o;
     }
 }

@@ -60,6 +60,9 @@ public interface ProxyControl {
      */
     ConnectionList connections(String listener, int limit);
 
+    /** Every certificate the proxy presents (terminating listeners', pools' client certificates), as loaded. */
+    List<CertificateStatus> certificates();
+
     /** Re-reads the config file given at start; FAILED (and nothing changed) when it is invalid. */
     ReloadResult reloadFromFile();
 }

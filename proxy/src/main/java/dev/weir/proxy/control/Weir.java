@@ -2,6 +2,7 @@ package dev.weir.proxy.control;
 
 import dev.weir.proxy.admin.AdminServer;
 import dev.weir.proxy.api.BackendStatus;
+import dev.weir.proxy.api.CertificateStatus;
 import dev.weir.proxy.api.ConnectionList;
 import dev.weir.proxy.api.ProxyControl;
 import dev.weir.proxy.api.ReloadResult;
@@ -253,6 +254,11 @@ public final class Weir implements ProxyControl, AutoCloseable {
             throw new IllegalArgumentException("limit: " + limit + " (expected: 1..1000)");
         }
         return control.call(() -> inventory.connections(listener, limit));
+    }
+
+    @Override
+    public List<CertificateStatus> certificates() {
+        return control.call(inventory::certificates);
     }
 
     @Override
