@@ -176,6 +176,27 @@ class ConnectionsApiTest {
     }
 
     @Test
+    void aClientBehindAProxyHeaderIsOpeningUntilItThenListedAsTheRealClient() throws Exception {
+        try (RunningWeir h = TestConfig.to(TestConfig.local(echo.port()))
+                .listener("l", l -> l.set("proxy-protocol",
+                        TestConfig.map("accept", true, "trusted", List.of("127.0.0.1/32"), "timeout", "20s")))
+                .admin(null).start();
+             Socket c = h.connect("l")) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> connections(h, "l").get("total").asInt() == 1);
+            JsonNode waiting = connections(h, "l").get("connections").get(0);
+            assertThat(waiting.get("state").asText()).isEqualTo("OPENING");
+            assertThat(waiting.get("client").asText()).isEqualTo(local(c));
+
+            c.getOutputStream().write("PROXY TCP4 198.51.100.7 203.0.113.1 40000 443\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(Sockets.whoami(c)).isEqualTo("e");
+            JsonNode relayed = connections(h, "l").get("connections").get(0);
+            assertThat(relayed.get("state").asText()).isEqualTo("RELAYING");
+            assertThat(relayed.get("client").asText()).isEqualTo("198.51.100.7:40000");
+            assertThat(relayed.get("destination").asText()).isEqualTo("203.0.113.1:443");
+        }
+    }
+
+    @Test
     void theLimitBoundsTheAnswerOldestFirstAndTheTotalCountsAll() throws Exception {
         try (RunningWeir h = weir()) {
             List<Socket> clients = new ArrayList<>();
