@@ -20,6 +20,7 @@ import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -49,6 +50,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
 
     private final AdminApi api;
+    private final InventoryApi inventory;
     private final boolean loopbackBind;
     private volatile AdminAuth auth;
     private final byte[] page;
@@ -62,6 +64,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         this.loopbackBind = loopbackBind;
         this.auth = new AdminAuth(token, loopbackBind);
         this.api = new AdminApi(proxy, prometheus, () -> auth);
+        this.inventory = new InventoryApi(proxy, Clock.systemUTC());
         this.page = page;
         this.dispatch = new ApiDispatch(control, this);
     }
@@ -183,9 +186,14 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 case "listeners" -> Route.get(r -> Reply.json(HttpResponseStatus.OK, api.listeners()));
                 case "config" -> Route.get(r -> Reply.json(HttpResponseStatus.OK, api.config()));
                 case "session" -> Route.get(r -> Reply.json(HttpResponseStatus.OK, api.session()));
+                case "certificates" -> Route.get(r -> Reply.json(HttpResponseStatus.OK, inventory.certificates()));
                 case "reload" -> Route.change(POST, r -> api.reload());
                 default -> null;
             };
+        }
+        if (what.equals("listeners") && n == 5 && p.get(4).equals("connections")) {
+            String listener = p.get(3);
+            return Route.get(r -> Reply.json(HttpResponseStatus.OK, inventory.connections(listener, r)));
         }
         if (!what.equals("pools")) {
             return null;

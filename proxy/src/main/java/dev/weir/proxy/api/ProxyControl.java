@@ -54,6 +54,15 @@ public interface ProxyControl {
     /** Drains the backend, then it leaves the pool when its last connection ends. */
     void removeBackend(String pool, String id);
 
+    /**
+     * Up to {@code limit} (1..1000) live connections of a listener, the oldest first, with the total; each is read on
+     * its own event loop, and this waits for them a bounded time. NoSuchElementException for an unknown listener.
+     */
+    ConnectionList connections(String listener, int limit);
+
+    /** Every certificate the proxy presents (terminating listeners', pools' client certificates), as loaded. */
+    List<CertificateStatus> certificates();
+
     /** Re-reads the config file given at start; FAILED (and nothing changed) when it is invalid. */
     ReloadResult reloadFromFile();
 }

@@ -75,6 +75,11 @@ final class PoolSupervisor implements Members {
         return config;
     }
 
+    /** The TLS it speaks to backends now; null: plaintext. */
+    ClientTls tls() {
+        return tls;
+    }
+
     /** Adds a backend at runtime (the API, a reload, discovery): with active checks DOWN until its first passing probe. */
     Backend add(Backend b) {
         join(b);

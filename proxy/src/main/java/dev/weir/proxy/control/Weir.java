@@ -2,6 +2,8 @@ package dev.weir.proxy.control;
 
 import dev.weir.proxy.admin.AdminServer;
 import dev.weir.proxy.api.BackendStatus;
+import dev.weir.proxy.api.CertificateStatus;
+import dev.weir.proxy.api.ConnectionList;
 import dev.weir.proxy.api.ProxyControl;
 import dev.weir.proxy.api.ReloadResult;
 import dev.weir.proxy.api.StartException;
@@ -53,6 +55,7 @@ public final class Weir implements ProxyControl, AutoCloseable {
     private final ProxyParts parts;
     private final Registry registry;
     private final OperatorApi api;
+    private final Inventory inventory;
     private final Reloader reloader;
     private volatile boolean ready;
     private volatile boolean stopping;
@@ -79,6 +82,7 @@ public final class Weir implements ProxyControl, AutoCloseable {
         this.parts = new ProxyParts(transport, group, group.next(), control, connector, metrics,
                 new AccessLog(config.accessLog()), prometheus, this.registry::poolNamed);
         this.api = new OperatorApi(this.registry, control);
+        this.inventory = new Inventory(this.registry);
         this.reloader = new Reloader(this.registry, parts, api, this, config, configFile, () -> stopping);
     }
 
@@ -242,6 +246,19 @@ public final class Weir implements ProxyControl, AutoCloseable {
     @Override
     public void removeBackend(String pool, String id) {
         control.run(() -> api.removeBackend(pool, id));
+    }
+
+    @Override
+    public ConnectionList connections(String listener, int limit) {
+        if (limit < 1 || limit > 1000) {
+            throw new IllegalArgumentException("limit: " + limit + " (expected: 1..1000)");
+        }
+        return control.call(() -> inventory.connections(listener, limit));
+    }
+
+    @Override
+    public List<CertificateStatus> certificates() {
+        return control.call(inventory::certificates);
     }
 
     @Override

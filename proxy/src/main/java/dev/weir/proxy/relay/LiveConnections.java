@@ -1,5 +1,6 @@
 package dev.weir.proxy.relay;
 
+import dev.weir.proxy.api.ConnectionList;
 import dev.weir.proxy.metrics.CloseReason;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -11,7 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Thread rule: connections join and leave on their own event loops, all at once (a concurrent set); the
  * readers and {@link #closeAll}/{@link #awaitIdle} run on the control or shutdown thread and hop to each
- * connection's loop to close it.
+ * connection's loop to close it, or to read it ({@link #list}).
  */
 final class LiveConnections {
 
@@ -55,6 +56,11 @@ final class LiveConnections {
             sum += c.bufferedBytes();
         }
         return sum;
+    }
+
+    /** Up to {@code limit} live connections, the oldest first, each read on its own loop (see {@link ConnectionSnapshots}). */
+    ConnectionList list(int limit, long waitMillis) {
+        return ConnectionSnapshots.take(live, limit, waitMillis);
     }
 
     /** Closes every live connection with {@code reason}; returns when all are closed. */

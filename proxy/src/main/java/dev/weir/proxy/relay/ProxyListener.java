@@ -1,5 +1,6 @@
 package dev.weir.proxy.relay;
 
+import dev.weir.proxy.api.ConnectionList;
 import dev.weir.proxy.backend.BackendPool;
 import dev.weir.proxy.backend.connect.BackendConnector;
 import dev.weir.proxy.config.EdgeConfig;
@@ -177,6 +178,14 @@ public final class ProxyListener implements ListenerContext {
     /** Bytes held in Weir's output queues for this listener's connections (read racily; for tests and status). */
     public long bufferedBytes() {
         return live.bufferedBytes();
+    }
+
+    /**
+     * Up to {@code limit} live connections, the oldest first, with the total; each is read on its own event loop,
+     * which have {@code waitMillis} together to answer. From any thread but an event loop (it waits for them).
+     */
+    public ConnectionList connections(int limit, long waitMillis) {
+        return live.list(limit, waitMillis);
     }
 
     /** Closes every live connection with {@code reason}; returns when all are closed. */

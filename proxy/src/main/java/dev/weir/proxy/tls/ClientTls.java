@@ -9,6 +9,8 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.util.List;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
@@ -28,10 +30,13 @@ public final class ClientTls {
 
     private final SslContext context;
     private final BackendTlsConfig config;
+    /** The leaf of {@code config.cert()}, as loaded; null without a client certificate. */
+    private final X509Certificate certificate;
 
-    private ClientTls(SslContext context, BackendTlsConfig config) {
+    private ClientTls(SslContext context, BackendTlsConfig config, X509Certificate certificate) {
         this.context = context;
         this.config = config;
+        this.certificate = certificate;
     }
 
     /**
@@ -50,12 +55,15 @@ public final class ClientTls {
             }
             b.trustManager(cfg.ca().toFile());
         }
+        X509Certificate leaf = null;
         if (cfg.cert() != null) {
             readable(path + ".cert", cfg.cert());
             readable(path + ".key", cfg.key());
-            if (Certificates.read(path + ".cert", cfg.cert()).isEmpty()) {
+            List<X509Certificate> chain = Certificates.read(path + ".cert", cfg.cert());
+            if (chain.isEmpty()) {
                 throw new StartException(path + ".cert: " + cfg.cert() + " holds no PEM certificate", null);
             }
+            leaf = chain.get(0);
             try {
                 b.keyManager(cfg.cert().toFile(), cfg.key().toFile());
             } catch (IllegalArgumentException e) {
@@ -65,7 +73,7 @@ public final class ClientTls {
             Certificates.checkKeyMatches(path, new dev.weir.proxy.config.TlsConfig.Certificate(cfg.cert(), cfg.key()));
         }
         try {
-            return new ClientTls(b.build(), cfg);
+            return new ClientTls(b.build(), cfg, leaf);
         } catch (SSLException | IllegalArgumentException e) {
             throw new StartException(path + ": cannot build the client TLS context (" + ServerTls.reason(e) + ")", e);
         }
@@ -74,6 +82,11 @@ public final class ClientTls {
     /** The settings it was loaded from. */
     public BackendTlsConfig config() {
         return config;
+    }
+
+    /** The client certificate it presents to backends (for expiry reporting); null when it presents none. */
+    public X509Certificate certificate() {
+        return certificate;
     }
 
     /**

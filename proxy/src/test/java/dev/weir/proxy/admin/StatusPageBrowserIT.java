@@ -6,11 +6,14 @@ import dev.weir.proxy.RunningWeir;
 import dev.weir.proxy.TestConfig;
 import dev.weir.proxy.api.BackendStatus;
 import dev.weir.proxy.backend.BackendState;
+import dev.weir.proxy.tls.TestPki;
 import dev.weir.sample.BackendSample;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,7 +32,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The status page in a real browser (Debian's chromium and chromedriver, headless): it lists the
- * backends, a drain click changes a backend's state, and a killed backend turns DOWN on screen.
+ * backends, a drain click changes a backend's state, a killed backend turns DOWN on screen, and a certificate that
+ * expires soon is warned of.
  * Without chromium the test fails and says what to install: CI installs it, so a skip would hide
  * a broken setup.
  */
@@ -41,6 +45,8 @@ class StatusPageBrowserIT {
 
     @TempDir
     Path profile;
+    @TempDir
+    Path certs;
 
     private BackendSample a;
     private BackendSample b;
@@ -117,6 +123,7 @@ class StatusPageBrowserIT {
             }
             assertThat(browser.findElement(By.cssSelector("#listeners tr[data-listener='l']")).getText())
                     .contains("127.0.0.1:" + h.address().getPort());
+            assertThat(browser.findElement(By.id("certificates")).isDisplayed()).as("no certificate, no warning").isFalse();
 
             WebElement drain = browser.findElement(row(a)).findElement(By.cssSelector("button[data-action='drain']"));
             drain.click();
@@ -132,6 +139,26 @@ class StatusPageBrowserIT {
 
             browser.findElement(row(a)).findElement(By.cssSelector("button[data-action='enable']")).click();
             waitUpTo(10).until(d -> stateOnScreen(a).equals("UP"));
+        }
+    }
+
+    @Test
+    void warnsOfACertificateThatExpiresWithin30DaysAndNotOfOneValidForAYear() throws Exception {
+        TestPki.Issued ca = TestPki.ca("page ca");
+        TestPki.Files2 year = ca.issue("year.test", Duration.ofDays(365), "year.test").write(certs, "year");
+        TestPki.Files2 soon = ca.issue("soon.test", Duration.ofDays(10), "soon.test").write(certs, "soon");
+        List<Map<String, Object>> served = List.of(
+                TestConfig.map("cert", year.cert().toString(), "key", year.key().toString()),
+                TestConfig.map("cert", soon.cert().toString(), "key", soon.key().toString()));
+        try (RunningWeir h = config().set("listeners.l.tls.certificates", served).admin(null).start()) {
+            browser.get(h.uri("/").toString());
+            By soonRow = By.cssSelector("#certificates tr[data-certificate='listeners.l.tls.certificates[1]']");
+            waitUpTo(10).until(ExpectedConditions.visibilityOfElementLocated(soonRow));
+            WebElement warning = browser.findElement(By.id("certificates"));
+            assertThat(warning.findElement(By.tagName("h2")).getText()).isEqualTo("Certificates that expire within 30 days");
+            assertThat(browser.findElement(soonRow).getText()).contains(soon.cert().toString(), "CN=soon.test")
+                    .containsPattern("expires in (9|10) days");
+            assertThat(warning.findElements(By.cssSelector("tbody tr"))).as("the year-long one is not listed").hasSize(1);
         }
     }
 

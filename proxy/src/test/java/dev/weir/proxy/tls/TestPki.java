@@ -52,6 +52,11 @@ public final class TestPki {
             return TestPki.issue(this, cn, false, Duration.ofDays(1), dnsNames);
         }
 
+        /** A leaf certificate for {@code cn} that expires {@code validFor} from now (its expiry is what a test checks). */
+        public Issued issue(String cn, Duration validFor, String... dnsNames) {
+            return TestPki.issue(this, cn, false, validFor, dnsNames);
+        }
+
         /** A certificate that expired an hour ago. */
         public Issued issueExpired(String cn, String... dnsNames) {
             return TestPki.issue(this, cn, false, Duration.ofHours(-1), dnsNames);
