@@ -56,11 +56,19 @@ final class ConfigDir {
 
     /** Writes weir.yaml exactly as given. */
     ConfigDir writeRaw(String yaml) {
+        return file("weir.yaml", yaml);
+    }
+
+    /**
+     * Writes another file of the directory (a certificate, a key), readable by the container's user, replaced by
+     * rename as weir.yaml is.
+     */
+    ConfigDir file(String name, String content) {
         try {
-            Path tmp = dir.resolve(".weir.yaml.tmp");
-            Files.writeString(tmp, yaml, StandardCharsets.UTF_8);
+            Path tmp = dir.resolve("." + name + ".tmp");
+            Files.writeString(tmp, content, StandardCharsets.UTF_8);
             Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
-            Files.move(tmp, dir.resolve("weir.yaml"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             return this;
         } catch (IOException e) {
             throw new UncheckedIOException(e);

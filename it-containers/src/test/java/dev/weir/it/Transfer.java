@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * One long connection through Weir to an echoing backend-sample: {@code whoami} first (so the test knows the
  * backend), then {@code total} pseudo-random bytes up, every byte checked as it comes back down, then a FIN both
- * ways. The sender can stop at {@code pauseAt} bytes until {@link #resume()}, to keep the transfer in flight while
+ * ways (or, without half-close, the client closes once every byte came back). The sender can stop at {@code pauseAt} bytes until {@link #resume()}, to keep the transfer in flight while
  * the test does something to Weir.
  */
 final class Transfer {
@@ -26,23 +26,32 @@ final class Transfer {
     private final long total;
     private final long pauseAt;
     private final long seed;
+    private final boolean halfClose;
     private final CountDownLatch paused = new CountDownLatch(1);
     private final CountDownLatch resume = new CountDownLatch(1);
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong received = new AtomicLong();
     private final CompletableFuture<Long> done = new CompletableFuture<>();
 
-    private Transfer(Socket socket, String backend, long total, long pauseAt, long seed) {
+    private Transfer(Socket socket, String backend, long total, long pauseAt, long seed, boolean halfClose) {
         this.socket = socket;
         this.backend = backend;
         this.total = total;
         this.pauseAt = pauseAt;
         this.seed = seed;
+        this.halfClose = halfClose;
     }
 
     /** Connects, asks whoami, and starts sending; {@code pauseAt} < 0 never pauses. */
     static Transfer start(String source, int port, long total, long pauseAt, long seed) throws IOException {
-        Socket s = Net.connect(source, port);
+        return start(Net.connect(source, port), total, pauseAt, seed, true);
+    }
+
+    /**
+     * The same over a socket the caller connected, which the transfer closes. {@code halfClose} false: the sender
+     * never shuts its output down; the reader stops after {@code total} bytes, and the socket is closed.
+     */
+    static Transfer start(Socket s, long total, long pauseAt, long seed, boolean halfClose) throws IOException {
         s.setSoTimeout(60_000);
         s.getOutputStream().write("whoami\n".getBytes(StandardCharsets.US_ASCII));
         String backend = Net.readLine(s.getInputStream());
@@ -50,7 +59,7 @@ final class Transfer {
             s.close();
             throw new IOException("closed before the whoami answer");
         }
-        Transfer t = new Transfer(s, backend, total, pauseAt, seed);
+        Transfer t = new Transfer(s, backend, total, pauseAt, seed, halfClose);
         Thread writer = new Thread(t::write, "transfer-writer-" + seed);
         Thread reader = new Thread(t::read, "transfer-reader-" + seed);
         writer.setDaemon(true);
@@ -124,7 +133,9 @@ final class Transfer {
                 sent.set(at);
             }
             out.flush();
-            socket.shutdownOutput();
+            if (halfClose) {
+                socket.shutdownOutput();
+            }
         } catch (IOException e) {
             done.completeExceptionally(new IOException("sending via " + backend + " at " + sent.get() + ": " + e, e));
             paused.countDown();
@@ -141,7 +152,7 @@ final class Transfer {
             byte[] want = new byte[CHUNK];
             long at = 0;
             int n;
-            while ((n = in.read(buf)) >= 0) {
+            while ((halfClose || at < total) && (n = in.read(buf)) >= 0) {
                 expected.next(want, n);
                 for (int i = 0; i < n; i++) {
                     if (buf[i] != want[i]) {

@@ -20,9 +20,15 @@ final class TlsFailures {
         if (c instanceof NotSslRecordException) {
             return "not_tls";
         }
-        String m = describe(c).toLowerCase(Locale.ROOT);
+        // Every message of the chain: BoringSSL's engine wraps a rejected client chain in "General OpenSslEngine
+        // problem", with the trust manager's reason as its cause.
+        StringBuilder all = new StringBuilder();
+        for (Throwable t = c; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            all.append(t.getMessage()).append('\n');
+        }
+        String m = all.toString().toLowerCase(Locale.ROOT);
         if (m.contains("empty client certificate") || m.contains("certificate_required") || m.contains("no client certificate")
-                || m.contains("peer not authenticated")) {
+                || m.contains("peer not authenticated") || m.contains("peer_did_not_return_a_certificate")) {
             return "no_certificate";
         }
         if (m.contains("certificate") || m.contains("pkix") || m.contains("unknown_ca") || m.contains("cert")) {
@@ -40,7 +46,10 @@ final class TlsFailures {
         return "other";
     }
 
-    /** The innermost message that says something, one line. */
+    /**
+     * The first message that says something, then the innermost cause's when it adds to it (one line):
+     * "General OpenSslEngine problem: unable to find valid certification path to requested target".
+     */
     static String describe(Throwable cause) {
         Throwable c = unwrap(cause);
         String m = c.getMessage();
@@ -50,6 +59,14 @@ final class TlsFailures {
             m = t.getMessage();
         }
         String text = m == null ? c.getClass().getSimpleName() : m;
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String rootMessage = root.getMessage();
+        if (root != t && rootMessage != null && !rootMessage.isEmpty() && !text.contains(rootMessage)) {
+            text = text + ": " + rootMessage;
+        }
         return text.replace('\n', ' ').replace('"', '\'');
     }
 

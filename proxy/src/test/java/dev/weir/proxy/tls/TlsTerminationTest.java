@@ -192,6 +192,8 @@ class TlsTerminationTest {
             assertThat(refused(proxy, TestPki.client(ca, mallory))).as("a certificate from another CA").isTrue();
             await().atMost(Duration.ofSeconds(5))
                     .until(() -> proxy.metrics().closedCount("TLS_HANDSHAKE_FAILED") == 2);
+            // The JDK's client sends no certificate when its own is not from a CA the server asked for.
+            assertThat(proxy.counted("weir.tls.handshakes", "result", "no_certificate")).isEqualTo(2.0);
             assertThat(totalBackendConnections(proxy)).as("the backend saw no connection").isZero();
 
             try (SSLSocket s = client(proxy, TestPki.client(ca, alice), "web.test")) {
