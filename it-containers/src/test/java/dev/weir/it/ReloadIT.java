@@ -27,7 +27,7 @@ class ReloadIT {
     /** Pool web over {@code backends} (after the listener, which {@link Stack} and the reload write). */
     static String pool(Containers.Sample... backends) {
         return "pools:\n  web:\n    balance: round-robin\n    drain-timeout: 30s\n"
-                + Snippets.backends(backends) + Snippets.sendExpect("300ms", "250ms", 1, 2);
+                + Snippets.backends(backends) + Snippets.sendExpect("500ms", "450ms", 1, 3);
     }
 
     @Test
