@@ -4,7 +4,6 @@ import dev.weir.proxy.api.StartException;
 import dev.weir.proxy.config.Config;
 import dev.weir.proxy.config.ListenerConfig;
 import dev.weir.proxy.config.PoolConfig;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -27,7 +26,7 @@ public final class TlsFiles {
         } catch (StartException e) {
             return List.of(e.getMessage());
         }
-        TlsProviders providers = new TlsProviders(cfg.tlsProvider(), new SimpleMeterRegistry());
+        TlsProviders providers = TlsProviders.quiet(cfg.tlsProvider());
         for (ListenerConfig lc : cfg.listeners().values()) {
             if (lc.tls() != null) {
                 try {

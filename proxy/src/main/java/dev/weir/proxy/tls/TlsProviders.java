@@ -4,6 +4,7 @@ import dev.weir.proxy.api.StartException;
 import dev.weir.proxy.config.TlsProviderKind;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslProvider;
 import org.slf4j.Logger;
@@ -23,12 +24,23 @@ public final class TlsProviders {
 
     private final TlsProviderKind requested;
     private final MeterRegistry registry;
+    private final boolean announce;
     private SslProvider chosen; // guarded by this
 
     /** @param registry where the choice, and the TLS meters of the contexts built, are shown */
     public TlsProviders(TlsProviderKind requested, MeterRegistry registry) {
+        this(requested, registry, true);
+    }
+
+    private TlsProviders(TlsProviderKind requested, MeterRegistry registry, boolean announce) {
         this.requested = requested;
         this.registry = registry;
+        this.announce = announce;
+    }
+
+    /** For {@code weir validate}: the same choice, neither logged nor shown (its output is OK or the errors). */
+    static TlsProviders quiet(TlsProviderKind requested) {
+        return new TlsProviders(requested, new SimpleMeterRegistry(), false);
     }
 
     /**
@@ -48,6 +60,9 @@ public final class TlsProviders {
             boolean openssl = requested == TlsProviderKind.OPENSSL
                     || requested == TlsProviderKind.AUTO && OpenSsl.isAvailable();
             chosen = openssl ? SslProvider.OPENSSL : SslProvider.JDK;
+            if (!announce) {
+                return chosen;
+            }
             String version = openssl ? OpenSsl.versionString() : "JDK " + Runtime.version().feature();
             if (openssl) {
                 log.info("tls provider chosen provider=openssl requested={} version=\"{}\"", requested.yamlName(),
