@@ -26,7 +26,10 @@ import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
+import org.bouncycastle.openssl.PKCS8Generator;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
+import org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8EncryptorBuilder;
 import org.bouncycastle.openssl.jcajce.JcePEMEncryptorBuilder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -137,6 +140,18 @@ class TlsFilesTest {
         Files.writeString(encrypted, pem.toString());
         assertRefused(files.cert(), encrypted, at + encrypted + ": an encrypted key (decrypt it: openssl pkey -in "
                 + encrypted + " -out KEY)");
+        Path encryptedPkcs8 = dir.resolve("encrypted-pkcs8.key");
+        StringWriter pkcs8 = new StringWriter();
+        try (JcaPEMWriter w = new JcaPEMWriter(pkcs8)) {
+            w.writeObject(new JcaPKCS8Generator(leaf.keys().getPrivate(),
+                    new JceOpenSSLPKCS8EncryptorBuilder(PKCS8Generator.AES_128_CBC)
+                            .setProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider())
+                            .setPassword("secret".toCharArray()).build()));
+        }
+        Files.writeString(encryptedPkcs8, pkcs8.toString());
+        assertThat(pkcs8.toString()).startsWith("-----BEGIN ENCRYPTED PRIVATE KEY-----");
+        assertRefused(files.cert(), encryptedPkcs8, at + encryptedPkcs8 + ": an encrypted key (decrypt it: openssl pkey -in "
+                + encryptedPkcs8 + " -out KEY)");
         Path damaged = Files.writeString(dir.resolve("damaged.key"),
                 "-----BEGIN EC PRIVATE KEY-----\nnot base64 at all!\n-----END EC PRIVATE KEY-----\n");
         assertThatThrownBy(() -> terminating("auto", files.cert(), damaged).start()).isInstanceOf(StartException.class)
