@@ -100,7 +100,7 @@ final class Launcher {
         } catch (StartException e) {
             err.println("weir: " + e.getMessage());
             err.flush();
-            return Main.EXIT_FAILURE;
+            return e.configError() ? Main.EXIT_CONFIG : Main.EXIT_FAILURE;
         }
         started.set(weir);
         if (hupWhileStarting.getAndSet(false)) {

@@ -16,8 +16,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * The {@code weir} command line. Exit status: 0 ok, 2 invalid configuration or usage, 1 any other
- * failure (a port in use, an unresolvable backend).
+ * The {@code weir} command line. Exit status: 0 ok, 2 invalid configuration or usage (a certificate or key file it
+ * names that is missing or wrong included), 1 any other failure (a port in use, an unresolvable backend).
  */
 @Command(name = "weir", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Weir, a Layer-4 TCP load balancer.",
@@ -136,7 +136,7 @@ public final class Main implements Callable<Integer> {
     }
 
     @Command(name = "validate", mixinStandardHelpOptions = true,
-            description = "Check a config file: prints OK, or every error (exit 2).")
+            description = "Check a config file and the TLS files it names: prints OK, or every error (exit 2).")
     static final class Validate implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "FILE", description = "Config file to check.")
         Path file;
@@ -148,6 +148,13 @@ public final class Main implements Callable<Integer> {
         public Integer call() {
             Config cfg = loadOrReport(file, spec.commandLine().getErr());
             if (cfg == null) {
+                return EXIT_CONFIG;
+            }
+            // As nginx -t and haproxy -c do: a certificate that would stop the start is a config error now.
+            java.util.List<String> tls = dev.weir.proxy.tls.TlsFiles.problems(cfg);
+            if (!tls.isEmpty()) {
+                tls.forEach(spec.commandLine().getErr()::println);
+                spec.commandLine().getErr().flush();
                 return EXIT_CONFIG;
             }
             spec.commandLine().getOut().println("OK");

@@ -120,6 +120,34 @@ class MainTest {
         }
     }
 
+    /** A terminating listener on port 0 whose key file is {@code key}. */
+    private Path tlsConfig(Path cert, Path key) throws Exception {
+        Path cfg = dir.resolve("tls.yaml");
+        Files.writeString(cfg, "admin: {bind: \"off\"}\nlisteners:\n  web:\n    bind: 127.0.0.1:0\n    pool: web\n"
+                + "    tls: {certificates: [{cert: " + cert + ", key: " + key + "}]}\n"
+                + "pools:\n  web:\n    backends: [127.0.0.1:9]\n");
+        return cfg;
+    }
+
+    @Test
+    void aBadCertificateOrKeyFileIsAConfigErrorForRunAndValidate() throws Exception {
+        dev.weir.proxy.tls.TestPki.Files2 web = dev.weir.proxy.tls.TestPki.ca("ca").issue("web.test", "web.test")
+                .write(dir, "web");
+        Path missing = dir.resolve("missing.key");
+        Result run = weir("run", "-c", tlsConfig(web.cert(), missing).toString());
+        assertThat(run.code()).isEqualTo(2);
+        assertThat(run.err().trim()).isEqualTo("weir: listeners.web.tls.certificates[0].key: " + missing + ": no such file");
+
+        Result validate = weir("validate", tlsConfig(web.cert(), missing).toString());
+        assertThat(validate.code()).isEqualTo(2);
+        assertThat(validate.err().trim()).isEqualTo("listeners.web.tls.certificates[0].key: " + missing + ": no such file");
+        assertThat(validate.out()).isEmpty();
+
+        Result ok = weir("validate", tlsConfig(web.cert(), web.key()).toString());
+        assertThat(ok.code()).as(ok.err()).isZero();
+        assertThat(ok.out().trim()).isEqualTo("OK");
+    }
+
     @Test
     void versionAndUsage() {
         Result v = weir("--version");

@@ -239,6 +239,53 @@ class WeirProcessIT {
         }
     }
 
+    /** A terminating listener with an EC and an RSA certificate, their keys in the traditional form. */
+    private Path tlsConfig(String provider) throws IOException {
+        dev.weir.proxy.tls.TestPki.Issued ca = dev.weir.proxy.tls.TestPki.ca("ca");
+        dev.weir.proxy.tls.TestPki.Files2 ec = ca.issue("a.test", "a.test").writeTraditional(dir, "ec");
+        dev.weir.proxy.tls.TestPki.Files2 rsa = ca.issueRsa("b.test", "b.test").writeTraditional(dir, "rsa");
+        Path cfg = dir.resolve("tls.yaml");
+        Files.writeString(cfg, """
+                tls-provider: %s
+                admin: {bind: "off"}
+                listeners:
+                  web:
+                    bind: 127.0.0.1:0
+                    pool: web
+                    tls:
+                      certificates: [{cert: %s, key: %s}, {cert: %s, key: %s}]
+                pools:
+                  web:
+                    backends: [127.0.0.1:%d]
+                """.formatted(provider, ec.cert(), ec.key(), rsa.cert(), rsa.key(), echo.port()));
+        return cfg;
+    }
+
+    @Test
+    void theJarReadsTraditionalKeysWithEitherProvider() throws Exception {
+        for (String provider : new String[] {"auto", "jdk"}) {
+            try (WeirProcess weir = WeirProcess.start(Map.of(), "validate", tlsConfig(provider).toString())) {
+                assertThat(weir.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+                assertThat(weir.process().exitValue()).as(weir.output()).isZero();
+                assertThat(weir.output()).contains("OK");
+            }
+        }
+    }
+
+    @Test
+    void aForcedTlsProviderThatCannotLoadIsAConfigError() throws Exception {
+        Path cfg = tlsConfig("openssl");
+        for (String command : new String[] {"validate", "run"}) {
+            List<String> args = command.equals("run") ? List.of("run", "-c", cfg.toString()) : List.of("validate", cfg.toString());
+            try (WeirProcess weir = WeirProcess.start(Map.of(), List.of("-Dio.netty.handler.ssl.noOpenSsl=true"),
+                    args.toArray(new String[0]))) {
+                assertThat(weir.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+                assertThat(weir.process().exitValue()).as(command).isEqualTo(2);
+                await().until(() -> weir.output().contains("tls-provider: openssl is not available here ("));
+            }
+        }
+    }
+
     @Test
     void demoAnswersWhoamiFromThreeBackends() throws Exception {
         Map<String, String> env = Map.of("WEIR_DEMO_BIND", "127.0.0.1:0", "WEIR_DEMO_STICKY_BIND", "127.0.0.1:0",

@@ -17,6 +17,9 @@ final class ConfigSchema {
 
     static final Key<TransportKind> TRANSPORT = Key.of("transport",
             Parsers.oneOf(TransportKind.values(), TransportKind::yamlName), TransportKind.AUTO);
+    /** One for the whole process, like the transport: a restart changes it. */
+    static final Key<TlsProviderKind> TLS_PROVIDER = Key.of("tls-provider",
+            Parsers.oneOf(TlsProviderKind.values(), TlsProviderKind::yamlName), TlsProviderKind.AUTO);
     /** 0: one per available processor. */
     static final Key<Integer> EVENT_LOOP_THREADS = Key.of("event-loop-threads",
             Parsers.integer(0, Integer.MAX_VALUE), 0);
@@ -32,7 +35,7 @@ final class ConfigSchema {
     static final Key<Void> POOLS = Key.named("pools", PoolSchema.SECTION);
 
     /** The whole file. */
-    static final Section ROOT = Section.of(TRANSPORT, EVENT_LOOP_THREADS, EVENT_LOOP_SPIN, MAX_READ, LISTENERS, POOLS,
+    static final Section ROOT = Section.of(TRANSPORT, TLS_PROVIDER, EVENT_LOOP_THREADS, EVENT_LOOP_SPIN, MAX_READ, LISTENERS, POOLS,
             ProcessSchema.SHUTDOWN, ProcessSchema.RELOAD, ProcessSchema.ADMIN, ProcessSchema.ACCESS_LOG);
 
     private final NodeReader in;
@@ -61,6 +64,7 @@ final class ConfigSchema {
         Integer threads = EVENT_LOOP_THREADS.read(in, "", top);
         Duration spin = EVENT_LOOP_SPIN.read(in, "", top);
         Integer maxRead = MAX_READ.read(in, "", top);
+        TlsProviderKind tlsProvider = TLS_PROVIDER.read(in, "", top);
         Map<String, ListenerConfig> listeners = new LinkedHashMap<>();
         named(LISTENERS, top, "listener").forEach((name, node) ->
                 listeners.put(name, listenerSchema.read(child(LISTENERS.name(), name), name, node)));
@@ -87,7 +91,7 @@ final class ConfigSchema {
         if (!in.errors().isEmpty()) {
             return null;
         }
-        return new Config(transport, threads, spin, maxRead, listeners, pools, shutdown, reload, admin, accessLog);
+        return new Config(transport, threads, spin, maxRead, tlsProvider, listeners, pools, shutdown, reload, admin, accessLog);
     }
 
     /** A passthrough route relays the client's own TLS: a pool that speaks TLS to its backends would wrap it again. */

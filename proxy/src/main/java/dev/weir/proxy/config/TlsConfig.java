@@ -16,9 +16,14 @@ import java.util.Locale;
  * @param alpn             application protocols offered; empty = no ALPN
  * @param clientCa         the CA file client certificates are checked against; null when client-auth is none
  * @param handshakeTimeout the ClientHello and the whole handshake must complete within this
+ * @param sessionTickets   resumption by session tickets, with keys Weir makes and rotates
  */
 public record TlsConfig(List<Certificate> certificates, List<String> protocols, List<String> ciphers,
-                        List<String> alpn, ClientAuth clientAuth, Path clientCa, Duration handshakeTimeout) {
+                        List<String> alpn, ClientAuth clientAuth, Path clientCa, Duration handshakeTimeout,
+                        SessionTickets sessionTickets) {
+
+    /** Session tickets on, a new key every 12 hours. */
+    public static final SessionTickets DEFAULT_TICKETS = new SessionTickets(true, Duration.ofHours(12));
 
     public TlsConfig {
         certificates = List.copyOf(certificates);
@@ -27,8 +32,16 @@ public record TlsConfig(List<Certificate> certificates, List<String> protocols, 
         alpn = List.copyOf(alpn);
     }
 
-    /** A certificate chain (PEM, the leaf first) and its private key (PEM, PKCS#8). */
+    /** A certificate chain (PEM, the leaf first) and its private key (PEM: PKCS#8, or traditional RSA or EC). */
     public record Certificate(Path cert, Path key) {
+    }
+
+    /**
+     * {@code session-tickets}: with the openssl provider, tickets are encrypted with keys Weir makes, the same on
+     * every event loop and across reloads; a new key issues them every {@code rotate}, the previous one still
+     * decrypts for one more period. The jdk provider uses its own tickets and keys (docs/tls.md).
+     */
+    public record SessionTickets(boolean enabled, Duration rotate) {
     }
 
     /** Whether clients must present a certificate. */

@@ -40,8 +40,13 @@ final class TlsSchema {
     static final Key<Path> CLIENT_CA = Key.optional("client-ca", TlsSchema.path());
     static final Key<Duration> HANDSHAKE_TIMEOUT = Key.of("handshake-timeout", Parsers.duration(false),
             Duration.ofSeconds(10));
-    static final Key<Void> TLS = Key.section("tls",
-            Section.of(CERTIFICATES, PROTOCOLS, CIPHERS, ALPN, CLIENT_AUTH, CLIENT_CA, HANDSHAKE_TIMEOUT));
+    static final Key<Boolean> TICKETS_ENABLED = Key.of("enabled", Parsers.bool(), TlsConfig.DEFAULT_TICKETS.enabled());
+    static final Key<Duration> TICKETS_ROTATE = Key.of("rotate",
+            Parsers.duration(Duration.ofSeconds(1), Duration.ofHours(168), true), TlsConfig.DEFAULT_TICKETS.rotate());
+    static final Key<Void> SESSION_TICKETS = Key.section("session-tickets",
+            Section.described("a map with enabled and rotate", TICKETS_ENABLED, TICKETS_ROTATE));
+    static final Key<Void> TLS = Key.section("tls", Section.of(CERTIFICATES, PROTOCOLS, CIPHERS, ALPN, CLIENT_AUTH,
+            CLIENT_CA, HANDSHAKE_TIMEOUT, SESSION_TICKETS));
 
     private final NodeReader in;
 
@@ -66,16 +71,29 @@ final class TlsSchema {
         TlsConfig.ClientAuth clientAuth = CLIENT_AUTH.read(in, path, f);
         Path clientCa = CLIENT_CA.read(in, path, f);
         Duration handshakeTimeout = HANDSHAKE_TIMEOUT.read(in, path, f);
+        TlsConfig.SessionTickets tickets = tickets(path, f);
         if (clientAuth != null && clientAuth != TlsConfig.ClientAuth.NONE && clientCa == null && !CLIENT_CA.isIn(f)) {
             in.error(CLIENT_CA.path(path), "missing", "the CA file client certificates are checked against (client-auth is "
                     + clientAuth.yamlName() + ")");
             return null;
         }
         if (certificates == null || protocols == null || ciphers == null || alpn == null || clientAuth == null
-                || (CLIENT_CA.isIn(f) && clientCa == null) || handshakeTimeout == null) {
+                || (CLIENT_CA.isIn(f) && clientCa == null) || handshakeTimeout == null || tickets == null) {
             return null;
         }
-        return new TlsConfig(certificates, protocols, ciphers, alpn, clientAuth, clientCa, handshakeTimeout);
+        return new TlsConfig(certificates, protocols, ciphers, alpn, clientAuth, clientCa, handshakeTimeout, tickets);
+    }
+
+    /** Absent: on, rotating every 12 hours; null (reported) when it has errors. */
+    private TlsConfig.SessionTickets tickets(String tlsPath, Map<String, Node> tls) {
+        String path = SESSION_TICKETS.path(tlsPath);
+        Map<String, Node> f = SESSION_TICKETS.section().fields(in, path, SESSION_TICKETS.node(tls));
+        if (f == null) {
+            return null;
+        }
+        Boolean enabled = TICKETS_ENABLED.read(in, path, f);
+        Duration rotate = TICKETS_ROTATE.read(in, path, f);
+        return enabled == null || rotate == null ? null : new TlsConfig.SessionTickets(enabled, rotate);
     }
 
     /** True when the listener has a tls section (read as null only when it has errors). */

@@ -118,21 +118,23 @@ final class ListenerSteps {
     /**
      * A terminating listener's certificates, read again by every reload (a renewal replaces the files in place): new
      * handshakes get the new ones, live connections keep theirs; a broken file fails the reload in prepare, and the
-     * running certificates stay.
+     * running certificates stay. The new contexts keep the session ticket keys, so clients resume across a reload.
      */
     static final class ListenerTls extends Step {
         private final ProxyListener listener;
         private final ListenerConfig next;
+        private final ProxyParts parts;
         private ServerTls prepared;
 
-        ListenerTls(ProxyListener listener, ListenerConfig next) {
+        ListenerTls(ProxyListener listener, ListenerConfig next, ProxyParts parts) {
             this.listener = listener;
             this.next = next;
+            this.parts = parts;
         }
 
         @Override
         void prepare() throws StartException {
-            prepared = ProxyParts.loadTls(next);
+            prepared = parts.loadTls(next, listener.tls());
         }
 
         @Override

@@ -75,7 +75,7 @@ final class PoolSteps {
 
         @Override
         void prepare() throws StartException {
-            tls = PoolSupervisor.loadTls(next); // read again by every reload: a renewal replaces the files in place
+            tls = pool.loadTls(next); // read again by every reload: a renewal replaces the files in place
             if (next.discovery() == null) {
                 for (BackendConfig bc : pool.newStaticBackends(next)) {
                     resolved.put(bc.address().toString(), StaticMembers.resolve(bc, "pools." + next.name() + ".backends"));

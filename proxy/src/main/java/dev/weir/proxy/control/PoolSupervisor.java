@@ -104,8 +104,8 @@ final class PoolSupervisor implements Members {
     }
 
     /** The TLS {@code pc} speaks to backends, its files read now; null for plaintext (a reload's prepare step). */
-    static ClientTls loadTls(PoolConfig pc) throws StartException {
-        return pc.tls() == null ? null : ClientTls.load("pools." + pc.name() + ".tls", pc.tls());
+    ClientTls loadTls(PoolConfig pc) throws StartException {
+        return pc.tls() == null ? null : ClientTls.load("pools." + pc.name() + ".tls", pc.tls(), parts.tls());
     }
 
     /**

@@ -12,6 +12,7 @@ import dev.weir.proxy.metrics.AccessLog;
 import dev.weir.proxy.metrics.ProxyMetrics;
 import dev.weir.proxy.relay.ProxyListener;
 import dev.weir.proxy.tls.ServerTls;
+import dev.weir.proxy.tls.TlsProviders;
 import dev.weir.proxy.transport.Transport;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.Channel;
@@ -27,11 +28,12 @@ import java.util.function.Function;
  * binds, and touches nothing that runs. Immutable; used on the control thread.
  *
  * @param healthLoop where health probes and DNS discovery of every pool run (one of the proxy's event loops)
+ * @param tls        the TLS provider of every listener's and pool's contexts ({@code tls-provider})
  * @param routes     finds a pool by name for the data path (SNI routes)
  */
 record ProxyParts(Transport transport, EventLoopGroup group, EventLoop healthLoop, Control control,
                   BackendConnector connector, ProxyMetrics metrics, AccessLog accessLog,
-                  PrometheusMeterRegistry prometheus, Function<String, BackendPool> routes) {
+                  PrometheusMeterRegistry prometheus, Function<String, BackendPool> routes, TlsProviders tls) {
 
     /** A pool with its static backends resolved; its health checks and discovery start with {@code start}. */
     PoolSupervisor newPool(PoolConfig pc) throws StartException {
@@ -40,12 +42,16 @@ record ProxyParts(Transport transport, EventLoopGroup group, EventLoop healthLoo
 
     /** A listener, its TLS certificates (when it terminates TLS) read and checked here. */
     ProxyListener newListener(ListenerConfig lc, BackendPool pool) throws StartException {
-        return new ProxyListener(lc, pool, routes, group, transport, connector, metrics, accessLog, loadTls(lc));
+        return new ProxyListener(lc, pool, routes, group, transport, connector, metrics, accessLog, loadTls(lc, null));
     }
 
-    /** The TLS {@code lc} terminates, its files read now; null when it terminates none. */
-    static ServerTls loadTls(ListenerConfig lc) throws StartException {
-        return lc.tls() == null ? null : ServerTls.load("listeners." + lc.name() + ".tls", lc.tls());
+    /**
+     * The TLS {@code lc} terminates, its files read now; null when it terminates none.
+     *
+     * @param running what the listener serves now (a reload): the new contexts keep its session ticket keys
+     */
+    ServerTls loadTls(ListenerConfig lc, ServerTls running) throws StartException {
+        return lc.tls() == null ? null : ServerTls.load(lc.name(), lc.tls(), tls, running);
     }
 
     /** Sockets bound for {@code listener} at {@code lc}'s address, not accepting yet (see ProxyListener#bindNew). */

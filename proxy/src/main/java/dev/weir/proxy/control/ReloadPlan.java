@@ -90,7 +90,7 @@ final class ReloadPlan {
                 rebound.add(new ListenerRebound(existing, lc));
             }
             if (lc.tls() != null || existing.config().tls() != null) {
-                ListenerTls tls = new ListenerTls(existing, lc);
+                ListenerTls tls = new ListenerTls(existing, lc, parts);
                 tlsReloaded.add(tls);
                 listenersAddedOrChanged.add(tls); // before ListenerChanged, which replaces the config it compares
             }
@@ -169,6 +169,10 @@ final class ReloadPlan {
         if (!next.eventLoopSpin().equals(running.eventLoopSpin())) {
             kept.add(new KeptUntilRestart("event-loop-spin: kept " + Units.formatMicroseconds(running.eventLoopSpin())
                     + " until restart"));
+        }
+        if (next.tlsProvider() != running.tlsProvider()) {
+            // One provider per process: a listener's contexts and its ticket keys belong to it.
+            kept.add(new KeptUntilRestart("tls-provider: kept " + running.tlsProvider().yamlName() + " until restart"));
         }
         if (next.maxRead() != running.maxRead()) {
             kept.add(new KeptUntilRestart("max-read: kept " + Units.formatSize(running.maxRead()) + " until restart"));

@@ -15,6 +15,8 @@ import dev.weir.proxy.metrics.AccessLog;
 import dev.weir.proxy.metrics.CloseReason;
 import dev.weir.proxy.metrics.ProxyMetrics;
 import dev.weir.proxy.relay.ProxyListener;
+import dev.weir.proxy.tls.ServerTls;
+import dev.weir.proxy.tls.TlsProviders;
 import dev.weir.proxy.transport.EpollInterest;
 import dev.weir.proxy.transport.Transport;
 import io.micrometer.core.instrument.Clock;
@@ -80,7 +82,8 @@ public final class Weir implements ProxyControl, AutoCloseable {
         this.registry = new Registry(config);
         BackendConnector connector = new BackendConnector(transport, Transport.reads(config.maxRead()), metrics);
         this.parts = new ProxyParts(transport, group, group.next(), control, connector, metrics,
-                new AccessLog(config.accessLog()), prometheus, this.registry::poolNamed);
+                new AccessLog(config.accessLog()), prometheus, this.registry::poolNamed,
+                new TlsProviders(config.tlsProvider(), metrics.registry()));
         this.api = new OperatorApi(this.registry, control);
         this.inventory = new Inventory(this.registry);
         this.reloader = new Reloader(this.registry, parts, api, this, config, configFile, () -> stopping);
@@ -105,6 +108,7 @@ public final class Weir implements ProxyControl, AutoCloseable {
         } catch (Transport.UnavailableException e) {
             throw new StartException(e.getMessage(), e);
         }
+        TlsProviders.check(config.tlsProvider());
         String passedOver = Transport.unavailabilityReport(transport);
         Duration spinning = transport.spin(config.eventLoopSpin());
         String spin = spinning.isZero() ? "off" : Units.formatMicroseconds(spinning);
@@ -139,10 +143,23 @@ public final class Weir implements ProxyControl, AutoCloseable {
                 l.sweepClients();
             }
         }, 10, 10, TimeUnit.SECONDS);
+        // Session ticket keys rotate where the listeners they belong to are changed: on the control thread.
+        control.executor().scheduleAtFixedRate(this::rotateTicketKeys, 1, 1, TimeUnit.SECONDS);
         reloader.started();
         // JVM, process and Netty meters: ~100 ms of class loading, so after the listeners accept.
         metrics.bindRuntime(group);
         ready = true;
+    }
+
+    /** On the control thread: each terminating listener makes a new ticket key when its rotate period is up. */
+    private void rotateTicketKeys() {
+        long now = System.nanoTime();
+        for (ProxyListener l : registry.listeners.values()) {
+            ServerTls tls = l.tls();
+            if (tls != null) {
+                tls.rotateTicketKeysIfDue(now);
+            }
+        }
     }
 
     // ---- readers that never wait ----

@@ -7,8 +7,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import javax.net.ssl.SSLEngine;
@@ -43,39 +42,36 @@ public final class ClientTls {
      * @param path the YAML path of the tls section ({@code pools.NAME.tls}), which every error names
      * @throws StartException naming the file's YAML path and what is wrong with it
      */
-    public static ClientTls load(String path, BackendTlsConfig cfg) throws StartException {
-        SslContextBuilder b = SslContextBuilder.forClient().sslProvider(TlsProviders.chosen());
+    public static ClientTls load(String path, BackendTlsConfig cfg, TlsProviders providers) throws StartException {
+        SslContextBuilder b = SslContextBuilder.forClient().sslProvider(providers.get());
         if (!cfg.verify()) {
             log.warn("backend tls without verification path={} (any certificate is accepted)", path);
             b.trustManager(InsecureTrustManagerFactory.INSTANCE);
         } else if (cfg.ca() != null) {
-            readable(path + ".ca", cfg.ca());
-            if (Certificates.read(path + ".ca", cfg.ca()).isEmpty()) {
-                throw new StartException(path + ".ca: " + cfg.ca() + " holds no certificate", null);
+            ServerTls.readable(path + ".ca", cfg.ca());
+            List<X509Certificate> cas = Certificates.read(path + ".ca", cfg.ca());
+            if (cas.isEmpty()) {
+                throw StartException.config(path + ".ca: " + cfg.ca() + " holds no certificate", null);
             }
-            b.trustManager(cfg.ca().toFile());
+            b.trustManager(cas);
         }
         X509Certificate leaf = null;
         if (cfg.cert() != null) {
-            readable(path + ".cert", cfg.cert());
-            readable(path + ".key", cfg.key());
+            ServerTls.readable(path + ".cert", cfg.cert());
+            ServerTls.readable(path + ".key", cfg.key());
             List<X509Certificate> chain = Certificates.read(path + ".cert", cfg.cert());
             if (chain.isEmpty()) {
-                throw new StartException(path + ".cert: " + cfg.cert() + " holds no PEM certificate", null);
+                throw StartException.config(path + ".cert: " + cfg.cert() + " holds no PEM certificate", null);
             }
             leaf = chain.get(0);
-            try {
-                b.keyManager(cfg.cert().toFile(), cfg.key().toFile());
-            } catch (IllegalArgumentException e) {
-                throw new StartException(path + ": cannot use " + cfg.cert() + " and " + cfg.key() + " ("
-                        + ServerTls.reason(e) + ")", e);
-            }
-            Certificates.checkKeyMatches(path, new dev.weir.proxy.config.TlsConfig.Certificate(cfg.cert(), cfg.key()));
+            PrivateKey key = Certificates.readKey(path + ".key", cfg.key());
+            Certificates.checkKeyMatches(path, cfg.key(), cfg.cert(), key, chain.get(0));
+            b.keyManager(key, chain);
         }
         try {
             return new ClientTls(b.build(), cfg, leaf);
         } catch (SSLException | IllegalArgumentException e) {
-            throw new StartException(path + ": cannot build the client TLS context (" + ServerTls.reason(e) + ")", e);
+            throw StartException.config(path + ": cannot build the client TLS context (" + ServerTls.reason(e) + ")", e);
         }
     }
 
@@ -105,14 +101,5 @@ public final class ClientTls {
         }
         h.setHandshakeTimeoutMillis(handshakeTimeoutMillis);
         return h;
-    }
-
-    private static void readable(String at, Path file) throws StartException {
-        if (!Files.exists(file)) {
-            throw new StartException(at + ": " + file + ": no such file", null);
-        }
-        if (!Files.isReadable(file) || Files.isDirectory(file)) {
-            throw new StartException(at + ": " + file + ": cannot read", null);
-        }
     }
 }

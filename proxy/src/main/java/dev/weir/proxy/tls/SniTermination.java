@@ -6,7 +6,9 @@ import io.netty.handler.ssl.SniCompletionEvent;
 import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
+import io.netty.internal.tcnative.SSL;
 import io.netty.util.Mapping;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -21,11 +23,14 @@ import java.util.concurrent.TimeUnit;
 final class SniTermination extends SniHandler {
 
     private final long timeoutMillis;
+    private final boolean noTickets;
     private ScheduledFuture<?> timer;
 
-    SniTermination(Mapping<String, SslContext> bySni, int maxClientHello, long timeoutMillis) {
+    /** @param noTickets {@code session-tickets: {enabled: false}}, with BoringSSL */
+    SniTermination(Mapping<String, SslContext> bySni, int maxClientHello, long timeoutMillis, boolean noTickets) {
         super(bySni, maxClientHello, 0); // 0: no timer of Netty's
         this.timeoutMillis = timeoutMillis;
+        this.noTickets = noTickets;
     }
 
     @Override
@@ -54,6 +59,11 @@ final class SniTermination extends SniHandler {
     protected SslHandler newSslHandler(SslContext context, ByteBufAllocator allocator) {
         SslHandler h = super.newSslHandler(context, allocator);
         h.setHandshakeTimeoutMillis(timeoutMillis);
+        if (noTickets) {
+            // Netty turns TLS 1.3 tickets on per connection (BoringSSL's own key); session-tickets off means off.
+            ReferenceCountedOpenSslEngine engine = (ReferenceCountedOpenSslEngine) h.engine();
+            SSL.setOptions(engine.sslPointer(), SSL.SSL_OP_NO_TICKET);
+        }
         return h;
     }
 }

@@ -163,7 +163,7 @@ class ConfigLoaderTest {
                 "pools: missing (expected: a map of pool name to pool, at least one)");
         assertErrors("listeners: {}\npools:\n", "listeners: empty (expected: at least one listener)",
                 "pools: empty (expected: at least one pool)");
-        assertErrors("- listeners\n", "(top level): a list (expected: a map of transport, event-loop-threads, event-loop-spin, max-read, "
+        assertErrors("- listeners\n", "(top level): a list (expected: a map of transport, tls-provider, event-loop-threads, event-loop-spin, max-read, "
                 + "listeners, pools, shutdown, reload, admin, access-log)");
         assertErrors(MINIMAL.replace("[127.0.0.1:9001]", "[]"),
                 "pools.web.backends: empty (expected: at least one backend)");

@@ -26,14 +26,15 @@ class ConfigTlsTest {
                 Map.of()).listeners().get("web").tls();
         assertThat(tls).isEqualTo(new TlsConfig(List.of(new TlsConfig.Certificate(Path.of("a.pem"), Path.of("a.key")),
                 new TlsConfig.Certificate(Path.of("b.pem"), Path.of("b.key"))), List.of("TLSv1.2", "TLSv1.3"), List.of(),
-                List.of(), TlsConfig.ClientAuth.NONE, null, Duration.ofSeconds(10)));
+                List.of(), TlsConfig.ClientAuth.NONE, null, Duration.ofSeconds(10), TlsConfig.DEFAULT_TICKETS));
 
         TlsConfig all = ConfigLoader.parse(listener("{certificates: [{cert: a.pem, key: a.key}], protocols: [TLSv1.3], "
                 + "ciphers: [TLS_AES_128_GCM_SHA256], alpn: [h2, http/1.1], client-auth: required, client-ca: ca.pem, "
-                + "handshake-timeout: 2s}"), Map.of()).listeners().get("web").tls();
+                + "handshake-timeout: 2s, session-tickets: {enabled: false, rotate: 1h}}"), Map.of()).listeners().get("web").tls();
         assertThat(all).isEqualTo(new TlsConfig(List.of(new TlsConfig.Certificate(Path.of("a.pem"), Path.of("a.key"))),
                 List.of("TLSv1.3"), List.of("TLS_AES_128_GCM_SHA256"), List.of("h2", "http/1.1"),
-                TlsConfig.ClientAuth.REQUIRED, Path.of("ca.pem"), Duration.ofSeconds(2)));
+                TlsConfig.ClientAuth.REQUIRED, Path.of("ca.pem"), Duration.ofSeconds(2),
+                new TlsConfig.SessionTickets(false, Duration.ofHours(1))));
         assertThat(ConfigLoader.parse(ConfigAssertions.MINIMAL, Map.of()).listeners().get("web").tls()).isNull();
     }
 
@@ -54,8 +55,23 @@ class ConfigTlsTest {
                 "listeners.web.tls.client-auth: \"maybe\" (expected: one of none, optional, required)");
         assertErrors(listener("{certificates: [{cert: a.pem, key: a.key}], handshake-timeout: 0s}"),
                 "listeners.web.tls.handshake-timeout: 0s (expected: > 0)");
+        assertErrors(listener("{certificates: [{cert: a.pem, key: a.key}], session-tickets: {rotate: 200h}}"),
+                "listeners.web.tls.session-tickets.rotate: 200h (expected: 1s..168h)");
+        assertErrors(listener("{certificates: [{cert: a.pem, key: a.key}], session-tickets: {rotat: 1h}}"),
+                "listeners.web.tls.session-tickets.rotat: unknown key (did you mean rotate?)");
         assertErrors(listener("{certificates: [{cert: a.pem, key: a.key}], alpn: [h2, h2]}"),
                 "listeners.web.tls.alpn[1]: \"h2\" (expected: each once)");
+    }
+
+    @Test
+    void tlsProviderIsATopLevelKeyAutoByDefault() throws Exception {
+        assertThat(ConfigLoader.parse(ConfigAssertions.MINIMAL, Map.of()).tlsProvider()).isEqualTo(TlsProviderKind.AUTO);
+        assertThat(ConfigLoader.parse("tls-provider: jdk\n" + ConfigAssertions.MINIMAL, Map.of()).tlsProvider())
+                .isEqualTo(TlsProviderKind.JDK);
+        assertThat(ConfigLoader.parse("tls-provider: openssl\n" + ConfigAssertions.MINIMAL, Map.of()).tlsProvider())
+                .isEqualTo(TlsProviderKind.OPENSSL);
+        assertErrors("tls-provider: boringssl\n" + ConfigAssertions.MINIMAL,
+                "tls-provider: \"boringssl\" (expected: one of auto, openssl, jdk)");
     }
 
     private static String pool(String tls) {

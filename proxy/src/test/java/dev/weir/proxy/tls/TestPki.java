@@ -19,12 +19,15 @@ import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
+import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
@@ -32,6 +35,7 @@ import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.util.io.pem.PemObject;
 
 /**
  * Certificate authorities and certificates made for a test (EC P-256, with BouncyCastle), written as the PEM files
@@ -62,12 +66,29 @@ public final class TestPki {
             return TestPki.issue(this, cn, false, Duration.ofHours(-1), dnsNames);
         }
 
+        /** {@link #issue} with an RSA-2048 key. */
+        public Issued issueRsa(String cn, String... dnsNames) {
+            return TestPki.issue(this, cn, false, Duration.ofDays(1), "RSA", dnsNames);
+        }
+
         public BigInteger serial() {
             return cert.getSerialNumber();
         }
 
         /** Writes {@code name}.pem (this certificate, then its issuer's) and {@code name}.key (PKCS#8). */
         public Files2 write(Path dir, String name) {
+            return write(dir, name, true);
+        }
+
+        /**
+         * {@link #write}, the key in its traditional form: {@code BEGIN RSA PRIVATE KEY} or {@code BEGIN EC PRIVATE
+         * KEY}, as {@code openssl genrsa} and {@code openssl ecparam -genkey} write them.
+         */
+        public Files2 writeTraditional(Path dir, String name) {
+            return write(dir, name, false);
+        }
+
+        private Files2 write(Path dir, String name, boolean pkcs8) {
             try {
                 Path certFile = dir.resolve(name + ".pem");
                 Path keyFile = dir.resolve(name + ".key");
@@ -80,7 +101,13 @@ public final class TestPki {
                 }
                 StringWriter key = new StringWriter();
                 try (JcaPEMWriter w = new JcaPEMWriter(key)) {
-                    w.writeObject(new JcaPKCS8Generator(keys.getPrivate(), null));
+                    if (pkcs8) {
+                        w.writeObject(new JcaPKCS8Generator(keys.getPrivate(), null));
+                    } else if (keys.getPrivate() instanceof java.security.interfaces.ECPrivateKey ec) {
+                        w.writeObject(new PemObject("EC PRIVATE KEY", sec1(ec, keys.getPublic())));
+                    } else {
+                        w.writeObject(keys.getPrivate()); // BouncyCastle writes an RSA key in its traditional form
+                    }
                 }
                 Files.writeString(certFile, chain.toString());
                 Files.writeString(keyFile, key.toString());
@@ -103,6 +130,18 @@ public final class TestPki {
                 throw new IllegalStateException(e);
             }
         }
+    }
+
+    /**
+     * An EC key as OpenSSL writes it (RFC 5915: the curve and the public point inside); the JDK's encoding leaves both
+     * to the PKCS#8 wrapper, so BouncyCastle alone would write a key OpenSSL refuses.
+     */
+    private static byte[] sec1(java.security.interfaces.ECPrivateKey key, java.security.PublicKey pub) throws IOException {
+        PrivateKeyInfo info = PrivateKeyInfo.getInstance(key.getEncoded());
+        ASN1Encodable curve = info.getPrivateKeyAlgorithm().getParameters();
+        SubjectPublicKeyInfo spki = SubjectPublicKeyInfo.getInstance(pub.getEncoded());
+        return new org.bouncycastle.asn1.sec.ECPrivateKey(key.getParams().getOrder().bitLength(), key.getS(),
+                spki.getPublicKeyData(), curve).getEncoded();
     }
 
     /** The two files of a certificate. */
@@ -139,9 +178,18 @@ public final class TestPki {
     }
 
     private static Issued issue(Issued issuer, String cn, boolean isCa, Duration validFor, String... dnsNames) {
+        return issue(issuer, cn, isCa, validFor, "EC", dnsNames);
+    }
+
+    private static Issued issue(Issued issuer, String cn, boolean isCa, Duration validFor, String algorithm,
+                                String... dnsNames) {
         try {
-            KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
-            gen.initialize(new ECGenParameterSpec("secp256r1"));
+            KeyPairGenerator gen = KeyPairGenerator.getInstance(algorithm);
+            if (algorithm.equals("EC")) {
+                gen.initialize(new ECGenParameterSpec("secp256r1"));
+            } else {
+                gen.initialize(2048);
+            }
             KeyPair keys = gen.generateKeyPair();
             Instant now = Instant.now();
             Instant notBefore = now.minus(Duration.ofDays(1));

@@ -86,6 +86,23 @@ class TlsOriginationTest {
     }
 
     @Test
+    void aClientKeyInItsTraditionalFormServesTooAndAKeyOfAnotherCertificateIsNamed() throws Exception {
+        TestPki.Files2 rsaClient = ca.issueRsa("weir-rsa").writeTraditional(dir, "weir-rsa");
+        try (TlsEcho backend = new TlsEcho("a", ca.issue("backend.test", "backend.test"), true);
+             RunningWeir proxy = TestConfig.to(backend.address())
+                     .set("pools.p.tls", tls("cert", rsaClient.cert().toString(), "key", rsaClient.key().toString()))
+                     .start()) {
+            assertThat(ask(proxy)).isEqualTo("a");
+            assertThat(backend.clientSubjects).containsExactly("CN=weir-rsa");
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> TestConfig.to("127.0.0.1:1")
+                        .set("pools.p.tls", tls("cert", weirClient.cert().toString(), "key", rsaClient.key().toString()))
+                        .start())
+                .hasMessage("pools.p.tls.key: " + rsaClient.key() + " does not match the certificate " + weirClient.cert()
+                        + " (a RSA key, a EC certificate)");
+    }
+
+    @Test
     void aBackendWithTheWrongCaOrNameIsAFailedConnectAndTheNextOneServes() throws Exception {
         try (TlsEcho wrongCa = new TlsEcho(ca, "wrong-ca", otherCa.issue("backend.test", "backend.test"), false);
              TlsEcho wrongName = new TlsEcho(ca, "wrong-name", ca.issue("other.test", "other.test"), false);
