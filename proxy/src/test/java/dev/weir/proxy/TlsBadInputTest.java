@@ -1,0 +1,158 @@
+package dev.weir.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.weir.proxy.tls.TestPki;
+import dev.weir.sample.BackendSample;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * A terminating listener's bad input, on every transport: a ClientHello cut in half then silence, a client
+ * that asks to renegotiate. Each is closed with its reason and counted, a client connected
+ * before stays intact (byte-exact after it), and nothing is left behind (fds, loop CPU: {@link Hygiene}; buffers:
+ * the leak detector, paranoid in tests).
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class TlsBadInputTest {
+
+    @TempDir
+    static Path dir;
+    private static TestPki.Issued ca;
+    private static TestPki.Files2 web;
+    private static BackendSample echo;
+    /** A ClientHello record as the JDK writes it, for web.test. */
+    private static byte[] hello;
+
+    @BeforeAll
+    static void start() throws Exception {
+        ca = TestPki.ca("bad input ca");
+        web = ca.issue("web.test", "web.test").write(dir, "web");
+        echo = BackendSample.start("e", "127.0.0.1", 0, null);
+        SSLEngine engine = TestPki.client(ca, null).createSSLEngine("web.test", 443);
+        engine.setUseClientMode(true);
+        engine.beginHandshake();
+        ByteBuffer out = ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
+        engine.wrap(ByteBuffer.allocate(0), out);
+        hello = Arrays.copyOf(out.array(), out.position());
+        assertThat(hello[0]).as("a handshake record").isEqualTo((byte) 22);
+    }
+
+    @AfterAll
+    static void stop() {
+        echo.close();
+    }
+
+    private static RunningWeir start(String transport) throws Exception {
+        return TestConfig.to(TestConfig.local(echo.port())).transport(transport).set("listeners.l.tls", TestConfig.map(
+                "certificates", List.of(TestConfig.map("cert", web.cert().toString(), "key", web.key().toString())),
+                "handshake-timeout", "300ms")).start();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.weir.proxy.TransportsSource#available")
+    void aClientHelloCutInHalfThenSilenceIsClosedAtTheHandshakeTimeout(String transport) throws Exception {
+        try (RunningWeir proxy = start(transport); SSLSocket control = control(proxy)) {
+            Hygiene.check("a ClientHello cut in half, then silence", 10, () -> {
+                try (Socket s = proxy.connect()) {
+                    s.getOutputStream().write(hello, 0, hello.length / 2);
+                    long start = System.nanoTime();
+                    assertThat(Sockets.closedAfterTheRest(s)).as("closed by Weir").isTrue();
+                    assertThat(Duration.ofNanos(System.nanoTime() - start)).as("closed at the handshake timeout")
+                            .isGreaterThanOrEqualTo(Duration.ofMillis(250));
+                }
+            });
+            assertCounted(proxy, "timeout", 11);
+            assertIntact(control);
+        }
+    }
+
+    /**
+     * A TLS 1.2 client that sends a new ClientHello inside its session: BoringSSL refuses with a no_renegotiation
+     * alert and the connection ends as CLIENT_ERROR (the client's protocol broke).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.weir.proxy.TransportsSource#available")
+    void aRenegotiationRequestIsRefusedAndClosed(String transport) throws Exception {
+        try (RunningWeir proxy = start(transport); SSLSocket control = control(proxy)) {
+            Hygiene.check("a client that asks to renegotiate TLS 1.2", 10, () -> {
+                try (SSLSocket s = client(proxy, "TLSv1.2")) {
+                    roundTrip(s, 1000);
+                    try {
+                        s.startHandshake(); // a new ClientHello inside the session
+                        s.getOutputStream().write("after\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                        s.getOutputStream().flush();
+                        assertThat(s.getInputStream().read()).as("no answer after a renegotiation").isEqualTo(-1);
+                    } catch (SSLException refused) {
+                        assertThat(refused).hasMessageContaining("renegotiation");
+                    }
+                }
+            });
+            await().atMost(Duration.ofSeconds(5)).until(() -> proxy.metrics().closedCount("CLIENT_ERROR") == 11);
+            assertIntact(control);
+        }
+    }
+
+    /** A TLS client connected before the bad input, byte-exact before it. */
+    private static SSLSocket control(RunningWeir proxy) throws Exception {
+        SSLSocket s = client(proxy, "TLSv1.3");
+        roundTrip(s, 64 * 1024);
+        return s;
+    }
+
+    /** ...and after it, then closed normally. */
+    private static void assertIntact(SSLSocket control) throws IOException {
+        roundTrip(control, 64 * 1024);
+        control.shutdownOutput();
+        assertThat(control.getInputStream().read()).isEqualTo(-1);
+    }
+
+    private static SSLSocket client(RunningWeir proxy, String version) throws IOException {
+        SSLContext ctx = TestPki.client(ca, null);
+        SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket();
+        s.setSoTimeout(20_000);
+        s.connect(proxy.address(), 5_000);
+        SSLParameters p = s.getSSLParameters();
+        p.setServerNames(List.of(new SNIHostName("web.test")));
+        p.setProtocols(new String[] {version});
+        s.setSSLParameters(p);
+        s.startHandshake();
+        return s;
+    }
+
+    /** Sends {@code size} pseudo-random bytes (they fit the socket buffers) and reads the same back. */
+    private static void roundTrip(SSLSocket s, int size) throws IOException {
+        byte[] data = new byte[size];
+        Sockets.pseudoRandom(data, size);
+        OutputStream out = s.getOutputStream();
+        out.write(data);
+        out.flush();
+        assertThat(s.getInputStream().readNBytes(size)).isEqualTo(data);
+    }
+
+    private static void assertCounted(RunningWeir proxy, String result, int times) {
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> proxy.metrics().closedCount("TLS_HANDSHAKE_FAILED") == times);
+        assertThat(proxy.counted("weir.tls.handshakes", "result", result)).isEqualTo(times);
+    }
+}
