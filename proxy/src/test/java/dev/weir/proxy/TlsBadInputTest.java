@@ -3,6 +3,8 @@ package dev.weir.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.weir.proxy.tls.TestPki;
 import dev.weir.sample.BackendSample;
 import java.io.IOException;
@@ -116,6 +118,11 @@ class TlsBadInputTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.weir.proxy.TransportsSource#available")
     void aRenegotiationRequestIsRefusedAndClosed(String transport) throws Exception {
+        ch.qos.logback.classic.Logger listenerLog =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(dev.weir.proxy.relay.ProxyListener.class);
+        ListAppender<ILoggingEvent> warnings = new ListAppender<>();
+        warnings.start();
+        listenerLog.addAppender(warnings);
         try (RunningWeir proxy = start(transport); SSLSocket control = control(proxy)) {
             Hygiene.check("a client that asks to renegotiate TLS 1.2", 10, () -> {
                 try (SSLSocket s = client(proxy, "TLSv1.2")) {
@@ -132,6 +139,9 @@ class TlsBadInputTest {
             });
             await().atMost(Duration.ofSeconds(5)).until(() -> proxy.metrics().closedCount("CLIENT_ERROR") == 11);
             assertIntact(control);
+            assertThat(warnings.list).as("a client's broken TLS is no warning with a trace, each time").isEmpty();
+        } finally {
+            listenerLog.detachAppender(warnings);
         }
     }
 
