@@ -182,7 +182,8 @@ class TlsRotationTest {
             while (started.getAndIncrement() < HANDSHAKES) {
                 long start = System.nanoTime();
                 try {
-                    done.add(new Handshake(start, System.nanoTime(), handshake(at)));
+                    BigInteger serial = handshake(at);
+                    done.add(new Handshake(start, System.nanoTime(), serial));
                 } catch (Exception | AssertionError e) {
                     failed.add(e);
                 }
