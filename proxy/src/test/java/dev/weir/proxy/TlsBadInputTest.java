@@ -3,14 +3,17 @@ package dev.weir.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.weir.proxy.relay.ProxyListener;
 import dev.weir.proxy.tls.TestPki;
 import dev.weir.sample.BackendSample;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -28,6 +31,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.slf4j.LoggerFactory;
 
 /**
  * A terminating listener's bad input, on every transport: a ClientHello cut in half then silence, a 64 KiB
@@ -118,8 +122,7 @@ class TlsBadInputTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.weir.proxy.TransportsSource#available")
     void aRenegotiationRequestIsRefusedAndClosed(String transport) throws Exception {
-        ch.qos.logback.classic.Logger listenerLog =
-                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(dev.weir.proxy.relay.ProxyListener.class);
+        Logger listenerLog = (Logger) LoggerFactory.getLogger(ProxyListener.class);
         ListAppender<ILoggingEvent> warnings = new ListAppender<>();
         warnings.start();
         listenerLog.addAppender(warnings);
@@ -129,7 +132,7 @@ class TlsBadInputTest {
                     roundTrip(s, 1000);
                     try {
                         s.startHandshake(); // a new ClientHello inside the session
-                        s.getOutputStream().write("after\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                        s.getOutputStream().write("after\n".getBytes(StandardCharsets.US_ASCII));
                         s.getOutputStream().flush();
                         assertThat(s.getInputStream().read()).as("no answer after a renegotiation").isEqualTo(-1);
                     } catch (SSLException refused) {

@@ -140,7 +140,8 @@ class TlsRotationTest {
         assertThat(all.stream().filter(h -> h.serial.equals(first.serial()))).as("handshakes before the renewal")
                 .isNotEmpty();
         assertThat(all.stream().filter(h -> h.start > firstNew))
-                .allSatisfy(h -> assertThat(h.serial).as("never back to the old certificate").isEqualTo(second.serial()));
+                .allSatisfy(h -> assertThat(h.serial).as("never back to the old certificate")
+                        .isEqualTo(second.serial()));
         assertThat(proxy.counted("weir.tls.handshakes", "result", "ok")).isEqualTo(HANDSHAKES);
         assertThat(proxy.metrics().closedCount("TLS_HANDSHAKE_FAILED")).isZero();
     }
