@@ -132,6 +132,82 @@ class WeirProcessIT {
         }
     }
 
+    /**
+     * The same over a terminating listener: the TLS transfer in flight finishes byte-exact during the drain, new
+     * clients are refused, and Weir exits 0. (The client reads the whole echo, then closes: it does not half-close,
+     * which a TLS 1.3 client's close_notify would make a full close, docs/tls.md.)
+     */
+    @Test
+    void sigtermLetsATlsTransferInFlightCompleteThenExits0() throws Exception {
+        dev.weir.proxy.tls.TestPki.Issued ca = dev.weir.proxy.tls.TestPki.ca("process ca");
+        dev.weir.proxy.tls.TestPki.Files2 web = ca.issue("web.test", "web.test").write(dir, "web");
+        Path cfg = dir.resolve("weir.yaml");
+        Files.writeString(cfg, """
+                admin: {bind: 127.0.0.1:0}
+                listeners:
+                  web:
+                    bind: 127.0.0.1:0
+                    pool: web
+                    tls:
+                      certificates: [{cert: "%s", key: "%s"}]
+                pools:
+                  web:
+                    backends: [127.0.0.1:%d]
+                shutdown:
+                  drain-timeout: 30s
+                """.formatted(web.cert(), web.key(), echo.port()));
+        try (WeirProcess weir = WeirProcess.start(Map.of(), "run", "-c", cfg.toString())) {
+            int port = weir.listenerPort("web");
+            byte[] data = new byte[16 << 20];
+            Sockets.pseudoRandom(data, 7);
+            for (int i = 0; i < data.length; i++) {
+                if (data[i] == '\n') {
+                    data[i] = 'n'; // no line can start with "whoami": every byte is echoed
+                }
+            }
+            javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) dev.weir.proxy.tls.TestPki.client(ca, null)
+                    .getSocketFactory().createSocket();
+            try (s) {
+                s.setSoTimeout(30_000);
+                s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+                javax.net.ssl.SSLParameters p = s.getSSLParameters();
+                p.setServerNames(List.of(new javax.net.ssl.SNIHostName("web.test")));
+                s.setSSLParameters(p);
+                s.startHandshake();
+                AtomicLong received = new AtomicLong();
+                CompletableFuture<byte[]> reader = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        MessageDigest md = MessageDigest.getInstance("SHA-256");
+                        InputStream in = s.getInputStream();
+                        byte[] buf = new byte[64 * 1024];
+                        for (int n; received.get() < data.length && (n = in.read(buf)) != -1; ) {
+                            md.update(buf, 0, n);
+                            received.addAndGet(n);
+                        }
+                        return md.digest();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                OutputStream out = s.getOutputStream();
+                int half = data.length / 2;
+                out.write(data, 0, half);
+                await().until(() -> received.get() > 0);
+                weir.signal("TERM");
+                weir.awaitGroup("(shutdown started)", Duration.ofSeconds(10));
+                assertThatThrownBy(() -> new Socket("127.0.0.1", port).close()).isInstanceOf(IOException.class);
+                out.write(data, half, data.length - half);
+                out.flush();
+                assertThat(reader.get(60, TimeUnit.SECONDS)).isEqualTo(MessageDigest.getInstance("SHA-256").digest(data));
+                assertThat(received.get()).isEqualTo(data.length);
+                assertThat(weir.process().isAlive()).as("still draining while the client is connected").isTrue();
+            }
+            assertThat(weir.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(weir.process().exitValue()).as(weir.output()).isZero();
+            assertThat(weir.output()).contains("shutdown complete closed_at_deadline=0");
+        }
+    }
+
     @Test
     void theLauncherRunsWeirWithItsFlagsAndAClassArchiveFromTheSecondStartOn() throws Exception {
         Path cache = dir.resolve("cache");

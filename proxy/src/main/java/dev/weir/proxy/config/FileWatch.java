@@ -56,14 +56,19 @@ public final class FileWatch implements AutoCloseable {
         thread.start();
     }
 
-    /** Watches {@code next} from now on (a reload may name other certificate files); their content now is the base. */
+    /**
+     * Watches {@code next} from now on (a reload may name other certificate files). A file new to the watch starts
+     * from its content now; one already watched keeps what the watch last saw, because a reload calls this after it
+     * read the files, and a change written in between must still be reported.
+     */
     public synchronized void watch(Set<Path> next) throws IOException {
+        Map<Path, byte[]> before = files;
         Map<Path, byte[]> seen = new HashMap<>();
         Set<Path> absolute = new LinkedHashSet<>();
         for (Path f : next) {
             Path a = f.toAbsolutePath();
             absolute.add(a);
-            seen.put(a, digest(a));
+            seen.put(a, before.containsKey(a) ? before.get(a) : digest(a));
             if (dirs.add(a.getParent())) {
                 a.getParent().register(watcher, StandardWatchEventKinds.ENTRY_CREATE,
                         StandardWatchEventKinds.ENTRY_MODIFY, StandardWatchEventKinds.ENTRY_DELETE);

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.netty.handler.codec.DecoderException;
 import java.io.IOException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -128,11 +129,16 @@ final class ListenerTelemetry {
         }
     }
 
-    /** A reset or I/O error is an event (debug); anything else is unexpected (a warning with its trace). */
+    /**
+     * A reset, an I/O error or a peer's broken TLS (a bad record, a renegotiation refused: an SSLException inside
+     * the TLS handler's DecoderException) is an event (debug): a peer can cause it at will, so no warning per
+     * connection. Anything else is unexpected (a warning with its trace).
+     */
     void logSocketError(Connection c, boolean clientSide, Throwable cause) {
-        if (cause instanceof IOException) {
+        Throwable io = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (io instanceof IOException) {
             log.debug("socket error listener={} side={} client={} cause=\"{}\"", listener,
-                    clientSide ? "client" : "backend", c == null ? "-" : c.clientAddress(), cause.getMessage());
+                    clientSide ? "client" : "backend", c == null ? "-" : c.clientAddress(), TlsFailures.describe(io));
         } else {
             log.warn("unexpected error listener={} side={} client={}", listener,
                     clientSide ? "client" : "backend", c == null ? "-" : c.clientAddress(), cause);

@@ -1,6 +1,7 @@
 package dev.weir.proxy.relay;
 
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import java.util.Locale;
@@ -11,7 +12,7 @@ final class TlsFailures {
     private TlsFailures() {
     }
 
-    /** timeout, not_tls, no_certificate, bad_certificate, protocol, cipher, closed or other. */
+    /** timeout, not_tls, oversized, no_certificate, bad_certificate, protocol, cipher, closed or other. */
     static String kind(Throwable cause) {
         Throwable c = unwrap(cause);
         if (c instanceof SslHandshakeTimeoutException) {
@@ -19,6 +20,9 @@ final class TlsFailures {
         }
         if (c instanceof NotSslRecordException) {
             return "not_tls";
+        }
+        if (c instanceof TooLongFrameException) {
+            return "oversized"; // a ClientHello over the 16 KiB read before the certificate is chosen
         }
         // Every message of the chain: BoringSSL's engine wraps a rejected client chain in "General OpenSslEngine
         // problem", with the trust manager's reason as its cause.
