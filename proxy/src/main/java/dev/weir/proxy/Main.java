@@ -37,6 +37,7 @@ public final class Main implements Callable<Integer> {
         if (System.getProperty("io.netty.jfr.enabled") == null) {
             System.setProperty("io.netty.jfr.enabled", "false");
         }
+        dev.weir.proxy.tls.TlsProviders.refuseJdkRenegotiation();
         Path fast = fastRunConfig(args);
         if (fast != null) {
             // The common start without picocli: loading it and building even the run command's

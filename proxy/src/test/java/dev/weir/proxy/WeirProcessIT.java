@@ -209,6 +209,55 @@ class WeirProcessIT {
     }
 
     @Test
+    void withTheJdkProviderAClientsRenegotiationIsRefused() throws Exception {
+        dev.weir.proxy.tls.TestPki.Issued ca = dev.weir.proxy.tls.TestPki.ca("renegotiation ca");
+        dev.weir.proxy.tls.TestPki.Files2 web = ca.issue("web.test", "web.test").write(dir, "reneg");
+        Path cfg = dir.resolve("reneg.yaml");
+        Files.writeString(cfg, """
+                tls-provider: jdk
+                admin: {bind: off}
+                listeners:
+                  web:
+                    bind: 127.0.0.1:0
+                    pool: web
+                    tls:
+                      certificates: [{cert: "%s", key: "%s"}]
+                      protocols: [TLSv1.2]
+                pools:
+                  web:
+                    backends: [127.0.0.1:%d]
+                """.formatted(web.cert(), web.key(), echo.port()));
+        try (WeirProcess weir = WeirProcess.start(Map.of(), "run", "-c", cfg.toString())) {
+            int port = weir.listenerPort("web");
+            javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) dev.weir.proxy.tls.TestPki.client(ca, null)
+                    .getSocketFactory().createSocket();
+            try (s) {
+                s.setSoTimeout(10_000);
+                s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+                javax.net.ssl.SSLParameters p = s.getSSLParameters();
+                p.setServerNames(List.of(new javax.net.ssl.SNIHostName("web.test")));
+                p.setProtocols(new String[] {"TLSv1.2"});
+                s.setSSLParameters(p);
+                s.startHandshake();
+                s.getOutputStream().write("hi\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                assertThat(Sockets.readLine(s.getInputStream())).isEqualTo("hi");
+                // A second handshake on the same connection: refused with an alert, not carried out.
+                assertThatThrownBy(() -> {
+                    s.startHandshake();
+                    s.getOutputStream().write("again\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    s.getOutputStream().flush();
+                    if (s.getInputStream().read() == -1) {
+                        throw new java.io.EOFException("closed");
+                    }
+                }).isInstanceOf(IOException.class);
+            }
+            weir.signal("TERM");
+            assertThat(weir.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    @Test
     void theLauncherRunsWeirWithItsFlagsAndAClassArchiveFromTheSecondStartOn() throws Exception {
         Path cache = dir.resolve("cache");
         Map<String, String> env = Map.of("XDG_CACHE_HOME", cache.toString());

@@ -54,12 +54,26 @@ public final class TlsProviders {
         }
     }
 
+    /**
+     * Makes the JDK's provider refuse a client's renegotiation, as BoringSSL does (a renegotiation is a DoS lever and
+     * served no purpose at L4). The JDK reads the property once, at its first server handshake, so the process sets it
+     * at start; an operator's own {@code -Djdk.tls.rejectClientInitiatedRenegotiation} wins.
+     */
+    public static void refuseJdkRenegotiation() {
+        if (System.getProperty("jdk.tls.rejectClientInitiatedRenegotiation") == null) {
+            System.setProperty("jdk.tls.rejectClientInitiatedRenegotiation", "true");
+        }
+    }
+
     /** The provider every context of this proxy uses; the first call chooses it and says so. */
     public synchronized SslProvider get() {
         if (chosen == null) {
             boolean openssl = requested == TlsProviderKind.OPENSSL
                     || requested == TlsProviderKind.AUTO && OpenSsl.isAvailable();
             chosen = openssl ? SslProvider.OPENSSL : SslProvider.JDK;
+            if (!openssl) {
+                refuseJdkRenegotiation(); // in time unless this JVM has already served a JDK handshake (a test's)
+            }
             if (!announce) {
                 return chosen;
             }

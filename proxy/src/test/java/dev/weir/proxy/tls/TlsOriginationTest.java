@@ -88,7 +88,7 @@ class TlsOriginationTest {
     @Test
     void aClientKeyInItsTraditionalFormServesTooAndAKeyOfAnotherCertificateIsNamed() throws Exception {
         TestPki.Files2 rsaClient = ca.issueRsa("weir-rsa").writeTraditional(dir, "weir-rsa");
-        try (TlsEcho backend = new TlsEcho("a", ca.issue("backend.test", "backend.test"), true);
+        try (TlsEcho backend = new TlsEcho(ca, "a", ca.issue("backend.test", "backend.test"), true);
              RunningWeir proxy = TestConfig.to(backend.address())
                      .set("pools.p.tls", tls("cert", rsaClient.cert().toString(), "key", rsaClient.key().toString()))
                      .start()) {
