@@ -23,14 +23,16 @@ public final class AccessLog {
      * What one finished connection was. {@code backend} is null when none was connected; connectMillis -1 then.
      * {@code tls} is null unless the listener terminated TLS and the handshake succeeded.
      */
+    /** @param tlsError why the client's TLS handshake failed, as {@code weir_tls_handshakes_total} counts it; or null */
     public record Entry(String listener, String clientIp, int clientPort, String pool, String backend,
-                        long connectMillis, long durationMillis, long bytesUp, long bytesDown, String reason, Tls tls) {
+                        long connectMillis, long durationMillis, long bytesUp, long bytesDown, String reason, Tls tls,
+                        String tlsError) {
 
         /** A connection without terminated TLS. */
         public Entry(String listener, String clientIp, int clientPort, String pool, String backend,
                      long connectMillis, long durationMillis, long bytesUp, long bytesDown, String reason) {
             this(listener, clientIp, clientPort, pool, backend, connectMillis, durationMillis, bytesUp, bytesDown,
-                    reason, null);
+                    reason, null, null);
         }
     }
 
@@ -67,7 +69,8 @@ public final class AccessLog {
                 + " backend=" + (e.backend() == null ? "-" : e.backend())
                 + " connect_ms=" + (e.connectMillis() < 0 ? "-" : e.connectMillis())
                 + " duration_ms=" + e.durationMillis() + " bytes_up=" + e.bytesUp() + " bytes_down=" + e.bytesDown()
-                + " reason=" + e.reason() + (e.tls() == null ? "" : tlsText(e.tls()));
+                + " reason=" + e.reason() + (e.tls() == null ? "" : tlsText(e.tls()))
+                + (e.tlsError() == null ? "" : " tls_error=" + e.tlsError());
     }
 
     private static String tlsText(Tls t) {
@@ -106,6 +109,9 @@ public final class AccessLog {
                 g.writeStringField("alpn", e.tls().alpn());
                 g.writeStringField("client_cert", e.tls().clientSubject());
                 g.writeEndObject();
+            }
+            if (e.tlsError() != null) {
+                g.writeStringField("tls_error", e.tlsError());
             }
             g.writeEndObject();
         } catch (IOException ex) {

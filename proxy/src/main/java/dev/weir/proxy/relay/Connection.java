@@ -34,6 +34,7 @@ final class Connection implements LiveConnection, ChannelFutureListener {
     private boolean limited;
     /** The terminated TLS session, once its handshake succeeded (access log); null otherwise. */
     private AccessLog.Tls tls;
+    private String tlsError;
     private final long startNanos = System.nanoTime();
 
     private Channel backendChannel;
@@ -133,6 +134,15 @@ final class Connection implements LiveConnection, ChannelFutureListener {
 
     AccessLog.Tls tls() {
         return tls;
+    }
+
+    String tlsError() {
+        return tlsError;
+    }
+
+    /** The client's TLS handshake failed: its cause as counted ({@code no_certificate}, {@code timeout}...). */
+    void tlsFailed(String kind) {
+        this.tlsError = kind;
     }
 
     ListenerTelemetry telemetry() {

@@ -63,7 +63,11 @@ final class ListenerTelemetry {
 
     /** A client whose TLS handshake failed: counted by its cause, and logged at most once a second. */
     void tlsFailed(Connection c, Throwable cause) {
-        handshakes(TlsFailures.kind(cause)).increment();
+        String kind = TlsFailures.kind(cause);
+        handshakes(kind).increment();
+        if (c != null) {
+            c.tlsFailed(kind);
+        }
         tlsLog.info("tls handshake failed listener={} client={} cause=\"{}\" count={}", listener,
                 c == null ? "-" : c.clientAddress(), TlsFailures.describe(cause));
     }
@@ -125,7 +129,7 @@ final class ListenerTelemetry {
             accessLog.log(new AccessLog.Entry(listener, c.clientAddress().getAddress().getHostAddress(), c.clientAddress().getPort(),
                     c.pool().name(), backendId, c.backend() == null ? -1 : TimeUnit.NANOSECONDS.toMillis(c.connectedNanos() - c.startNanos()),
                     TimeUnit.NANOSECONDS.toMillis(now - c.startNanos()), c.bytesFromClient(), c.bytesFromBackend(), c.reason().name(),
-                    c.tls()));
+                    c.tls(), c.tlsError()));
         }
     }
 

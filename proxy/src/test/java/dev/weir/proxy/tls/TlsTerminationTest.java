@@ -432,9 +432,18 @@ class TlsTerminationTest {
                 s.getOutputStream().write("whoami\n".getBytes(StandardCharsets.US_ASCII));
                 assertThat(new String(s.getInputStream().readNBytes(2), StandardCharsets.US_ASCII)).isEqualTo("e\n");
             }
-            await().atMost(Duration.ofSeconds(5)).until(() -> lines.list.size() >= 2);
+            // Not TLS at all: the line names the reason and the handshake's cause.
+            try (Socket plain = new Socket()) {
+                plain.setSoTimeout(10_000);
+                plain.connect(proxy.address(), 5_000);
+                plain.getOutputStream().write("GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                assertThat(plain.getInputStream().read(new byte[64])).isEqualTo(-1);
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> lines.list.size() >= 3);
             List<String> logged = lines.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
                     .toList();
+            assertThat(logged).anySatisfy(l -> assertThat(l).contains(" reason=TLS_HANDSHAKE_FAILED")
+                    .endsWith(" tls_error=not_tls"));
             assertThat(logged).anySatisfy(l -> assertThat(l).contains(" tls=TLSv1.3 cipher=TLS_")
                     .endsWith(" sni=web.test alpn=x-weir client_cert=\"CN=alice\""));
             assertThat(logged).anySatisfy(l -> assertThat(l).contains(" tls=TLSv1.2 cipher=TLS_")
