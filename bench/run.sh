@@ -423,5 +423,5 @@ fi
 echo
 echo "Weir on $("$WEIR_JAVA" -version 2>&1 | head -1 | tr -d '"')${WEIR_OPTS:+ ($WEIR_OPTS)}, transport: $TRANSPORT;" \
   "pinned: $([ $PIN = 1 ] && echo 'proxy CPU 1, load CPU 0' || echo no); $REPS reps; raw: $RESULTS"
-loadgen table "$RESULTS"
+if [ -s "$RESULTS" ]; then loadgen table "$RESULTS"; fi
 if [ -s "$OUT/tls.md" ]; then echo; echo "TLS termination (bench/tls.sh):"; cat "$OUT/tls.md"; fi
