@@ -15,7 +15,8 @@
 #                 short: bench/LoadGen.java short connections (100 bytes each way, 50 at a time) to a
 #                 backend-sample echo server for --secs S (default 5) per run;
 #                 tls: new TLS 1.3 handshakes (ECDSA P-256, no resumption) by `openssl s_time -new` for --secs S,
-#                 each proxy terminating TLS in front of the echo server
+#                 each proxy terminating TLS in front of the echo server (bench/tls.sh has the whole TLS set:
+#                 RSA, resumed handshakes, bulk and redis over TLS, nginx as a peer)
 #   --rounds N    rounds (default 8); each round runs every proxy once, in the order given, HAProxy last
 #
 # Pinned like run.sh --pin: every proxy on CPU 1, the backend and the load on CPU 0. Prints one row per proxy:
@@ -44,7 +45,7 @@ while [ $# -gt 0 ]; do
     --workload) WORKLOAD=$2; shift ;;
     --java) JAVA=$2; shift ;;
     --out) OUT=$2; shift ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     -*) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
     *) VARIANTS+=("$1") ;;
   esac

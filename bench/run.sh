@@ -3,12 +3,15 @@
 # Uses the built jars (proxy/target/weir.jar, backend-sample/target/backend-sample.jar); builds nothing
 # except compiling bench/LoadGen.java into a temporary directory. See bench/RESULTS.md.
 #
-#   bench/run.sh [--pin] [--only bulk,redis,short,idle,startup] [--peers direct,weir,haproxy]
+#   bench/run.sh [--pin] [--only bulk,redis,short,idle,startup,tls] [--peers direct,weir,haproxy]
 #                [--java PATH] [--weir-opts "JVM FLAGS"] [--transport T] [--reps N] [--idle-count N]
 #                [--loops N] [--spin DUR] [--jfr DIR] [--out DIR]
 #
 #   --pin         proxy on CPU 1; backends and load generators on CPU 0 (taskset)
-#   --only        workloads to run (default: all)
+#   --only        workloads to run (default: all); tls runs bench/tls.sh (TLS termination: new and resumed
+#                 handshakes with ECDSA and RSA certificates, bulk over one TLS stream, redis over TLS, against
+#                 nginx and two HAProxies in paired rounds, always pinned) with --reps rounds, this run's Weir
+#                 settings, and nginx where it is installed
 #   --peers       peers to measure (default: direct,weir,haproxy; haproxy is skipped if not installed)
 #   --java        the java binary that runs Weir (default: java on PATH); jcmd is taken from beside it
 #   --weir-opts   extra JVM flags for Weir, e.g. "-XX:+UseParallelGC"
@@ -22,7 +25,8 @@
 #                 workload into DIR/weir-WORKLOAD.jfr (adds overhead: use a separate run for numbers)
 #   --out DIR     keep logs, configs and results.tsv here (default: a new temporary directory)
 #
-# Needs: java 17+, iperf3, redis-server, redis-benchmark (redis-tools), haproxy (optional), taskset.
+# Needs: java 17+, iperf3, redis-server, redis-benchmark (redis-tools), haproxy (optional), taskset; for tls also
+# openssl, python3, haproxy and (optional) nginx with libnginx-mod-stream.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -31,7 +35,7 @@ WEIR_JAR=$ROOT/proxy/target/weir.jar
 SAMPLE_JAR=$ROOT/backend-sample/target/backend-sample.jar
 
 PIN=0
-ONLY=bulk,redis,short,idle,startup
+ONLY=bulk,redis,short,idle,startup,tls
 PEERS=direct,weir,haproxy
 WEIR_JAVA=java
 WEIR_OPTS=""
@@ -62,7 +66,7 @@ while [ $# -gt 0 ]; do
     --spin) SPIN=$2; shift ;;
     --jfr) JFR_DIR=$2; shift ;;
     --out) OUT=$2; shift ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -407,7 +411,17 @@ if has "$ONLY" startup && has "$PEERS" weir; then
   for ms in $(echo "$out" | sed -n 's/^run [0-9]*: \([0-9]*\) ms/\1/p'); do record weir "start to accepting, ms" "$ms"; done
 fi
 
+if has "$ONLY" tls && ! command -v haproxy > /dev/null; then
+  say "tls left out: bench/tls.sh measures against HAProxy, which is not installed"
+elif has "$ONLY" tls; then
+  say "== tls: bench/tls.sh --rounds $REPS (its own backends and proxies, pinned); raw: $OUT/tls"
+  tls_yaml="transport: $TRANSPORT\nevent-loop-threads: $LOOPS${SPIN:+\nevent-loop-spin: $SPIN}"
+  "$HERE/tls.sh" --rounds "$REPS" --java "$WEIR_JAVA" --out "$OUT/tls" $(command -v nginx >/dev/null || echo --no-nginx) \
+    "weir=$WEIR_OPTS|$tls_yaml" > "$OUT/tls.md"
+fi
+
 echo
 echo "Weir on $("$WEIR_JAVA" -version 2>&1 | head -1 | tr -d '"')${WEIR_OPTS:+ ($WEIR_OPTS)}, transport: $TRANSPORT;" \
   "pinned: $([ $PIN = 1 ] && echo 'proxy CPU 1, load CPU 0' || echo no); $REPS reps; raw: $RESULTS"
-loadgen table "$RESULTS"
+if [ -s "$RESULTS" ]; then loadgen table "$RESULTS"; fi
+if [ -s "$OUT/tls.md" ]; then echo; echo "TLS termination (bench/tls.sh):"; cat "$OUT/tls.md"; fi

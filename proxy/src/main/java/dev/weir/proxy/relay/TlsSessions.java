@@ -6,6 +6,7 @@ import java.util.List;
 import javax.net.ssl.ExtendedSSLSession;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SNIServerName;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
@@ -29,11 +30,16 @@ final class TlsSessions {
                 }
             }
         }
-        String subject;
-        try {
-            subject = s.getPeerPrincipal().getName();
-        } catch (SSLPeerUnverifiedException noCertificate) {
-            subject = null;
+        String subject = null;
+        // Asked only where the listener requests client certificates: without one the provider answers with an
+        // exception and its stack trace, which cost every handshake more than the rest of this.
+        SSLEngine engine = handler.engine();
+        if (engine.getNeedClientAuth() || engine.getWantClientAuth()) {
+            try {
+                subject = s.getPeerPrincipal().getName();
+            } catch (SSLPeerUnverifiedException noCertificate) {
+                subject = null;
+            }
         }
         String alpn = handler.applicationProtocol();
         return new AccessLog.Tls(s.getProtocol(), s.getCipherSuite(), sni, alpn, subject);
