@@ -35,6 +35,7 @@ final class Connection implements LiveConnection, ChannelFutureListener {
     /** The terminated TLS session, once its handshake succeeded (access log); null otherwise. */
     private AccessLog.Tls tls;
     private String tlsError;
+    private boolean clientTlsEnded;
     private final long startNanos = System.nanoTime();
 
     private Channel backendChannel;
@@ -138,6 +139,15 @@ final class Connection implements LiveConnection, ChannelFutureListener {
 
     String tlsError() {
         return tlsError;
+    }
+
+    /** The client's close_notify closed its TLS both ways (see {@link CloseNotifyGuard}): nothing more reaches it. */
+    void clientTlsEnded(boolean ended) {
+        this.clientTlsEnded = ended;
+    }
+
+    boolean clientTlsEnded() {
+        return clientTlsEnded;
     }
 
     /** The client's TLS handshake failed: its cause as counted ({@code no_certificate}, {@code timeout}...). */
@@ -260,6 +270,7 @@ final class Connection implements LiveConnection, ChannelFutureListener {
             if (otherWayDone) {
                 // Both directions are finished: a close sends this FIN too, and skips a shutdown()
                 // call (and the exception Netty allocates for it) per connection.
+                CloseNotifyGuard.release(to);
                 close(reason);
                 return;
             }
@@ -285,6 +296,7 @@ final class Connection implements LiveConnection, ChannelFutureListener {
         if (tls == null) {
             return ((DuplexChannel) to).shutdownOutput();
         }
+        CloseNotifyGuard.release(to);
         ChannelPromise shut = to.newPromise();
         tls.closeOutbound().addListener(sent -> ((DuplexChannel) to).shutdownOutput(shut));
         return shut;

@@ -97,6 +97,7 @@ public final class ProxyListener implements ListenerContext {
         }
         ServerTls terminating = tls;
         if (terminating != null) {
+            ch.pipeline().addFirst(CloseNotifyGuard.NAME, new CloseNotifyGuard());
             ch.pipeline().addLast(SniPeek.TLS_HANDLER, terminating.newHandler());
         }
         ch.pipeline().addLast("frontend", new Frontend(this, edge, terminating != null));

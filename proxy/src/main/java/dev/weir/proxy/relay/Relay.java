@@ -8,6 +8,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.ssl.SslCloseCompletionEvent;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 
 /**
@@ -31,6 +33,12 @@ final class Relay extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!clientSide && conn.clientTlsEnded()) {
+            // The client's TLS can take nothing more (its close_notify closed both ways): not a clean end.
+            ReferenceCountUtil.release(msg);
+            conn.close(CloseReason.CLIENT_CLOSED);
+            return;
+        }
         Channel peer = peer();
         if (msg instanceof ByteBuf buf) {
             int n = buf.readableBytes();
@@ -77,6 +85,11 @@ final class Relay extends ChannelInboundHandlerAdapter {
         if (evt instanceof ChannelInputShutdownEvent) {
             EpollInterest.inputShutDown(ctx.channel());
             conn.forwardFin(ctx.channel());
+        } else if (clientSide && evt instanceof SslCloseCompletionEvent closed && closed.isSuccess()) {
+            SslHandler tls = ctx.pipeline().get(SslHandler.class);
+            if (tls != null && tls.engine().isOutboundDone()) {
+                conn.clientTlsEnded(true); // see CloseNotifyGuard
+            }
         }
         ReferenceCountUtil.release(evt);
     }
