@@ -8,6 +8,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.weir.proxy.relay.ProxyListener;
 import dev.weir.proxy.tls.TestPki;
+import dev.weir.proxy.tls.TlsClients;
 import dev.weir.sample.BackendSample;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -19,11 +20,8 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
-import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -163,14 +161,7 @@ class TlsBadInputTest {
     }
 
     private static SSLSocket client(RunningWeir proxy, String version) throws IOException {
-        SSLContext ctx = TestPki.client(ca, null);
-        SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket();
-        s.setSoTimeout(20_000);
-        s.connect(proxy.address(), 5_000);
-        SSLParameters p = s.getSSLParameters();
-        p.setServerNames(List.of(new SNIHostName("web.test")));
-        p.setProtocols(new String[] {version});
-        s.setSSLParameters(p);
+        SSLSocket s = TlsClients.connect(proxy.address(), TestPki.client(ca, null), "web.test", version);
         s.startHandshake();
         return s;
     }

@@ -19,9 +19,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -78,13 +75,7 @@ class TlsPassthroughTest {
     }
 
     private static SSLSocket client(RunningWeir proxy, String sni) throws IOException {
-        SSLContext ctx = TestPki.client(ca, null);
-        SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket();
-        s.setSoTimeout(10_000);
-        s.connect(proxy.address(), 5_000);
-        SSLParameters p = s.getSSLParameters();
-        p.setServerNames(List.of(new SNIHostName(sni)));
-        s.setSSLParameters(p);
+        SSLSocket s = TlsClients.connect(proxy.address(), TestPki.client(ca, null), sni);
         s.startHandshake();
         return s;
     }

@@ -19,9 +19,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
@@ -73,13 +71,7 @@ class TlsSessionTicketsTest {
 
     /** A handshake as {@code version}, one byte echoed through; the session as the client has it. */
     private static Seen connect(RunningWeir proxy, SSLContext ctx, String version) throws IOException {
-        try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket()) {
-            s.setSoTimeout(20_000);
-            s.connect(proxy.address(), 5_000);
-            SSLParameters p = s.getSSLParameters();
-            p.setServerNames(List.of(new SNIHostName("web.test")));
-            p.setProtocols(new String[] {version});
-            s.setSSLParameters(p);
+        try (SSLSocket s = TlsClients.connect(proxy.address(), ctx, "web.test", version)) {
             s.getOutputStream().write('x');
             assertThat(s.getInputStream().read()).isEqualTo('x');
             SSLSession session = s.getSession();

@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.math.BigInteger;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -35,7 +34,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -86,17 +84,7 @@ class TlsTerminationTest {
 
     private static SSLSocket client(RunningWeir proxy, SSLContext ctx, String sni, String... protocols)
             throws IOException {
-        InetSocketAddress at = proxy.address();
-        SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket();
-        s.setSoTimeout(20_000);
-        s.connect(at, 5_000);
-        SSLParameters p = s.getSSLParameters();
-        p.setServerNames(sni == null ? List.of() : List.of(new SNIHostName(sni)));
-        if (protocols.length > 0) {
-            p.setProtocols(protocols);
-        }
-        s.setSSLParameters(p);
-        return s;
+        return TlsClients.connect(proxy.address(), ctx, sni, protocols);
     }
 
     static Stream<String> transports() {
