@@ -13,6 +13,7 @@ import java.time.Duration;
  * @param statusMax  http: highest passing status (default 399)
  * @param port       probe this port instead of the backend's traffic port; 0 = the traffic port
  * @param proxyProtocol send the pool's PROXY header (a LOCAL one) before probing
+ * @param tls        speak the pool's TLS, when it has one; false probes in plaintext (a plaintext health port)
  */
 public record HealthCheckConfig(
         HealthCheckType type,
@@ -27,7 +28,15 @@ public record HealthCheckConfig(
         int statusMin,
         int statusMax,
         int port,
-        boolean proxyProtocol) {
+        boolean proxyProtocol,
+        boolean tls) {
+
+    public HealthCheckConfig(HealthCheckType type, Duration interval, Duration timeout, int rise, int fall,
+                             double jitter, Bytes send, Bytes expect, String path, int statusMin, int statusMax,
+                             int port, boolean proxyProtocol) {
+        this(type, interval, timeout, rise, fall, jitter, send, expect, path, statusMin, statusMax, port, proxyProtocol,
+                true);
+    }
 
     public HealthCheckConfig(HealthCheckType type, Duration interval, Duration timeout, int rise, int fall,
                              double jitter, Bytes send, Bytes expect, String path, int statusMin, int statusMax,

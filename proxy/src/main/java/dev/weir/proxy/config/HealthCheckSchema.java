@@ -44,9 +44,10 @@ final class HealthCheckSchema {
     /** 0: the backend's own port. */
     static final Key<Integer> PORT = Key.of("port", Parsers.integer(0, 65535), 0);
     static final Key<Boolean> PROXY_PROTOCOL = Key.of("proxy-protocol", Parsers.bool(), false);
+    static final Key<Boolean> TLS = Key.of("tls", Parsers.bool(), true);
 
     static final Key<Void> HEALTH_CHECK = Key.section("health-check", Section.of(TYPE, INTERVAL, TIMEOUT, RISE,
-            FALL, JITTER, SEND, EXPECT, EXPECT_STATUS, PATH, PORT, PROXY_PROTOCOL));
+            FALL, JITTER, SEND, EXPECT, EXPECT_STATUS, PATH, PORT, PROXY_PROTOCOL, TLS));
 
     private final NodeReader in;
 
@@ -82,6 +83,7 @@ final class HealthCheckSchema {
         Double jitter = JITTER.read(in, path, f);
         Integer port = PORT.read(in, path, f);
         Boolean proxyProtocol = PROXY_PROTOCOL.read(in, path, f);
+        Boolean tls = TLS.read(in, path, f);
         if (Boolean.TRUE.equals(proxyProtocol) && !poolSendsProxy) {
             in.error(PROXY_PROTOCOL.path(path), "true", "only with " + poolProxyPath + " set");
         }
@@ -107,7 +109,7 @@ final class HealthCheckSchema {
             return null;
         }
         return new HealthCheckConfig(type, interval, timeout, rise, fall, jitter, send, expect, httpPath,
-                status.min(), status.max(), port, proxyProtocol);
+                status.min(), status.max(), port, proxyProtocol, tls);
     }
 
     private void notUsed(String path, Map<String, Node> f, Key<?> key, HealthCheckType type, String expected) {

@@ -50,7 +50,7 @@ final class SocketProber implements Prober {
     public Handle probe(InetSocketAddress target, HealthCheckConfig check, Consumer<Result> done) {
         long timeoutMillis = Math.max(1, check.timeout().toMillis());
         byte[] header = check.proxyProtocol() ? proxyHeader : null;
-        ProbeHandler handler = new ProbeHandler(check, timeoutMillis, target, done, header, tls);
+        ProbeHandler handler = new ProbeHandler(check, timeoutMillis, target, done, header, check.tls() ? tls : null);
         ChannelFuture connect = bootstrap.clone()
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeoutMillis))
                 .handler(handler)

@@ -156,7 +156,7 @@ class ConfigHealthDiscoveryTest {
         assertErrors(MINIMAL + "    health-check: {typ: http}\n",
                 "pools.web.health-check.typ: unknown key (did you mean type?)");
         assertErrors(MINIMAL + "    health-check: tcp\n", "pools.web.health-check: \"tcp\" (expected: a map of "
-                + "type, interval, timeout, rise, fall, jitter, send, expect, path, port, proxy-protocol)");
+                + "type, interval, timeout, rise, fall, jitter, send, expect, path, port, proxy-protocol, tls)");
     }
 
     @ParameterizedTest

@@ -138,6 +138,34 @@ class TlsPoolFeaturesTest {
         }
     }
 
+    @Test
+    void withTlsFalseAPoolsChecksProbeInPlaintext() throws Exception {
+        try (TlsEcho backend = new TlsEcho(ca, "a", ca.issue("backend.test", "backend.test"), false);
+             java.net.ServerSocket plainHealth = new java.net.ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<String> firstBytes = CompletableFuture.supplyAsync(() -> {
+                try (Socket s = plainHealth.accept()) {
+                    s.setSoTimeout(10_000);
+                    String line = new String(s.getInputStream().readNBytes(5), StandardCharsets.US_ASCII);
+                    s.getOutputStream().write("pong\n".getBytes(StandardCharsets.US_ASCII));
+                    return line;
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            TestConfig config = TestConfig.to(backend.address())
+                    .set("pools.p.tls", tls(weirClient))
+                    .pool("p", p -> p.healthCheck("send-expect", "send", "ping\n", "expect", "pong", "port",
+                            plainHealth.getLocalPort(), "tls", false, "interval", "500ms", "timeout", "500ms",
+                            "rise", 1, "fall", 1));
+            try (RunningWeir proxy = config.start()) {
+                // The plaintext port read the probe's bytes as they were sent: no ClientHello.
+                assertThat(firstBytes.get(10, TimeUnit.SECONDS)).isEqualTo("ping\n");
+                await().until(() -> status(proxy, backend).health().consecutivePasses() >= 1);
+                assertThat(ask(proxy)).isEqualTo("a\nhi\n");
+            }
+        }
+    }
+
     /**
      * A backend that reads a PROXY v2 header in plaintext, then does TLS on the same socket (server side) and echoes;
      * completes with the decoded header.
