@@ -111,7 +111,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     void answer(ChannelHandlerContext ctx, FullHttpRequest request, Reply reply, boolean close) {
         if (!GET.equals(request.method())) {
             log.info("admin request method={} path=\"{}\" status={} client={}", request.method(),
-                    printable(request.uri()), reply.status().code(), client(ctx));
+                    loggable(request.uri()), reply.status().code(), client(ctx));
         }
         Reply.send(ctx, reply, close);
     }
@@ -155,7 +155,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         } catch (IllegalArgumentException e) {
             return Reply.error(ApiException.badRequest(e.getMessage()));
         } catch (RuntimeException e) {
-            log.warn("admin request failed method={} path=\"{}\"", request.method(), printable(request.uri()), e);
+            log.warn("admin request failed method={} path=\"{}\"", request.method(), loggable(request.uri()), e);
             return Reply.error(new ApiException(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal_error", e.toString()));
         }
     }
@@ -256,6 +256,16 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     /** Request text for a log line or an error detail: control characters escaped, length capped. */
+    /** Names of query parameters whose values are not logged (a token a client put in the URL). */
+    private static final java.util.regex.Pattern SECRET_PARAM = java.util.regex.Pattern.compile(
+            "([?&](?:[^=&]*(?:token|password|secret|auth|key)[^=&]*)=)[^&#]*",
+            java.util.regex.Pattern.CASE_INSENSITIVE);
+
+    /** A request URI as a log shows it: printable, and the values of secret-looking query parameters as ****. */
+    static String loggable(String uri) {
+        return printable(SECRET_PARAM.matcher(uri).replaceAll("$1****"));
+    }
+
     static String printable(String s) {
         StringBuilder sb = new StringBuilder(Math.min(s.length(), 200));
         for (int i = 0; i < s.length() && sb.length() < 200; i++) {

@@ -186,7 +186,7 @@ public final class AdminServer implements AutoCloseable {
             boolean keep = !(oversized instanceof io.netty.handler.codec.http.FullHttpMessage)
                     && (HttpUtil.is100ContinueExpected(request) || HttpUtil.isKeepAlive(request));
             log.info("admin request refused method={} path=\"{}\" status=413 max_body={}", request.method(),
-                    AdminHandler.printable(request.uri()), MAX_BODY);
+                    AdminHandler.loggable(request.uri()), MAX_BODY);
             Reply.send(ctx, Reply.error(new ApiException(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
                     "payload_too_large", "body: more than " + MAX_BODY + " bytes (expected: at most 64 KiB)")), !keep);
         }

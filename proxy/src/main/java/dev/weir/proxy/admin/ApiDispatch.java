@@ -89,6 +89,13 @@ final class ApiDispatch {
             router.answer(ctx, request, Reply.decodeFailure(request.decoderResult().cause()), true);
             return;
         }
+        if (request.protocolVersion().majorVersion() != 1) {
+            // Netty's decoder takes any HTTP/x.y; only HTTP/1.x is spoken here.
+            router.answer(ctx, request, Reply.error(new ApiException(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
+                    "http_version_not_supported", AdminHandler.printable(request.protocolVersion().text())
+                            + " (expected: HTTP/1.0 or HTTP/1.1)")), true);
+            return;
+        }
         if (!isApi(request)) {
             router.answer(ctx, request, router.handle(request), close);
             return;
@@ -132,7 +139,7 @@ final class ApiDispatch {
         try {
             return router.handle(request);
         } catch (Throwable t) {
-            log.warn("admin request failed method={} path=\"{}\"", request.method(), AdminHandler.printable(request.uri()),
+            log.warn("admin request failed method={} path=\"{}\"", request.method(), AdminHandler.loggable(request.uri()),
                     t);
             return Reply.error(new ApiException(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal_error",
                     t.toString()));

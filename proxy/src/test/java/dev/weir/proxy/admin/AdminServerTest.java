@@ -406,6 +406,38 @@ class AdminServerTest {
     }
 
     @Test
+    void anHttpVersionOtherThan1Is505() throws Exception {
+        try (RunningWeir h = start()) {
+            assertThat(h.raw("GET /healthz HTTP/9.9\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"))
+                    .startsWith("HTTP/1.1 505 ").contains("HTTP/9.9 (expected: HTTP/1.0 or HTTP/1.1)");
+            assertThat(h.raw("GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")).startsWith("HTTP/1.1 200 ");
+        }
+    }
+
+    @Test
+    void aTokenInTheQueryIsNotLogged() throws Exception {
+        ch.qos.logback.classic.Logger logger =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(AdminHandler.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines =
+                new ch.qos.logback.core.read.ListAppender<>();
+        ch.qos.logback.classic.Level before = logger.getLevel();
+        logger.setLevel(ch.qos.logback.classic.Level.INFO);
+        lines.start();
+        logger.addAppender(lines);
+        try (RunningWeir h = start()) {
+            h.post("/api/v1/reload?access_token=hunter2&x=1&Token=hunter3", "");
+            await().until(() -> lines.list.stream().anyMatch(e -> e.getFormattedMessage().contains("/api/v1/reload")));
+            String logged = lines.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                    .filter(l -> l.contains("/api/v1/reload")).findFirst().orElseThrow();
+            assertThat(logged).contains("path=\"/api/v1/reload?access_token=****&x=1&Token=****\"")
+                    .doesNotContain("hunter");
+        } finally {
+            logger.detachAppender(lines);
+            logger.setLevel(before);
+        }
+    }
+
+    @Test
     void bodiesOver64KiBAre413() throws Exception {
         try (RunningWeir h = start()) {
             String big = "{\"address\": \"" + "x".repeat(70 * 1024) + "\"}";
