@@ -8,6 +8,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -22,10 +23,37 @@ final class AdminAuth {
 
     private final byte[] tokenHash; // null: no token configured
     private final boolean loopbackBind;
+    private final List<String> allowedHosts;
 
     AdminAuth(String token, boolean loopbackBind) {
+        this(token, loopbackBind, List.of());
+    }
+
+    /** @param allowedHosts host names (lower-case) a request may name besides localhost and IP literals */
+    AdminAuth(String token, boolean loopbackBind, List<String> allowedHosts) {
         this.tokenHash = token == null || token.isEmpty() ? null : sha256(token);
         this.loopbackBind = loopbackBind;
+        this.allowedHosts = List.copyOf(allowedHosts);
+    }
+
+    /**
+     * Every request, reads too: its {@code Host} must be localhost, an IP literal or one of {@code admin.allowed-hosts},
+     * so that a web page whose DNS name an attacker rebinds to Weir's address cannot read the API (the browser sends
+     * the page's own name). A request without a Host header (HTTP/1.0 tools) is not a browser's.
+     */
+    void checkHost(FullHttpRequest request) throws ApiException {
+        String host = request.headers().get(HttpHeaderNames.HOST);
+        if (host == null || localHost(host) || allowedHosts.contains(withoutPort(host))) {
+            return;
+        }
+        throw new ApiException(HttpResponseStatus.FORBIDDEN, "forbidden", "Host: \"" + AdminHandler.printable(host)
+                + "\" (expected: localhost, an IP address or a name in admin.allowed-hosts)");
+    }
+
+    private static String withoutPort(String hostHeader) {
+        String h = hostHeader.trim();
+        int colon = h.lastIndexOf(':');
+        return (colon >= 0 && !h.startsWith("[") ? h.substring(0, colon) : h).toLowerCase(Locale.ROOT);
     }
 
     boolean tokenRequired() {

@@ -52,6 +52,9 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final AdminApi api;
     private final InventoryApi inventory;
     private final boolean loopbackBind;
+    // Written on the control thread (start, reload), read through auth on the admin loop.
+    private volatile String token;
+    private volatile List<String> allowedHosts = List.of();
     private volatile AdminAuth auth;
     private final byte[] page;
 
@@ -62,6 +65,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                  Executor control) {
         super(true);
         this.loopbackBind = loopbackBind;
+        this.token = token;
         this.auth = new AdminAuth(token, loopbackBind);
         this.api = new AdminApi(proxy, prometheus, () -> auth);
         this.inventory = new InventoryApi(proxy, Clock.systemUTC());
@@ -76,7 +80,14 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     /** Every state change from now on needs {@code token} (empty or null: none, as at start). */
     void token(String token) {
-        auth = new AdminAuth(token, loopbackBind);
+        this.token = token;
+        auth = new AdminAuth(token, loopbackBind, allowedHosts);
+    }
+
+    /** Host names requests may name from now on, besides localhost and IP addresses ({@code admin.allowed-hosts}). */
+    void allowedHosts(List<String> hosts) {
+        this.allowedHosts = List.copyOf(hosts);
+        auth = new AdminAuth(token, loopbackBind, allowedHosts);
     }
 
     @FunctionalInterface
@@ -129,6 +140,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     Reply handle(FullHttpRequest request) {
         try {
+            auth.checkHost(request);
             List<String> path = segments(request.uri());
             Route route = route(path);
             if (route == null) {

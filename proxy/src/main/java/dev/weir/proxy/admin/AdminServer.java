@@ -130,6 +130,11 @@ public final class AdminServer implements AutoCloseable {
         return (InetSocketAddress) serverChannel.localAddress();
     }
 
+    /** Host names a request may name from now on ({@code admin.allowed-hosts}); at start and on reload. */
+    public void allowedHosts(java.util.List<String> hosts) {
+        handler.allowedHosts(hosts);
+    }
+
     /** A new token for every state change from now on (a reload that changed only the token). */
     public void token(String token) {
         handler.token(token);

@@ -1,6 +1,7 @@
 package dev.weir.proxy.config;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.yaml.snakeyaml.nodes.Node;
@@ -35,7 +36,9 @@ final class ProcessSchema {
         }
         return token;
     }, Parsers::formatText), "");
-    static final Key<Void> ADMIN = Key.section("admin", Section.of(ADMIN_BIND, TOKEN));
+    static final Key<List<String>> ALLOWED_HOSTS = Key.of("allowed-hosts",
+            Parser.of(ProcessSchema::hostNames, Parsers::formatList), List.of());
+    static final Key<Void> ADMIN = Key.section("admin", Section.of(ADMIN_BIND, TOKEN, ALLOWED_HOSTS));
 
     static final Key<Boolean> ENABLED = Key.of("enabled", Parsers.bool(), true);
     static final Key<AccessLogConfig.Format> FORMAT = Key.of("format",
@@ -76,6 +79,7 @@ final class ProcessSchema {
         adminBindWritten = ADMIN_BIND.isIn(f);
         HostPort bind = ADMIN_BIND.read(in, ADMIN.name(), f);
         String token = TOKEN.read(in, ADMIN.name(), f);
+        List<String> allowedHosts = ALLOWED_HOSTS.read(in, ADMIN.name(), f);
         if (token != null && token.isEmpty() && bind != null && !Addresses.isLoopback(bind.host())) {
             in.error(TOKEN.path(ADMIN.name()), "missing",
                     "a token when admin.bind " + bind + " is not a loopback address");
@@ -83,7 +87,39 @@ final class ProcessSchema {
         if (!in.cleanSince(mark)) {
             return null;
         }
-        return new AdminConfig(bind, token);
+        return new AdminConfig(bind, token, allowedHosts);
+    }
+
+    private static final java.util.regex.Pattern HOST_NAME = java.util.regex.Pattern.compile(
+            "[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*");
+    private static final String HOST_NAMES_EXPECTED = "a list of host names, like [weir-admin.weir.svc]";
+
+    /** DNS names, lower-cased, each once: what a Host header may name (without its port). */
+    private static List<String> hostNames(NodeReader in, String path, Node node) {
+        if (NodeReader.isNull(node)) {
+            return List.of();
+        }
+        List<Node> items = in.list(path, node, HOST_NAMES_EXPECTED);
+        if (items == null) {
+            return null;
+        }
+        List<String> out = new java.util.ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            String itemPath = NodeReader.index(path, i);
+            String text = in.text(itemPath, items.get(i), HOST_NAMES_EXPECTED);
+            if (text == null) {
+                return null;
+            }
+            String name = text.toLowerCase(java.util.Locale.ROOT);
+            if (name.length() > 253 || !HOST_NAME.matcher(name).matches()) {
+                in.error(itemPath, NodeReader.quote(text), "a host name like weir-admin.weir.svc, without a port");
+                return null;
+            }
+            if (!out.contains(name)) {
+                out.add(name);
+            }
+        }
+        return out;
     }
 
     boolean adminBindWritten() {

@@ -86,7 +86,9 @@ record ProxyParts(Transport transport, EventLoopGroup group, EventLoop healthLoo
             throw new StartException("admin.bind: cannot resolve \"" + cfg.bind().host() + "\"", null);
         }
         try {
-            return AdminServer.start(bind, cfg.token(), proxy, prometheus);
+            AdminServer admin = AdminServer.start(bind, cfg.token(), proxy, prometheus);
+            admin.allowedHosts(cfg.allowedHosts());
+            return admin;
         } catch (RuntimeException e) {
             throw new StartException("admin.bind: cannot bind " + cfg.bind() + " (" + e.getMessage() + ")", e);
         }

@@ -79,6 +79,7 @@ final class ReloadSteps {
         void commit(List<String> changes) {
             if (tokenOnly) {
                 registry.admin.token(next.token());
+                registry.admin.allowedHosts(next.allowedHosts());
             } else {
                 AdminServer old = registry.admin;
                 if (old != null) {

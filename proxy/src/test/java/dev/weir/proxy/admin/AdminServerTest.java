@@ -558,7 +558,7 @@ class AdminServerTest {
             String port = String.valueOf(h.adminAddress().getPort());
             String rebound = h.raw("POST " + drain + " HTTP/1.1\r\nHost: evil.example:" + port
                     + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-            assertThat(rebound).startsWith("HTTP/1.1 403 ").contains("expected: localhost or an IP address");
+            assertThat(rebound).startsWith("HTTP/1.1 403 ").contains("expected: localhost, an IP address");
             assertThat(h.weir().backends("p").get(0).state()).isEqualTo(BackendState.UP);
 
             HttpResponse<String> same = h.post(drain, null, "Origin", "http://127.0.0.1:" + port);
@@ -567,6 +567,41 @@ class AdminServerTest {
                     + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
             assertThat(local).startsWith("HTTP/1.1 200 ");
         }
+    }
+
+    @Test
+    void aRebindingHostCannotReadEitherUnlessAdminAllowedHostsNamesIt() throws Exception {
+        TestConfig config = TestConfig.to(id(a), id(b)).admin(null);
+        try (RunningWeir h = config.start()) {
+            String port = String.valueOf(h.adminAddress().getPort());
+            for (String path : List.of("/api/v1/config", "/api/v1/pools", "/", "/metrics", "/healthz")) {
+                assertThat(h.raw("GET " + path + " HTTP/1.1\r\nHost: evil.example:" + port
+                        + "\r\nConnection: close\r\n\r\n")).as(path).startsWith("HTTP/1.1 403 ")
+                        .contains("Host: \\\"evil.example:" + port);
+            }
+            assertThat(h.raw("GET /api/v1/pools HTTP/1.1\r\nHost: 127.0.0.1:" + port
+                    + "\r\nConnection: close\r\n\r\n")).startsWith("HTTP/1.1 200 ");
+            assertThat(h.raw("GET /api/v1/pools HTTP/1.1\r\nHost: [::1]:" + port
+                    + "\r\nConnection: close\r\n\r\n")).startsWith("HTTP/1.1 200 ");
+
+            // A name the operator allows (a Kubernetes service, say), taken on reload without a restart.
+            TestConfig next = config.copy().set("admin.allowed-hosts", List.of("Weir-Admin.weir.svc"));
+            assertThat(h.weir().reload(next.config()).outcome()).isEqualTo(dev.weir.proxy.api.ReloadResult.Outcome.RELOADED);
+            assertThat(h.raw("GET /api/v1/pools HTTP/1.1\r\nHost: weir-admin.weir.svc:" + port
+                    + "\r\nConnection: close\r\n\r\n")).startsWith("HTTP/1.1 200 ");
+            assertThat(h.raw("GET /api/v1/pools HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n"))
+                    .startsWith("HTTP/1.1 403 ");
+            // Reads only: a state change without a token still needs localhost or an IP address.
+            String drain = "/api/v1/pools/p/backends/" + seg(id(a)) + "/drain";
+            assertThat(h.raw("POST " + drain + " HTTP/1.1\r\nHost: weir-admin.weir.svc:" + port
+                    + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")).startsWith("HTTP/1.1 403 ");
+        }
+        assertThatThrownByConfig(TestConfig.to(id(a)).admin(null).set("admin.allowed-hosts", List.of("a b")),
+                "admin.allowed-hosts[0]: \"a b\" (expected: a host name like weir-admin.weir.svc, without a port)");
+    }
+
+    private static void assertThatThrownByConfig(TestConfig config, String error) {
+        org.assertj.core.api.Assertions.assertThatThrownBy(config::config).hasMessageContaining(error);
     }
 
     // ---- concurrency and limits ----

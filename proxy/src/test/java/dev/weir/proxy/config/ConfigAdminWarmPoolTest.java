@@ -214,7 +214,7 @@ class ConfigAdminWarmPoolTest {
         assertErrors(MINIMAL + "admin: {bind: 'a b:1'}\n", "admin.bind: \"a b:1\" "
                 + "(expected: host:port, [v6]:port or off: \"a b\" is not a host name or IP address)");
         assertErrors(MINIMAL + "admin: {token: }\n", "admin.token: missing (expected: " + TOKEN_EXPECTED + ")");
-        assertErrors(MINIMAL + "admin: off\n", "admin: \"off\" (expected: a map of bind, token)");
+        assertErrors(MINIMAL + "admin: off\n", "admin: \"off\" (expected: a map of bind, token, allowed-hosts)");
         assertErrors(MINIMAL + "access-log: {enabled: yes, format: xml}\n",
                 "access-log.enabled: \"yes\" (expected: true or false)",
                 "access-log.format: \"xml\" (expected: one of text, json)");
@@ -241,7 +241,7 @@ class ConfigAdminWarmPoolTest {
                 "pools.web.keep-alive.intervl: unknown key (did you mean interval?)",
                 "pools.web.keep-alive.cnt: unknown key (expected: one of idle, interval, count)");
         assertErrors(MINIMAL + "admin: {colour: blue}\n",
-                "admin.colour: unknown key (expected: one of bind, token)");
+                "admin.colour: unknown key (expected: one of bind, token, allowed-hosts)");
     }
 
     @Test
@@ -278,9 +278,9 @@ class ConfigAdminWarmPoolTest {
     void theTokenIsMaskedInToString() throws Exception {
         Config config = ConfigLoader.parse(MINIMAL + "admin: {bind: 0.0.0.0:9090, token: s3cret-Token}\n", Map.of());
         assertThat(config.admin().token()).isEqualTo(SECRET);
-        assertThat(config.admin().toString()).isEqualTo("AdminConfig[bind=0.0.0.0:9090, token=****]");
+        assertThat(config.admin().toString()).isEqualTo("AdminConfig[bind=0.0.0.0:9090, token=****, allowedHosts=[]]");
         assertThat(config.toString()).contains("token=****").doesNotContain("s3cret");
-        assertThat(DEFAULT_ADMIN.toString()).isEqualTo("AdminConfig[bind=127.0.0.1:9090, token=]");
+        assertThat(DEFAULT_ADMIN.toString()).isEqualTo("AdminConfig[bind=127.0.0.1:9090, token=, allowedHosts=[]]");
     }
 
     @Test
