@@ -76,6 +76,11 @@ public final class ConfigLoader {
             String tag = problem.substring(GLOBAL_TAG_PROBLEM.length()).replace("tag:yaml.org,2002:", "!!");
             return "tag " + tag + at + " is not allowed (expected: plain YAML values; a config never names Java types)";
         }
+        if ("while scanning an alias".equals(e.getContext())) {
+            // An unquoted *.example.com (an SNI route) reads as a YAML alias: say what to write instead.
+            return "malformed YAML" + at + ": " + problem + " (a value or key that starts with * must be quoted,"
+                    + " like \"*.example.com\")";
+        }
         return "malformed YAML" + at + ": " + problem;
     }
 }

@@ -226,6 +226,10 @@ class ConfigLoaderTest {
                 .hasMessage("weir.yaml: malformed YAML at line 3, column 12: mapping values are not allowed here");
         assertThatThrownBy(() -> ConfigLoader.parse("pools:\n  web: [a\n", Map.of()))
                 .hasMessageStartingWith("config: malformed YAML at line 3, column 1: ");
+        assertThatThrownBy(() -> ConfigLoader.parse("listeners:\n  web:\n    sni:\n      routes: {*.example.com: web}\n",
+                Map.of(), "weir.yaml"))
+                .hasMessage("weir.yaml: malformed YAML at line 4, column 17: unexpected character found .(46)"
+                        + " (a value or key that starts with * must be quoted, like \"*.example.com\")");
     }
 
     @Test
