@@ -9,6 +9,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
@@ -129,8 +130,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof IOException) {
-            // A reset by the client is an event, not an error.
+        if (cause instanceof IOException || cause instanceof PrematureChannelClosureException) {
+            // A reset by the client, or a close in the middle of its request, is an event, not an error.
             log.debug("admin connection failed client={} cause=\"{}\"", client(ctx), cause.toString());
         } else {
             log.warn("admin connection failed client={}", client(ctx), cause);

@@ -2,6 +2,7 @@ package dev.weir.proxy.admin;
 
 import dev.weir.proxy.api.StartException;
 import dev.weir.proxy.api.ProxyControl;
+import dev.weir.proxy.config.AdminConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -25,11 +26,13 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.NetUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.Future;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,8 +43,10 @@ import org.slf4j.LoggerFactory;
  * slow scrape never delays the proxy's traffic; API calls, a reload included, run on the proxy's control
  * executor, so they never delay health, readiness or metrics either (see {@link AdminHandler}).
  *
- * <p>Limits: request bodies up to 64 KiB (413 beyond), 64 admin connections at once (more are
- * closed at accept), and a connection idle for 60 s is closed.
+ * <p>Limits: request bodies up to 64 KiB (413 beyond); a request must arrive whole within the header timeout
+ * ({@link RequestClock}); 64 admin connections at once and fewer per source address, where a new one pushes out the
+ * one that has waited longest for a request ({@link AdminConnections}), so probes are always answered; and a
+ * connection idle for 60 s is closed.
  */
 public final class AdminServer implements AutoCloseable {
 
@@ -55,11 +60,14 @@ public final class AdminServer implements AutoCloseable {
     private final EventLoopGroup group;
     private final Channel serverChannel;
     private final AdminHandler handler;
+    private final AdminConnections connections;
 
-    private AdminServer(EventLoopGroup group, Channel serverChannel, AdminHandler handler) {
+    private AdminServer(EventLoopGroup group, Channel serverChannel, AdminHandler handler,
+                        AdminConnections connections) {
         this.group = group;
         this.serverChannel = serverChannel;
         this.handler = handler;
+        this.connections = connections;
     }
 
     /**
@@ -79,7 +87,8 @@ public final class AdminServer implements AutoCloseable {
                              Duration idleTimeout) throws StartException {
         boolean loopback = bind.getAddress() != null && bind.getAddress().isLoopbackAddress();
         AdminHandler handler = new AdminHandler(proxy, prometheus, token, loopback, page(), proxy.controlExecutor());
-        ConnectionLimit limit = new ConnectionLimit(MAX_CONNECTIONS);
+        AdminConnections connections = new AdminConnections(MAX_CONNECTIONS,
+                AdminConfig.DEFAULT_MAX_CONNECTIONS_PER_CLIENT, AdminConfig.DEFAULT_HEADER_TIMEOUT);
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("weir-admin"),
                 NioIoHandler.newFactory());
         ChannelFuture bound = new ServerBootstrap()
@@ -89,13 +98,16 @@ public final class AdminServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        if (!limit.admit(ch)) {
+                        RequestClock clock = new RequestClock(ch, connections);
+                        if (!connections.admit(clock)) {
                             return;
                         }
                         ch.pipeline().addLast(
                                 new IdleStateHandler(0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS),
                                 new CloseWhenIdle(),
+                                clock.firstByte(),
                                 new HttpServerCodec(),
+                                clock,
                                 new BodyLimit(MAX_BODY),
                                 handler);
                     }
@@ -108,7 +120,7 @@ public final class AdminServer implements AutoCloseable {
             throw new StartException("admin.bind: cannot listen on " + NetUtil.toSocketAddressString(bind) + ": "
                     + (cause.getMessage() != null ? cause.getMessage() : cause.toString()), cause);
         }
-        AdminServer server = new AdminServer(group, bound.channel(), handler);
+        AdminServer server = new AdminServer(group, bound.channel(), handler, connections);
         log.info("admin endpoint bound address={} token={}", NetUtil.toSocketAddressString(server.address()),
                 token == null || token.isEmpty() ? "none" : "set");
         return server;
@@ -135,6 +147,14 @@ public final class AdminServer implements AutoCloseable {
         handler.allowedHosts(hosts);
     }
 
+    /**
+     * The per-client connection limit for new connections and the header timeout for requests to come
+     * ({@code admin.max-connections-per-client}, {@code admin.header-timeout}); at start and on reload.
+     */
+    public void limits(int maxConnectionsPerClient, Duration headerTimeout) {
+        connections.limits(maxConnectionsPerClient, headerTimeout);
+    }
+
     /** A new token for every state change from now on (a reload that changed only the token). */
     public void token(String token) {
         handler.token(token);
@@ -148,14 +168,30 @@ public final class AdminServer implements AutoCloseable {
      */
     public void retire() {
         serverChannel.close();
-        handler.afterPendingAnswers(() -> group.shutdownGracefully(0, 5, TimeUnit.SECONDS));
+        handler.afterPendingAnswers(() -> {
+            closeConnections();
+            group.shutdownGracefully(0, 5, TimeUnit.SECONDS);
+        });
     }
 
     /** Stops listening, closes every admin connection and stops the admin event loop. */
     @Override
     public void close() {
         serverChannel.close().awaitUninterruptibly();
+        closeConnections().awaitUninterruptibly(5, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Closes the connections on the admin loop before it stops, so that their pipelines hear of it: a loop that stops
+     * with channels open closes them without, and a request half aggregated would leak its buffer.
+     */
+    private Future<?> closeConnections() {
+        try {
+            return group.submit(connections::closeAll);
+        } catch (RejectedExecutionException e) {
+            return group.terminationFuture(); // stopped already (retired): nothing is open
+        }
     }
 
     /** Closes a connection that sent and received nothing for the idle timeout. */
@@ -194,39 +230,6 @@ public final class AdminServer implements AutoCloseable {
                     AdminHandler.loggable(request.uri()), MAX_BODY);
             Reply.send(ctx, Reply.error(new ApiException(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
                     "payload_too_large", "body: more than " + MAX_BODY + " bytes (expected: at most 64 KiB)")), !keep);
-        }
-    }
-
-    /**
-     * At most {@code max} admin connections; the next is closed at accept with an RST. A flood is
-     * logged once per second with the count refused, not once per connection.
-     */
-    private static final class ConnectionLimit {
-        private final int max;
-        private int open; // only touched on the one admin event loop
-        private long refused;
-        private long lastLogNanos;
-
-        ConnectionLimit(int max) {
-            this.max = max;
-        }
-
-        boolean admit(Channel ch) {
-            if (open >= max) {
-                refused++;
-                long now = System.nanoTime();
-                if (now - lastLogNanos >= TimeUnit.SECONDS.toNanos(1) || lastLogNanos == 0) {
-                    log.warn("admin connection refused reason=limit max_connections={} refused={}", max, refused);
-                    refused = 0;
-                    lastLogNanos = now;
-                }
-                ch.config().setOption(ChannelOption.SO_LINGER, 0);
-                ch.close();
-                return false;
-            }
-            open++;
-            ch.closeFuture().addListener(f -> open--);
-            return true;
         }
     }
 }

@@ -1,5 +1,8 @@
 package dev.weir.proxy.config;
 
+import java.time.Duration;
+import java.util.List;
+
 /**
  * {@code admin:}: the admin HTTP endpoint.
  *
@@ -7,20 +10,32 @@ package dev.weir.proxy.config;
  * @param token bearer token required for every state change; empty = none (then state changes
  *              are allowed only when {@code bind} is a loopback address)
  * @param allowedHosts host names a request's {@code Host} may name besides localhost and IP addresses (lower-case)
+ * @param headerTimeout how long a client has to send a whole request, counted from accept (the first request) or
+ *                      from the request's first byte (a later one on a keep-alive connection)
+ * @param maxConnectionsPerClient admin connections one source address may hold at once
  */
-public record AdminConfig(HostPort bind, String token, java.util.List<String> allowedHosts) {
+public record AdminConfig(HostPort bind, String token, List<String> allowedHosts, Duration headerTimeout,
+                          int maxConnectionsPerClient) {
+
+    public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(5);
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_CLIENT = 16;
 
     public AdminConfig {
-        allowedHosts = java.util.List.copyOf(allowedHosts);
+        allowedHosts = List.copyOf(allowedHosts);
+    }
+
+    public AdminConfig(HostPort bind, String token, List<String> allowedHosts) {
+        this(bind, token, allowedHosts, DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_CONNECTIONS_PER_CLIENT);
     }
 
     public AdminConfig(HostPort bind, String token) {
-        this(bind, token, java.util.List.of());
+        this(bind, token, List.of());
     }
 
     @Override
     public String toString() {
         return "AdminConfig[bind=" + bind + ", token=" + (token == null || token.isEmpty() ? "" : "****")
-                + ", allowedHosts=" + allowedHosts + "]";
+                + ", allowedHosts=" + allowedHosts + ", headerTimeout=" + headerTimeout
+                + ", maxConnectionsPerClient=" + maxConnectionsPerClient + "]";
     }
 }

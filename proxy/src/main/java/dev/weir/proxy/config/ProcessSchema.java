@@ -38,7 +38,13 @@ final class ProcessSchema {
     }, Parsers::formatText), "");
     static final Key<List<String>> ALLOWED_HOSTS = Key.of("allowed-hosts",
             Parser.of(ProcessSchema::hostNames, Parsers::formatList), List.of());
-    static final Key<Void> ADMIN = Key.section("admin", Section.of(ADMIN_BIND, TOKEN, ALLOWED_HOSTS));
+    static final Key<Duration> HEADER_TIMEOUT = Key.of("header-timeout", Parsers.duration(false),
+            AdminConfig.DEFAULT_HEADER_TIMEOUT);
+    /** At most the endpoint's 64 connections in all: more would never be reached. */
+    static final Key<Integer> MAX_CONNECTIONS_PER_CLIENT = Key.of("max-connections-per-client", Parsers.integer(1, 64),
+            AdminConfig.DEFAULT_MAX_CONNECTIONS_PER_CLIENT);
+    static final Key<Void> ADMIN = Key.section("admin",
+            Section.of(ADMIN_BIND, TOKEN, ALLOWED_HOSTS, HEADER_TIMEOUT, MAX_CONNECTIONS_PER_CLIENT));
 
     static final Key<Boolean> ENABLED = Key.of("enabled", Parsers.bool(), true);
     static final Key<AccessLogConfig.Format> FORMAT = Key.of("format",
@@ -80,6 +86,8 @@ final class ProcessSchema {
         HostPort bind = ADMIN_BIND.read(in, ADMIN.name(), f);
         String token = TOKEN.read(in, ADMIN.name(), f);
         List<String> allowedHosts = ALLOWED_HOSTS.read(in, ADMIN.name(), f);
+        Duration headerTimeout = HEADER_TIMEOUT.read(in, ADMIN.name(), f);
+        Integer perClient = MAX_CONNECTIONS_PER_CLIENT.read(in, ADMIN.name(), f);
         if (token != null && token.isEmpty() && bind != null && !Addresses.isLoopback(bind.host())) {
             in.error(TOKEN.path(ADMIN.name()), "missing",
                     "a token when admin.bind " + bind + " is not a loopback address");
@@ -87,7 +95,7 @@ final class ProcessSchema {
         if (!in.cleanSince(mark)) {
             return null;
         }
-        return new AdminConfig(bind, token, allowedHosts);
+        return new AdminConfig(bind, token, allowedHosts, headerTimeout, perClient);
     }
 
     private static final java.util.regex.Pattern HOST_NAME = java.util.regex.Pattern.compile(

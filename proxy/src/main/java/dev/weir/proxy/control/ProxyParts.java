@@ -88,6 +88,7 @@ record ProxyParts(Transport transport, EventLoopGroup group, EventLoop healthLoo
         try {
             AdminServer admin = AdminServer.start(bind, cfg.token(), proxy, prometheus);
             admin.allowedHosts(cfg.allowedHosts());
+            admin.limits(cfg.maxConnectionsPerClient(), cfg.headerTimeout());
             return admin;
         } catch (RuntimeException e) {
             throw new StartException("admin.bind: cannot bind " + cfg.bind() + " (" + e.getMessage() + ")", e);

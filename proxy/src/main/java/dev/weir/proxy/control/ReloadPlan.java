@@ -112,7 +112,7 @@ final class ReloadPlan {
         }
         List<Step> admin = new ArrayList<>();
         if (!next.admin().equals(old.admin())) {
-            // Same address, new token: the running endpoint takes the new token, nothing is bound again.
+            // Same address, new token, hosts or limits: the running endpoint takes them, nothing is bound again.
             boolean tokenOnly = registry.admin != null && Objects.equals(next.admin().bind(), old.admin().bind());
             admin.add(new AdminChanged(next.admin(), tokenOnly, parts, registry, proxy));
         }

@@ -47,7 +47,7 @@ final class ReloadSteps {
     }
 
     /**
-     * The admin endpoint changed: a new token goes to the running endpoint; a new address is bound in prepare while
+     * The admin endpoint changed: a new token, allowed hosts or limits go to the running endpoint; a new address is bound in prepare while
      * the old endpoint still answers (so one that shares its port fails there), and the old one retires in commit,
      * after answering what it had taken (a reload asked through it included).
      */
@@ -80,6 +80,7 @@ final class ReloadSteps {
             if (tokenOnly) {
                 registry.admin.token(next.token());
                 registry.admin.allowedHosts(next.allowedHosts());
+                registry.admin.limits(next.maxConnectionsPerClient(), next.headerTimeout());
             } else {
                 AdminServer old = registry.admin;
                 if (old != null) {

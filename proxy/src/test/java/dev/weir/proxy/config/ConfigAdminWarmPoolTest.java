@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -95,6 +96,9 @@ class ConfigAdminWarmPoolTest {
                     assertThat(c.admin()).isEqualTo(new AdminConfig(new HostPort("127.0.0.1", 9090), "abc"));
                     assertThat(c.accessLog()).isEqualTo(new AccessLogConfig(true, AccessLogConfig.Format.JSON));
                 });
+        assertThat(ConfigLoader.parse(MINIMAL + "admin: {header-timeout: 250ms, max-connections-per-client: 4}\n",
+                Map.of()).admin()).isEqualTo(new AdminConfig(new HostPort("127.0.0.1", 9090), "", List.of(),
+                Duration.ofMillis(250), 4));
     }
 
     @Test
@@ -214,7 +218,14 @@ class ConfigAdminWarmPoolTest {
         assertErrors(MINIMAL + "admin: {bind: 'a b:1'}\n", "admin.bind: \"a b:1\" "
                 + "(expected: host:port, [v6]:port or off: \"a b\" is not a host name or IP address)");
         assertErrors(MINIMAL + "admin: {token: }\n", "admin.token: missing (expected: " + TOKEN_EXPECTED + ")");
-        assertErrors(MINIMAL + "admin: off\n", "admin: \"off\" (expected: a map of bind, token, allowed-hosts)");
+        assertErrors(MINIMAL + "admin: off\n", "admin: \"off\" (expected: a map of bind, token, allowed-hosts, "
+                + "header-timeout, max-connections-per-client)");
+        assertErrors(MINIMAL + "admin: {header-timeout: 0s, max-connections-per-client: 0}\n",
+                "admin.header-timeout: 0s (expected: > 0)",
+                "admin.max-connections-per-client: 0 (expected: 1..64)");
+        assertErrors(MINIMAL + "admin: {header-timeout: soon, max-connections-per-client: 65}\n",
+                "admin.header-timeout: \"soon\" (expected: a duration like 250ms, 5s, 2m, 1h)",
+                "admin.max-connections-per-client: 65 (expected: 1..64)");
         assertErrors(MINIMAL + "access-log: {enabled: yes, format: xml}\n",
                 "access-log.enabled: \"yes\" (expected: true or false)",
                 "access-log.format: \"xml\" (expected: one of text, json)");
@@ -241,7 +252,8 @@ class ConfigAdminWarmPoolTest {
                 "pools.web.keep-alive.intervl: unknown key (did you mean interval?)",
                 "pools.web.keep-alive.cnt: unknown key (expected: one of idle, interval, count)");
         assertErrors(MINIMAL + "admin: {colour: blue}\n",
-                "admin.colour: unknown key (expected: one of bind, token, allowed-hosts)");
+                "admin.colour: unknown key (expected: one of bind, token, allowed-hosts, header-timeout, "
+                        + "max-connections-per-client)");
     }
 
     @Test
@@ -278,9 +290,11 @@ class ConfigAdminWarmPoolTest {
     void theTokenIsMaskedInToString() throws Exception {
         Config config = ConfigLoader.parse(MINIMAL + "admin: {bind: 0.0.0.0:9090, token: s3cret-Token}\n", Map.of());
         assertThat(config.admin().token()).isEqualTo(SECRET);
-        assertThat(config.admin().toString()).isEqualTo("AdminConfig[bind=0.0.0.0:9090, token=****, allowedHosts=[]]");
+        assertThat(config.admin().toString()).isEqualTo("AdminConfig[bind=0.0.0.0:9090, token=****, allowedHosts=[], "
+                + "headerTimeout=PT5S, maxConnectionsPerClient=16]");
         assertThat(config.toString()).contains("token=****").doesNotContain("s3cret");
-        assertThat(DEFAULT_ADMIN.toString()).isEqualTo("AdminConfig[bind=127.0.0.1:9090, token=, allowedHosts=[]]");
+        assertThat(DEFAULT_ADMIN.toString()).isEqualTo("AdminConfig[bind=127.0.0.1:9090, token=, allowedHosts=[], "
+                + "headerTimeout=PT5S, maxConnectionsPerClient=16]");
     }
 
     @Test
