@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -97,6 +98,30 @@ class AdminLockTest {
             s.getOutputStream().write("GET /heal".getBytes(StandardCharsets.US_ASCII));
             s.setSoTimeout((int) CLOSED_WITHIN.toMillis());
             assertThat(in.read()).as("closed, no answer").isEqualTo(-1);
+        }
+    }
+
+    @Test
+    void anApiCallAnsweredLaterThanTheHeaderTimeoutIsStillAnswered() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        try (RunningWeir h = config().set("admin.header-timeout", "1s").start();
+             Socket call = connect("127.0.0.1", h.adminAddress())) {
+            h.weir().controlExecutor().execute(() -> {
+                try {
+                    release.await(60, TimeUnit.SECONDS); // the API call waits behind this, as behind a long reload
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            call.getOutputStream().write(request("/api/v1/pools", false));
+            SocketChannel silent = open("127.0.0.1", h.adminAddress(), null);
+            try {
+                await().atMost(CLOSED_WITHIN).until(() -> closed(silent)); // a header timeout has passed
+            } finally {
+                silent.close();
+                release.countDown();
+            }
+            assertThat(readHead(call.getInputStream())).startsWith("HTTP/1.1 200 ");
         }
     }
 
