@@ -81,7 +81,8 @@ final class PoolTree {
             out.raw(HealthCheckSchema.SEND, bytes(h.send())).raw(HealthCheckSchema.EXPECT, bytes(h.expect()));
         } else if (h.type() == HealthCheckType.HTTP) {
             out.put(HealthCheckSchema.PATH, h.path())
-                    .put(HealthCheckSchema.EXPECT_STATUS, new HealthCheckSchema.StatusRange(h.statusMin(), h.statusMax()));
+                    .put(HealthCheckSchema.EXPECT_STATUS,
+                            new HealthCheckSchema.StatusRange(h.statusMin(), h.statusMax()));
         }
         return out.number(HealthCheckSchema.PORT, h.port())
                 .flag(HealthCheckSchema.PROXY_PROTOCOL, h.proxyProtocol())
