@@ -95,8 +95,12 @@ public final class Main implements Callable<Integer> {
      * available); prints every error and returns null when it is invalid.
      */
     static Config loadOrReport(Path file, PrintWriter err) {
+        return loadOrReport(file, System.getenv(), err);
+    }
+
+    static Config loadOrReport(Path file, java.util.Map<String, String> env, PrintWriter err) {
         try {
-            Config cfg = ConfigLoader.load(file);
+            Config cfg = ConfigLoader.load(file, env);
             Transport.choose(cfg.transport());
             return cfg;
         } catch (Transport.UnavailableException e) {
@@ -147,19 +151,24 @@ public final class Main implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            Config cfg = loadOrReport(file, spec.commandLine().getErr());
+            return validate(file, System.getenv(), spec.commandLine().getOut(), spec.commandLine().getErr());
+        }
+
+        /** {@code weir validate FILE} with {@code env} for its {@code ${VAR}} references: the exit status. */
+        static int validate(Path file, java.util.Map<String, String> env, PrintWriter out, PrintWriter err) {
+            Config cfg = loadOrReport(file, env, err);
             if (cfg == null) {
                 return EXIT_CONFIG;
             }
             // As nginx -t and haproxy -c do: a certificate that would stop the start is a config error now.
             java.util.List<String> tls = dev.weir.proxy.tls.TlsFiles.problems(cfg);
             if (!tls.isEmpty()) {
-                tls.forEach(spec.commandLine().getErr()::println);
-                spec.commandLine().getErr().flush();
+                tls.forEach(err::println);
+                err.flush();
                 return EXIT_CONFIG;
             }
-            spec.commandLine().getOut().println("OK");
-            spec.commandLine().getOut().flush();
+            out.println("OK");
+            out.flush();
             return EXIT_OK;
         }
     }

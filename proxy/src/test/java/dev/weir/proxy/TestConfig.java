@@ -27,6 +27,7 @@ import org.yaml.snakeyaml.Yaml;
 public final class TestConfig {
 
     private final Map<String, Object> root = new LinkedHashMap<>();
+    private final Map<String, String> env = new LinkedHashMap<>();
 
     private TestConfig() {
     }
@@ -84,6 +85,12 @@ public final class TestConfig {
         return token == null ? remove("admin.token") : set("admin.token", token);
     }
 
+    /** An environment variable for the config's {@code ${VAR}} references (the process environment is not used). */
+    public TestConfig env(String name, String value) {
+        env.put(name, value);
+        return this;
+    }
+
     /** Sets the value at a dotted YAML path ({@code listeners.l.idle-timeout}), making the sections on the way. */
     public TestConfig set(String path, Object value) {
         put(root, path, value);
@@ -102,6 +109,7 @@ public final class TestConfig {
     public TestConfig copy() {
         TestConfig copy = new TestConfig();
         copy.root.putAll(deepCopy(root));
+        copy.env.putAll(env);
         return copy;
     }
 
@@ -115,7 +123,7 @@ public final class TestConfig {
     /** Parsed and validated by the real loader. */
     public Config config() {
         try {
-            return ConfigLoader.parse(yaml(), Map.of());
+            return ConfigLoader.parse(yaml(), env);
         } catch (ConfigException e) {
             throw new IllegalArgumentException(e.getMessage() + "\n" + yaml(), e);
         }

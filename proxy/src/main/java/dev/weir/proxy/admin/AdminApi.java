@@ -117,8 +117,8 @@ final class AdminApi {
         return pc == null ? 0 : pc.drainTimeout().toMillis();
     }
 
-    JsonNode config() {
-        return ApiJson.config(proxy.config());
+    Reply config(FullHttpRequest request) throws ApiException {
+        return ConfigApi.reply(proxy.config(), request);
     }
 
     /**

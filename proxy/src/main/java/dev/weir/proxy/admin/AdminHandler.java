@@ -197,7 +197,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             return switch (what) {
                 case "pools" -> Route.get(r -> Reply.json(HttpResponseStatus.OK, api.pools()));
                 case "listeners" -> Route.get(r -> Reply.json(HttpResponseStatus.OK, api.listeners()));
-                case "config" -> Route.get(r -> Reply.json(HttpResponseStatus.OK, api.config()));
+                case "config" -> Route.get(api::config);
                 case "session" -> Route.get(r -> Reply.json(HttpResponseStatus.OK, api.session()));
                 case "certificates" -> Route.get(r -> Reply.json(HttpResponseStatus.OK, inventory.certificates()));
                 case "reload" -> Route.change(POST, r -> api.reload());

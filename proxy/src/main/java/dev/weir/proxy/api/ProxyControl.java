@@ -23,7 +23,10 @@ public interface ProxyControl {
     /** True once shutdown has started. Never waits. */
     boolean isStopping();
 
-    /** The running config (replaced whole by a reload). Never waits. */
+    /**
+     * The config in effect: replaced whole by a reload, except the keys a reload keeps until restart (transport,
+     * event-loop-threads, event-loop-spin, max-read, tls-provider), which stay as they were at start. Never waits.
+     */
     Config config();
 
     /** The bound address of a listener (the real port when the config said port 0). Never waits. */

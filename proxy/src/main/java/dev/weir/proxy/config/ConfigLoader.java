@@ -34,7 +34,12 @@ public final class ConfigLoader {
 
     /** Reads {@code file} (UTF-8) with the process environment for {@code ${VAR}}. */
     public static Config load(Path file) throws ConfigException, IOException {
-        return parse(Files.readString(file), System.getenv(), file.toString());
+        return load(file, System.getenv());
+    }
+
+    /** Reads {@code file} (UTF-8) with {@code env} for {@code ${VAR}}. */
+    public static Config load(Path file, Map<String, String> env) throws ConfigException, IOException {
+        return parse(Files.readString(file), env, file.toString());
     }
 
     public static Config parse(String yaml, Map<String, String> env) throws ConfigException {

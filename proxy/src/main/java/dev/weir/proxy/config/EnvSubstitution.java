@@ -16,6 +16,12 @@ final class EnvSubstitution {
     private EnvSubstitution() {
     }
 
+    /** The variable {@code text} names when it is exactly one reference ({@code ${VAR}}, {@code ${VAR:-x}}); else null. */
+    static String soleVariable(String text) {
+        Matcher m = REFERENCE.matcher(text);
+        return m.matches() ? m.group(1) : null;
+    }
+
     /**
      * Returns {@code text} with every reference replaced. Throws IllegalArgumentException whose message completes
      * "(expected: ...)": a malformed reference, or a variable that is unset and has no default.

@@ -162,6 +162,6 @@ final class HealthCheckSchema {
         }
         String min = range.min() % 100 == 0 ? range.min() / 100 + "xx" : String.valueOf(range.min());
         String max = range.max() % 100 == 99 ? range.max() / 100 + "xx" : String.valueOf(range.max());
-        return min + "-" + max;
+        return min.equals(max) ? min : min + "-" + max;
     }
 }

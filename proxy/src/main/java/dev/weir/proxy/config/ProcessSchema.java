@@ -17,7 +17,7 @@ final class ProcessSchema {
     static final Key<Boolean> WATCH = Key.of("watch", Parsers.bool(), false);
     static final Key<Void> RELOAD = Key.section("reload", Section.described("a map with watch", WATCH));
 
-    private static final String ADMIN_OFF = "off";
+    static final String ADMIN_OFF = "off";
     private static final String ADMIN_BIND_EXPECTED = "host:port, [v6]:port or off";
     private static final String TOKEN_EXPECTED = "a token of printable ASCII without spaces, or \"\" for none";
 
@@ -95,7 +95,10 @@ final class ProcessSchema {
         if (!in.cleanSince(mark)) {
             return null;
         }
-        return new AdminConfig(bind, token, allowedHosts, headerTimeout, perClient);
+        // Where the token came from, so that the API can show the reference rather than the token.
+        String tokenVariable = TOKEN.node(f) instanceof org.yaml.snakeyaml.nodes.ScalarNode s
+                ? EnvSubstitution.soleVariable(s.getValue()) : null;
+        return new AdminConfig(bind, token, allowedHosts, headerTimeout, perClient, tokenVariable);
     }
 
     private static final java.util.regex.Pattern HOST_NAME = java.util.regex.Pattern.compile(

@@ -32,20 +32,37 @@ final class Registry {
     /** Endpoints a reload moved away from, still answering what they had taken; closed at shutdown. */
     final List<AdminServer> retiredAdmins = new ArrayList<>();
     private volatile Config config;
+    private volatile Config inEffect;
+    /** The keys a reload keeps until restart (transport, event loops, max-read, TLS provider) come from this. */
+    private final Config startedWith;
     private volatile Map<String, BackendPool> poolsByName = Map.of();
     private volatile Map<String, ProxyListener> listenersByName = Map.of();
 
     Registry(Config config) {
         this.config = config;
+        this.inEffect = config;
+        this.startedWith = config;
     }
 
-    /** The config that runs (replaced whole by a reload). Any thread. */
+    /** The config that runs (replaced whole by a reload), as the file gave it. Any thread. */
     Config config() {
         return config;
     }
 
+    /** {@link #config()} with the keys a reload keeps until restart as they were at start: what is in effect. */
+    Config inEffect() {
+        return inEffect;
+    }
+
     void config(Config next) {
         this.config = next;
+        Config s = startedWith;
+        boolean keptAsIs = next.transport() == s.transport() && next.eventLoopThreads() == s.eventLoopThreads()
+                && next.eventLoopSpin().equals(s.eventLoopSpin()) && next.maxRead() == s.maxRead()
+                && next.tlsProvider() == s.tlsProvider();
+        this.inEffect = keptAsIs ? next : new Config(s.transport(), s.eventLoopThreads(), s.eventLoopSpin(), s.maxRead(),
+                s.tlsProvider(), next.listeners(), next.pools(), next.shutdown(), next.reload(), next.admin(),
+                next.accessLog());
     }
 
     /** A pool by name for the data path (SNI routes); null for an unknown name. Any thread, never waits. */

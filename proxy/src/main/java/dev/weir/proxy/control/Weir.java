@@ -182,7 +182,7 @@ public final class Weir implements ProxyControl, AutoCloseable {
 
     @Override
     public Config config() {
-        return registry.config();
+        return registry.inEffect();
     }
 
     /** The transport in use: io_uring, epoll or nio. */

@@ -3,10 +3,6 @@ package dev.weir.proxy.admin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.weir.proxy.config.AdminConfig;
-import dev.weir.proxy.config.HostPort;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -49,21 +45,6 @@ class AdminPartsTest {
         assertThat(AdminAuth.localHost("evil.example:9090")).isFalse();
         assertThat(AdminAuth.localHost("localhost.evil.example")).isFalse();
         assertThat(AdminAuth.localHost("[nonsense]:1")).isFalse();
-    }
-
-    @Test
-    void configJsonMasksSecretsAndWritesDurationsAsInYaml() {
-        JsonNode admin = ApiJson.config(new AdminConfig(new HostPort("::1", 9090), "hunter2"));
-        assertThat(admin.get("bind").asText()).isEqualTo("[::1]:9090");
-        assertThat(admin.get("token").asText()).isEqualTo("****");
-        assertThat(ApiJson.config(new AdminConfig(null, "")).get("token").asText()).isEmpty();
-        assertThat(ApiJson.duration(Duration.ofMillis(250))).isEqualTo("250ms");
-        assertThat(ApiJson.duration(Duration.ofSeconds(5))).isEqualTo("5s");
-        assertThat(ApiJson.duration(Duration.ofSeconds(90))).isEqualTo("90s");
-        assertThat(ApiJson.duration(Duration.ofMinutes(5))).isEqualTo("5m");
-        assertThat(ApiJson.duration(Duration.ofHours(1))).isEqualTo("1h");
-        assertThat(ApiJson.duration(Duration.ZERO)).isEqualTo("0s");
-        assertThat(ApiJson.kebab("eventLoopThreads")).isEqualTo("event-loop-threads");
     }
 
     @Test
