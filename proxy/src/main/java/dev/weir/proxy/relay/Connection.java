@@ -41,8 +41,7 @@ final class Connection implements LiveConnection, ChannelFutureListener {
     private Channel backendChannel;
     private Backend backend;
     private long connectedNanos;
-    private long bytesFromClient;
-    private long bytesFromBackend;
+    private final RelayedBytes bytes;
 
     private boolean clientFinForwarded;
     private boolean backendFinForwarded;
@@ -65,6 +64,8 @@ final class Connection implements LiveConnection, ChannelFutureListener {
         this.destination = (InetSocketAddress) client.localAddress();
         this.idleNanos = idleNanos;
         this.lastReadNanos = startNanos;
+        this.bytes = new RelayedBytes(listener.telemetry().meters().bytesReceived(),
+                listener.telemetry().meters().bytesSent());
     }
 
     Channel client() {
@@ -110,22 +111,9 @@ final class Connection implements LiveConnection, ChannelFutureListener {
         return connectedNanos;
     }
 
-    long bytesFromClient() {
-        return bytesFromClient;
-    }
-
-    long bytesFromBackend() {
-        return bytesFromBackend;
-    }
-
-    /** {@code n} bytes read from the client and passed on (to the backend, or queued until it connects). */
-    void countFromClient(long n) {
-        bytesFromClient += n;
-    }
-
-    /** {@code n} bytes read from the backend and passed to the client. */
-    void countFromBackend(long n) {
-        bytesFromBackend += n;
+    /** What the connection relayed each way, and what of it the listener's counters have heard. */
+    RelayedBytes bytes() {
+        return bytes;
     }
 
     /** The client's TLS handshake succeeded: what the access log says of the session. */

@@ -121,14 +121,13 @@ final class ListenerTelemetry {
     /** A finished connection: its bytes, its close reason, its access-log line. */
     void recordClose(Connection c) {
         String backendId = c.backend() == null ? null : c.backend().id();
-        meters.bytesReceived().increment(c.bytesFromClient());
-        meters.bytesSent().increment(c.bytesFromBackend());
+        c.bytes().report(); // what the last read batches added
         metrics.connectionClosed(listener, c.pool().name(), backendId, c.reason().name());
         if (accessLog.enabled()) {
             long now = System.nanoTime();
             accessLog.log(new AccessLog.Entry(listener, c.clientAddress().getAddress().getHostAddress(), c.clientAddress().getPort(),
                     c.pool().name(), backendId, c.backend() == null ? -1 : TimeUnit.NANOSECONDS.toMillis(c.connectedNanos() - c.startNanos()),
-                    TimeUnit.NANOSECONDS.toMillis(now - c.startNanos()), c.bytesFromClient(), c.bytesFromBackend(), c.reason().name(),
+                    TimeUnit.NANOSECONDS.toMillis(now - c.startNanos()), c.bytes().fromClient(), c.bytes().fromBackend(), c.reason().name(),
                     c.tls(), c.tlsError()));
         }
     }
