@@ -91,7 +91,8 @@ final class ListenerTelemetry {
                 return;
             }
             handshakeTime = Timer.builder("weir.tls.handshake.time").tag("listener", listener)
-                    .description("From accept to a client's finished TLS handshake").publishPercentileHistogram()
+                    .description("From accept to a client's finished TLS handshake")
+                    .serviceLevelObjectives(ProxyMetrics.latencyBuckets())
                     .register(metrics.registry());
             expiries = MultiGauge.builder("weir.tls.certificate.expiry").tag("listener", listener).baseUnit("seconds")
                     .description("When each served certificate expires, in seconds since the epoch")
