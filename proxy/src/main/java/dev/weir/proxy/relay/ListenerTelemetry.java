@@ -3,6 +3,7 @@ package dev.weir.proxy.relay;
 import dev.weir.proxy.metrics.AccessLog;
 import dev.weir.proxy.metrics.CloseReason;
 import dev.weir.proxy.metrics.ProxyMetrics;
+import dev.weir.proxy.transport.SocketErrors;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
@@ -16,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -142,7 +144,8 @@ final class ListenerTelemetry {
         Throwable io = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
         if (io instanceof IOException) {
             log.debug("socket error listener={} side={} client={} cause=\"{}\"", listener,
-                    clientSide ? "client" : "backend", c == null ? "-" : c.clientAddress(), TlsFailures.describe(io));
+                    clientSide ? "client" : "backend", c == null ? "-" : c.clientAddress(),
+                    io instanceof SSLException ? TlsFailures.describe(io) : SocketErrors.describe(io));
         } else {
             log.warn("unexpected error listener={} side={} client={}", listener,
                     clientSide ? "client" : "backend", c == null ? "-" : c.clientAddress(), cause);
