@@ -9,14 +9,19 @@ import java.io.UncheckedIOException;
 import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.Marker;
+import org.slf4j.MarkerFactory;
 
 /**
  * One line per finished connection on the logger {@code weir.access}, as text ({@code key=value})
- * or as one JSON object per line. The settings can change on reload.
+ * or as one JSON object per line, marked {@link #JSON_LINE} (the line has its own {@code time}, and the log setup
+ * writes nothing before it). The settings can change on reload.
  */
 public final class AccessLog {
 
     private static final Logger access = LoggerFactory.getLogger("weir.access");
+    /** Marks a line that is a JSON object by itself: the log setup writes it without the time, level and logger. */
+    public static final Marker JSON_LINE = MarkerFactory.getMarker("JSON_LINE");
     private static final JsonFactory JSON = new JsonFactory();
 
     /**
@@ -61,7 +66,11 @@ public final class AccessLog {
         if (!enabled()) {
             return;
         }
-        access.info(config.format() == AccessLogConfig.Format.JSON ? json(e) : text(e));
+        if (config.format() == AccessLogConfig.Format.JSON) {
+            access.info(JSON_LINE, json(e));
+        } else {
+            access.info(text(e));
+        }
     }
 
     static String text(Entry e) {
