@@ -68,9 +68,10 @@ class LogOutputIT {
                 JsonNode entry = json.readTree(line); // the whole line, nothing before the object
                 assertThat(entry.isObject()).as(line).isTrue();
                 assertThat(entry.get("time").asText()).isNotEmpty();
-                reasons.add(entry.get("listener").asText() + " " + entry.get("reason").asText());
+                reasons.add(entry.get("listener").asText() + " " + entry.get("reason").asText()
+                        + (entry.has("connect_error") ? " " + entry.get("connect_error").asText() : ""));
             }
-            assertThat(reasons).containsExactlyInAnyOrder("web CLIENT_CLOSED", "dead CONNECT_FAILED");
+            assertThat(reasons).containsExactlyInAnyOrder("web CLIENT_CLOSED", "dead CONNECT_FAILED connection refused");
             weir.signal("TERM");
             weir.awaitGroup("shutdown started live_connections=0 (drain_timeout=3s)$", Duration.ofSeconds(10));
             assertThat(weir.process().waitFor(30, TimeUnit.SECONDS)).isTrue();

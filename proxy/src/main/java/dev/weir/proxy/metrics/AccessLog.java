@@ -28,16 +28,20 @@ public final class AccessLog {
      * What one finished connection was. {@code backend} is null when none was connected; connectMillis -1 then.
      * {@code tls} is null unless the listener terminated TLS and the handshake succeeded.
      */
-    /** @param tlsError why the client's TLS handshake failed, as {@code weir_tls_handshakes_total} counts it; or null */
+    /**
+     * @param tlsError     why the client's TLS handshake failed, as {@code weir_tls_handshakes_total} counts it; or null
+     * @param connectError why the last connect to a backend failed ({@code connection refused}), on a connection that
+     *                     got none; null otherwise
+     */
     public record Entry(String listener, String clientIp, int clientPort, String pool, String backend,
                         long connectMillis, long durationMillis, long bytesUp, long bytesDown, String reason, Tls tls,
-                        String tlsError) {
+                        String tlsError, String connectError) {
 
-        /** A connection without terminated TLS. */
+        /** A connection without terminated TLS, that got a backend or was refused before any connect. */
         public Entry(String listener, String clientIp, int clientPort, String pool, String backend,
                      long connectMillis, long durationMillis, long bytesUp, long bytesDown, String reason) {
             this(listener, clientIp, clientPort, pool, backend, connectMillis, durationMillis, bytesUp, bytesDown,
-                    reason, null, null);
+                    reason, null, null, null);
         }
     }
 
@@ -79,7 +83,8 @@ public final class AccessLog {
                 + " connect_ms=" + (e.connectMillis() < 0 ? "-" : e.connectMillis())
                 + " duration_ms=" + e.durationMillis() + " bytes_up=" + e.bytesUp() + " bytes_down=" + e.bytesDown()
                 + " reason=" + e.reason() + (e.tls() == null ? "" : tlsText(e.tls()))
-                + (e.tlsError() == null ? "" : " tls_error=" + e.tlsError());
+                + (e.tlsError() == null ? "" : " tls_error=" + e.tlsError())
+                + (e.connectError() == null ? "" : " connect_error=\"" + e.connectError() + "\"");
     }
 
     private static String tlsText(Tls t) {
@@ -121,6 +126,9 @@ public final class AccessLog {
             }
             if (e.tlsError() != null) {
                 g.writeStringField("tls_error", e.tlsError());
+            }
+            if (e.connectError() != null) {
+                g.writeStringField("connect_error", e.connectError());
             }
             g.writeEndObject();
         } catch (IOException ex) {

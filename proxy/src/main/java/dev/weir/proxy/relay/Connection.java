@@ -35,6 +35,8 @@ final class Connection implements LiveConnection, ChannelFutureListener {
     /** The terminated TLS session, once its handshake succeeded (access log); null otherwise. */
     private AccessLog.Tls tls;
     private String tlsError;
+    /** The last failed connect try's cause, for the access log of a connection that never got a backend. */
+    private String connectError;
     private boolean clientTlsEnded;
     private final long startNanos = System.nanoTime();
 
@@ -136,6 +138,16 @@ final class Connection implements LiveConnection, ChannelFutureListener {
 
     boolean clientTlsEnded() {
         return clientTlsEnded;
+    }
+
+    /** A connect try failed: its cause in words ({@code connection refused}). */
+    void connectError(String cause) {
+        this.connectError = cause;
+    }
+
+    /** The last failed connect try's cause; null when none failed. */
+    String connectError() {
+        return connectError;
     }
 
     /** The client's TLS handshake failed: its cause as counted ({@code no_certificate}, {@code timeout}...). */

@@ -167,6 +167,11 @@ final class Frontend extends ChannelInboundHandlerAdapter implements BackendConn
     }
 
     @Override
+    public void tryFailed(String cause) {
+        conn.connectError(cause);
+    }
+
+    @Override
     public void failed(CloseReason reason) {
         conn.close(reason);
     }

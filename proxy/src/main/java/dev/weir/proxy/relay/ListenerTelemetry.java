@@ -131,7 +131,7 @@ final class ListenerTelemetry {
             accessLog.log(new AccessLog.Entry(listener, c.clientAddress().getAddress().getHostAddress(), c.clientAddress().getPort(),
                     c.pool().name(), backendId, c.backend() == null ? -1 : TimeUnit.NANOSECONDS.toMillis(c.connectedNanos() - c.startNanos()),
                     TimeUnit.NANOSECONDS.toMillis(now - c.startNanos()), c.bytes().fromClient(), c.bytes().fromBackend(), c.reason().name(),
-                    c.tls(), c.tlsError()));
+                    c.tls(), c.tlsError(), c.backend() == null ? c.connectError() : null));
         }
     }
 
