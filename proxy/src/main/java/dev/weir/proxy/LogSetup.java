@@ -2,11 +2,12 @@ package dev.weir.proxy;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.PatternLayout;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ConfiguratorRank;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import ch.qos.logback.core.spi.ContextAwareBase;
 import dev.weir.proxy.control.Weir;
 import org.slf4j.Logger;
@@ -14,7 +15,8 @@ import org.slf4j.Logger;
 /**
  * Weir's default logging, set up in code through logback's Configurator hook (found through
  * META-INF/services) instead of a logback.xml in the jar: parsing XML costs ~150 ms of class
- * loading at start. One line per event: time, level, logger, then key=value fields; io.netty at
+ * loading at start. One line per event: time, level, logger, then key=value fields (a JSON access-log line: the
+ * object alone); io.netty at
  * WARN; WEIR_LOG_LEVEL and WEIR_ACCESS_LOG_LEVEL (system property or environment) set the root and
  * access-log levels. {@code -Dlogback.configurationFile=config/logback.xml} (the same setup as XML,
  * to start from) or a logback-test.xml on the class path (tests) goes to logback's XML configurator.
@@ -22,7 +24,11 @@ import org.slf4j.Logger;
 @ConfiguratorRank(ConfiguratorRank.CUSTOM_NORMAL_PRIORITY)
 public final class LogSetup extends ContextAwareBase implements Configurator {
 
-    static final String PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level %logger{0} %msg%n";
+    /**
+     * Time, level and logger, then the message; a JSON access-log line is its message alone ({@link TextOnly}). The
+     * empty {@code {}} after the group is needed: logback reads the character right after a group's ")" as text.
+     */
+    static final String PATTERN = "%" + TextOnly.WORD + "(%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level %logger{0} ){}%msg%n";
 
     @Override
     public ExecutionStatus configure(LoggerContext ctx) {
@@ -30,9 +36,14 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
                 || LogSetup.class.getClassLoader().getResource("logback-test.xml") != null) {
             return ExecutionStatus.INVOKE_NEXT_IF_ANY;
         }
-        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+        PatternLayout layout = new PatternLayout();
+        layout.setContext(ctx);
+        layout.getInstanceConverterMap().put(TextOnly.WORD, TextOnly::new);
+        layout.setPattern(PATTERN);
+        layout.start();
+        LayoutWrappingEncoder<ILoggingEvent> encoder = new LayoutWrappingEncoder<>();
         encoder.setContext(ctx);
-        encoder.setPattern(PATTERN);
+        encoder.setLayout(layout);
         encoder.start();
         ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
         console.setContext(ctx);

@@ -93,7 +93,7 @@ class HealthIntegrationTest {
                             "timeout", "100ms", "rise", 1, "fall", 2))
                     .start()) {
                 await().atMost(Duration.ofSeconds(3)).until(() -> status(proxy, mute.getLocalPort()).state() == BackendState.DOWN);
-                assertThat(status(proxy, mute.getLocalPort()).health().lastCause()).contains("timeout");
+                assertThat(status(proxy, mute.getLocalPort()).health().lastCause()).isEqualTo("timed out after 100ms");
                 assertThat(status(proxy, b.port()).state()).isEqualTo(BackendState.UP);
                 for (int i = 0; i < 5; i++) {
                     assertThat(proxy.whoami()).isEqualTo("b");

@@ -1,6 +1,7 @@
 package dev.weir.proxy.backend;
 
 import dev.weir.proxy.config.PoolConfig;
+import dev.weir.proxy.config.Units;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayList;
@@ -179,7 +180,7 @@ public final class BackendPool {
         if (b.admin() != AdminState.DRAINING) {
             startDrain(b);
             log.info("backend draining backend={}/{} live_connections={} drain_timeout={}",
-                    name, b.id(), b.liveConnections().size(), config.drainTimeout());
+                    name, b.id(), b.liveConnections().size(), Units.formatDuration(config.drainTimeout()));
         }
     }
 
@@ -243,7 +244,8 @@ public final class BackendPool {
             return;
         }
         long spreadMs = config.closeSpread().toMillis();
-        log.info("drain timeout backend={}/{} closing={} spread={}ms", name, b.id(), left.size(), spreadMs);
+        log.info("drain timeout backend={}/{} closing={} spread={}", name, b.id(), left.size(),
+                Units.formatDuration(config.closeSpread()));
         for (int i = 0; i < left.size(); i++) {
             LiveConnection c = left.get(i);
             long at = left.size() == 1 ? 0 : spreadMs * i / (left.size() - 1);

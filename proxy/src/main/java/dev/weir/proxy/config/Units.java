@@ -75,7 +75,7 @@ public final class Units {
     }
 
     /** Writes a duration the way the config does: 2s, 1m30s, 250ms (so that it can be pasted back). */
-    static String formatDuration(Duration duration) {
+    public static String formatDuration(Duration duration) {
         if (duration.isZero()) {
             return "0s";
         }

@@ -313,7 +313,7 @@ public final class Weir implements ProxyControl, AutoCloseable {
             l.stopAccepting();
         }
         int live = all.stream().mapToInt(ProxyListener::activeConnections).sum();
-        log.info("shutdown started live_connections={} drain_timeout={}", live, drainTimeout);
+        log.info("shutdown started live_connections={} drain_timeout={}", live, Units.formatDuration(drainTimeout));
         long deadline = System.nanoTime() + drainTimeout.toNanos();
         for (ProxyListener l : all) {
             l.awaitIdle(deadline);

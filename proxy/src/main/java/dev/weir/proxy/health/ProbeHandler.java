@@ -2,7 +2,9 @@ package dev.weir.proxy.health;
 
 import dev.weir.proxy.config.HealthCheckConfig;
 import dev.weir.proxy.config.HealthCheckType;
+import dev.weir.proxy.config.Units;
 import dev.weir.proxy.tls.ClientTls;
+import dev.weir.proxy.transport.SocketErrors;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -17,8 +19,8 @@ import io.netty.util.concurrent.Future;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -82,7 +84,7 @@ final class ProbeHandler extends ChannelInboundHandlerAdapter implements Prober.
     }
 
     private void timedOut() {
-        fail("timeout after " + timeoutMillis + "ms");
+        fail(timedOutText());
     }
 
     private void connected(ChannelFuture f) {
@@ -272,26 +274,13 @@ final class ProbeHandler extends ChannelInboundHandlerAdapter implements Prober.
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
     }
 
-    /** A failure in a few words: refused, reset, timeout... without the stack trace or the address. */
+    /** A failure in a few words ({@code connection refused}), without the stack trace or the address. */
     private String describe(Throwable t) {
-        if (t instanceof ConnectTimeoutException) {
-            return "timeout after " + timeoutMillis + "ms";
-        }
-        String msg = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-        String lower = msg.toLowerCase(Locale.ROOT);
-        if (lower.contains("refused")) {
-            return "connection refused";
-        }
-        if (lower.contains("reset")) {
-            return "connection reset";
-        }
-        if (lower.contains("no route")) {
-            return "no route to host";
-        }
-        if (lower.contains("unreachable")) {
-            return "network unreachable";
-        }
-        int newline = msg.indexOf('\n');
-        return newline < 0 ? msg : msg.substring(0, newline);
+        return t instanceof ConnectTimeoutException ? timedOutText() : SocketErrors.describe(t);
+    }
+
+    /** The probe's timeout in the config's syntax: {@code timed out after 2s}. */
+    private String timedOutText() {
+        return "timed out after " + Units.formatDuration(Duration.ofMillis(timeoutMillis));
     }
 }

@@ -9,30 +9,39 @@ import java.io.UncheckedIOException;
 import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.Marker;
+import org.slf4j.MarkerFactory;
 
 /**
  * One line per finished connection on the logger {@code weir.access}, as text ({@code key=value})
- * or as one JSON object per line. The settings can change on reload.
+ * or as one JSON object per line, marked {@link #JSON_LINE} (the line has its own {@code time}, and the log setup
+ * writes nothing before it). The settings can change on reload.
  */
 public final class AccessLog {
 
     private static final Logger access = LoggerFactory.getLogger("weir.access");
+    /** Marks a line that is a JSON object by itself: the log setup writes it without the time, level and logger. */
+    public static final Marker JSON_LINE = MarkerFactory.getMarker("JSON_LINE");
     private static final JsonFactory JSON = new JsonFactory();
 
     /**
      * What one finished connection was. {@code backend} is null when none was connected; connectMillis -1 then.
      * {@code tls} is null unless the listener terminated TLS and the handshake succeeded.
      */
-    /** @param tlsError why the client's TLS handshake failed, as {@code weir_tls_handshakes_total} counts it; or null */
+    /**
+     * @param tlsError     why the client's TLS handshake failed, as {@code weir_tls_handshakes_total} counts it; or null
+     * @param connectError why the last connect to a backend failed ({@code connection refused}), on a connection that
+     *                     got none; null otherwise
+     */
     public record Entry(String listener, String clientIp, int clientPort, String pool, String backend,
                         long connectMillis, long durationMillis, long bytesUp, long bytesDown, String reason, Tls tls,
-                        String tlsError) {
+                        String tlsError, String connectError) {
 
-        /** A connection without terminated TLS. */
+        /** A connection without terminated TLS, that got a backend or was refused before any connect. */
         public Entry(String listener, String clientIp, int clientPort, String pool, String backend,
                      long connectMillis, long durationMillis, long bytesUp, long bytesDown, String reason) {
             this(listener, clientIp, clientPort, pool, backend, connectMillis, durationMillis, bytesUp, bytesDown,
-                    reason, null, null);
+                    reason, null, null, null);
         }
     }
 
@@ -61,7 +70,11 @@ public final class AccessLog {
         if (!enabled()) {
             return;
         }
-        access.info(config.format() == AccessLogConfig.Format.JSON ? json(e) : text(e));
+        if (config.format() == AccessLogConfig.Format.JSON) {
+            access.info(JSON_LINE, json(e));
+        } else {
+            access.info(text(e));
+        }
     }
 
     static String text(Entry e) {
@@ -70,7 +83,8 @@ public final class AccessLog {
                 + " connect_ms=" + (e.connectMillis() < 0 ? "-" : e.connectMillis())
                 + " duration_ms=" + e.durationMillis() + " bytes_up=" + e.bytesUp() + " bytes_down=" + e.bytesDown()
                 + " reason=" + e.reason() + (e.tls() == null ? "" : tlsText(e.tls()))
-                + (e.tlsError() == null ? "" : " tls_error=" + e.tlsError());
+                + (e.tlsError() == null ? "" : " tls_error=" + e.tlsError())
+                + (e.connectError() == null ? "" : " connect_error=\"" + e.connectError() + "\"");
     }
 
     private static String tlsText(Tls t) {
@@ -112,6 +126,9 @@ public final class AccessLog {
             }
             if (e.tlsError() != null) {
                 g.writeStringField("tls_error", e.tlsError());
+            }
+            if (e.connectError() != null) {
+                g.writeStringField("connect_error", e.connectError());
             }
             g.writeEndObject();
         } catch (IOException ex) {

@@ -35,9 +35,10 @@ import java.util.function.Supplier;
  *   <li>{@code weir.connections.closed{listener,pool,backend,reason}}: ended connections by CloseReason</li>
  *   <li>{@code weir.connections.active{listener}}: live client connections</li>
  *   <li>{@code weir.listener.rejects{listener,cause}}: clients refused at accept</li>
- *   <li>{@code weir.bytes.received{listener}} / {@code weir.bytes.sent{listener}}: from / to clients</li>
+ *   <li>{@code weir.bytes.received{listener}} / {@code weir.bytes.sent{listener}}: from / to clients, counted as
+ *       they pass (once per read batch), not when a connection closes</li>
  *   <li>{@code weir.flow.pauses{listener,side}}: reads paused because the other side was full</li>
- *   <li>{@code weir.connect.time{pool,backend}}: backend connect latency (histogram)</li>
+ *   <li>{@code weir.connect.time{pool,backend}}: backend connect latency (histogram of {@link #latencyBuckets})</li>
  *   <li>{@code weir.connect.failures{pool,backend,cause}}: failed backend connects (refused, timeout, ...)</li>
  *   <li>{@code weir.backend.state{pool,backend,state}}: 1 for the backend's current state, else 0</li>
  *   <li>{@code weir.backend.connections.active{pool,backend}}: live connections (what a drain waits for)</li>
@@ -49,6 +50,16 @@ import java.util.function.Supplier;
  */
 public final class ProxyMetrics {
 
+    /**
+     * The bucket bounds of the latency histograms (backend connects, client TLS handshakes): 12 and +Inf, from a
+     * same-rack connect to one near the default connect-timeout, so a scrape grows by a few lines per backend (a
+     * percentile histogram has 69).
+     */
+    private static final Duration[] LATENCY_BUCKETS = {
+        Duration.ofNanos(500_000), Duration.ofMillis(1), Duration.ofNanos(2_500_000), Duration.ofMillis(5),
+        Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
+        Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(5)};
+
     private final MeterRegistry registry;
     /** Keyed by a plain record, not {@code Tags}: building Tags sorts them, once per closed connection. */
     private record ClosedKey(String listener, String pool, String backend, String reason) {}
@@ -59,6 +70,11 @@ public final class ProxyMetrics {
 
     public ProxyMetrics(MeterRegistry registry) {
         this.registry = registry;
+    }
+
+    /** The bucket bounds of every latency histogram (docs/admin-api.md, "Series"). */
+    public static Duration[] latencyBuckets() {
+        return LATENCY_BUCKETS.clone();
     }
 
     public MeterRegistry registry() {
@@ -181,8 +197,7 @@ public final class ProxyMetrics {
             }
             meters.add(Gauge.builder("weir.backend.connections.active", b, Backend::activeConnections).tags(tags)
                     .description("Live connections to the backend").register(registry));
-            connectTime = add(Timer.builder("weir.connect.time").tags(tags).publishPercentileHistogram()
-                    .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
+            connectTime = add(Timer.builder("weir.connect.time").tags(tags).serviceLevelObjectives(LATENCY_BUCKETS)
                     .description("Time to connect to the backend").register(registry));
             toUp = add(Counter.builder("weir.backend.transitions").tags(tags.and("to", "UP"))
                     .description("Health state changes").register(registry));

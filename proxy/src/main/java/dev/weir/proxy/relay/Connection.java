@@ -35,14 +35,15 @@ final class Connection implements LiveConnection, ChannelFutureListener {
     /** The terminated TLS session, once its handshake succeeded (access log); null otherwise. */
     private AccessLog.Tls tls;
     private String tlsError;
+    /** The last failed connect try's cause, for the access log of a connection that never got a backend. */
+    private String connectError;
     private boolean clientTlsEnded;
     private final long startNanos = System.nanoTime();
 
     private Channel backendChannel;
     private Backend backend;
     private long connectedNanos;
-    private long bytesFromClient;
-    private long bytesFromBackend;
+    private final RelayedBytes bytes;
 
     private boolean clientFinForwarded;
     private boolean backendFinForwarded;
@@ -65,6 +66,8 @@ final class Connection implements LiveConnection, ChannelFutureListener {
         this.destination = (InetSocketAddress) client.localAddress();
         this.idleNanos = idleNanos;
         this.lastReadNanos = startNanos;
+        this.bytes = new RelayedBytes(listener.telemetry().meters().bytesReceived(),
+                listener.telemetry().meters().bytesSent());
     }
 
     Channel client() {
@@ -110,22 +113,9 @@ final class Connection implements LiveConnection, ChannelFutureListener {
         return connectedNanos;
     }
 
-    long bytesFromClient() {
-        return bytesFromClient;
-    }
-
-    long bytesFromBackend() {
-        return bytesFromBackend;
-    }
-
-    /** {@code n} bytes read from the client and passed on (to the backend, or queued until it connects). */
-    void countFromClient(long n) {
-        bytesFromClient += n;
-    }
-
-    /** {@code n} bytes read from the backend and passed to the client. */
-    void countFromBackend(long n) {
-        bytesFromBackend += n;
+    /** What the connection relayed each way, and what of it the listener's counters have heard. */
+    RelayedBytes bytes() {
+        return bytes;
     }
 
     /** The client's TLS handshake succeeded: what the access log says of the session. */
@@ -148,6 +138,16 @@ final class Connection implements LiveConnection, ChannelFutureListener {
 
     boolean clientTlsEnded() {
         return clientTlsEnded;
+    }
+
+    /** A connect try failed: its cause in words ({@code connection refused}). */
+    void connectError(String cause) {
+        this.connectError = cause;
+    }
+
+    /** The last failed connect try's cause; null when none failed. */
+    String connectError() {
+        return connectError;
     }
 
     /** The client's TLS handshake failed: its cause as counted ({@code no_certificate}, {@code timeout}...). */

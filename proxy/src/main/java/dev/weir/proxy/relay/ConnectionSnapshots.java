@@ -106,7 +106,7 @@ final class ConnectionSnapshots {
         long ageMillis = TimeUnit.NANOSECONDS.toMillis(nowNanos - c.startNanos());
         Backend b = c.backend();
         return new ConnectionStatus(c.clientAddress(), c.destination(), state(c), c.pool().name(),
-                b == null ? null : b.id(), nowMillis - ageMillis, ageMillis, c.bytesFromClient(), c.bytesFromBackend(),
+                b == null ? null : b.id(), nowMillis - ageMillis, ageMillis, c.bytes().fromClient(), c.bytes().fromBackend(),
                 c.tls());
     }
 

@@ -141,7 +141,7 @@ final class Frontend extends ChannelInboundHandlerAdapter implements BackendConn
             // Indexed: no iterator per connection for the usual empty banner.
             for (int i = 0; i < banner.size(); i++) {
                 ByteBuf b = banner.get(i);
-                conn.countFromBackend(b.readableBytes());
+                conn.bytes().fromBackend(b.readableBytes());
                 backend.addBytesFrom(b.readableBytes());
                 conn.client().write(b, conn.client().voidPromise());
             }
@@ -150,7 +150,7 @@ final class Frontend extends ChannelInboundHandlerAdapter implements BackendConn
         if (early != null) {
             for (Object msg : early) {
                 int n = msg instanceof ByteBuf buf ? buf.readableBytes() : 0;
-                conn.countFromClient(n);
+                conn.bytes().fromClient(n);
                 backend.addBytesTo(n);
                 backendChannel.write(msg, backendChannel.voidPromise());
             }
@@ -164,6 +164,11 @@ final class Frontend extends ChannelInboundHandlerAdapter implements BackendConn
         } else {
             conn.client().config().setAutoRead(backendChannel.isWritable());
         }
+    }
+
+    @Override
+    public void tryFailed(String cause) {
+        conn.connectError(cause);
     }
 
     @Override

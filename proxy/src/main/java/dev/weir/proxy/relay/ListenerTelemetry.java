@@ -3,6 +3,7 @@ package dev.weir.proxy.relay;
 import dev.weir.proxy.metrics.AccessLog;
 import dev.weir.proxy.metrics.CloseReason;
 import dev.weir.proxy.metrics.ProxyMetrics;
+import dev.weir.proxy.transport.SocketErrors;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
@@ -16,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -91,7 +93,8 @@ final class ListenerTelemetry {
                 return;
             }
             handshakeTime = Timer.builder("weir.tls.handshake.time").tag("listener", listener)
-                    .description("From accept to a client's finished TLS handshake").publishPercentileHistogram()
+                    .description("From accept to a client's finished TLS handshake")
+                    .serviceLevelObjectives(ProxyMetrics.latencyBuckets())
                     .register(metrics.registry());
             expiries = MultiGauge.builder("weir.tls.certificate.expiry").tag("listener", listener).baseUnit("seconds")
                     .description("When each served certificate expires, in seconds since the epoch")
@@ -121,15 +124,14 @@ final class ListenerTelemetry {
     /** A finished connection: its bytes, its close reason, its access-log line. */
     void recordClose(Connection c) {
         String backendId = c.backend() == null ? null : c.backend().id();
-        meters.bytesReceived().increment(c.bytesFromClient());
-        meters.bytesSent().increment(c.bytesFromBackend());
+        c.bytes().report(); // what the last read batches added
         metrics.connectionClosed(listener, c.pool().name(), backendId, c.reason().name());
         if (accessLog.enabled()) {
             long now = System.nanoTime();
             accessLog.log(new AccessLog.Entry(listener, c.clientAddress().getAddress().getHostAddress(), c.clientAddress().getPort(),
                     c.pool().name(), backendId, c.backend() == null ? -1 : TimeUnit.NANOSECONDS.toMillis(c.connectedNanos() - c.startNanos()),
-                    TimeUnit.NANOSECONDS.toMillis(now - c.startNanos()), c.bytesFromClient(), c.bytesFromBackend(), c.reason().name(),
-                    c.tls(), c.tlsError()));
+                    TimeUnit.NANOSECONDS.toMillis(now - c.startNanos()), c.bytes().fromClient(), c.bytes().fromBackend(), c.reason().name(),
+                    c.tls(), c.tlsError(), c.backend() == null ? c.connectError() : null));
         }
     }
 
@@ -142,7 +144,8 @@ final class ListenerTelemetry {
         Throwable io = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
         if (io instanceof IOException) {
             log.debug("socket error listener={} side={} client={} cause=\"{}\"", listener,
-                    clientSide ? "client" : "backend", c == null ? "-" : c.clientAddress(), TlsFailures.describe(io));
+                    clientSide ? "client" : "backend", c == null ? "-" : c.clientAddress(),
+                    io instanceof SSLException ? TlsFailures.describe(io) : SocketErrors.describe(io));
         } else {
             log.warn("unexpected error listener={} side={} client={}", listener,
                     clientSide ? "client" : "backend", c == null ? "-" : c.clientAddress(), cause);

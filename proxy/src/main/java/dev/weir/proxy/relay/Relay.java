@@ -43,10 +43,10 @@ final class Relay extends ChannelInboundHandlerAdapter {
         if (msg instanceof ByteBuf buf) {
             int n = buf.readableBytes();
             if (clientSide) {
-                conn.countFromClient(n);
+                conn.bytes().fromClient(n);
                 conn.backend().addBytesTo(n);
             } else {
-                conn.countFromBackend(n);
+                conn.bytes().fromBackend(n);
                 conn.backend().addBytesFrom(n);
             }
         }
@@ -60,6 +60,7 @@ final class Relay extends ChannelInboundHandlerAdapter {
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         conn.readActivity();
+        conn.bytes().report();
         peer().flush();
     }
 

@@ -124,7 +124,7 @@ class SocketProbeTest {
             InetSocketAddress target = new InetSocketAddress(silent.getInetAddress(), silent.getLocalPort());
             Prober.Result r = probe(t, target, sendExpect("PING\r\n", "+PONG", 300));
             assertThat(r.ok()).isFalse();
-            assertThat(r.cause()).isEqualTo("timeout after 300ms");
+            assertThat(r.cause()).isEqualTo("timed out after 300ms");
             assertThat(r.durationMillis()).isBetween(290L, 5000L);
         }
     }

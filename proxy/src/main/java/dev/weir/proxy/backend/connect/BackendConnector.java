@@ -49,6 +49,10 @@ public final class BackendConnector {
 
         void failed(CloseReason reason);
 
+        /** One try failed, its cause in words ({@code connection refused}); another may follow. */
+        default void tryFailed(String cause) {
+        }
+
         /**
          * A fresh socket of a pool with {@code tls} is connected and its handshake about to start: what must go to
          * the backend before the ClientHello (a PROXY header) is written here, in plaintext.
@@ -303,6 +307,7 @@ public final class BackendConnector {
             String detail = ConnectFailures.detail(failure);
             metrics.connectFailed(pool.name(), backend.id(), cause);
             pool.feedback().connectFailed(backend, detail);
+            callback.tryFailed(detail);
             log.info("connect failed pool={} backend={} attempt={}/{} client={} cause=\"{}\"",
                     pool.name(), backend.id(), tried.size(), attempts, clientIp.getHostAddress(), detail);
             if (tried.size() < attempts) {

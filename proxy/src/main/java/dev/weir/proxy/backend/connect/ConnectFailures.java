@@ -1,9 +1,6 @@
 package dev.weir.proxy.backend.connect;
 
-import io.netty.channel.ConnectTimeoutException;
-import java.net.ConnectException;
-import java.net.NoRouteToHostException;
-import java.util.Locale;
+import dev.weir.proxy.transport.SocketErrors;
 
 /** A failed backend connect in words: a short cause tag for metrics, a detail for logs. Stateless. */
 final class ConnectFailures {
@@ -14,7 +11,7 @@ final class ConnectFailures {
     /** A backend's TLS handshake failed: a failed connect, tagged {@code tls}. */
     static final class TlsFailure extends Exception {
         TlsFailure(Throwable cause) {
-            super("tls: " + detail(cause.getCause() != null && cause.getMessage() != null
+            super("tls: " + message(cause.getCause() != null && cause.getMessage() != null
                     && cause.getMessage().contains("Exception") ? cause.getCause() : cause), cause, false, false);
         }
     }
@@ -24,24 +21,20 @@ final class ConnectFailures {
         if (t instanceof TlsFailure) {
             return "tls";
         }
-        if (t instanceof ConnectTimeoutException) {
-            return "timeout";
-        }
-        if (t instanceof NoRouteToHostException) {
-            return "unreachable";
-        }
-        if (t instanceof ConnectException) {
-            String msg = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
-            return msg.contains("refused") ? "refused" : msg.contains("unreachable") ? "unreachable" : "other";
-        }
-        return "other";
+        return switch (SocketErrors.describe(t)) {
+            case "connection refused" -> "refused";
+            case "timed out" -> "timeout";
+            case "no route to host", "network unreachable" -> "unreachable";
+            default -> "other";
+        };
     }
 
-    /** The failure in words, without the stack trace: a refused connect is an event, not a crash. */
+    /** The failure in words ({@code connection refused}), without the stack trace: a refused connect is an event. */
     static String detail(Throwable t) {
-        if (t == null) {
-            return "unknown";
-        }
+        return t instanceof TlsFailure ? message(t) : SocketErrors.describe(t);
+    }
+
+    private static String message(Throwable t) {
         String msg = t.getMessage();
         return msg == null ? t.getClass().getSimpleName() : msg.replace('"', '\'');
     }
