@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.weir.proxy.api.BackendStatus;
 import dev.weir.proxy.api.ReloadResult;
 import dev.weir.proxy.api.ProxyControl;
+import dev.weir.proxy.config.BackendConfig;
 import dev.weir.proxy.config.HostPort;
 import dev.weir.proxy.config.PoolConfig;
 import io.micrometer.core.instrument.Counter;
@@ -166,16 +167,26 @@ final class AdminApi {
         return ApiJson.backend(status(pool, id), drainTimeoutMs(pool));
     }
 
-    /** The backend {@code id} of {@code pool}; a live one before one still draining out after removal. */
+    /**
+     * The backend of {@code pool} whose id (its name, when it has one) or {@code host:port} is {@code id}, the id first
+     * (see BackendPool#find); a live one before one still draining out after removal.
+     */
     private BackendStatus status(String pool, String id) {
+        List<BackendStatus> all = proxy.backends(pool);
+        BackendStatus found = pick(all, id, true);
+        found = found != null ? found : pick(all, id, false);
+        if (found == null) {
+            throw new NoSuchElementException("no backend \"" + id + "\" in pool \"" + pool + "\" (by name or host:port)");
+        }
+        return found;
+    }
+
+    private static BackendStatus pick(List<BackendStatus> all, String id, boolean byId) {
         BackendStatus found = null;
-        for (BackendStatus s : proxy.backends(pool)) {
-            if (s.id().equals(id) && (found == null || found.removed())) {
+        for (BackendStatus s : all) {
+            if ((byId ? s.id() : s.address()).equals(id) && (found == null || found.removed())) {
                 found = s;
             }
-        }
-        if (found == null) {
-            throw new NoSuchElementException("no backend \"" + id + "\" in pool \"" + pool + "\"");
         }
         return found;
     }
@@ -220,8 +231,8 @@ final class AdminApi {
         String name = null;
         JsonNode nameNode = body.get("name");
         if (nameNode != null && !nameNode.isNull()) {
-            if (!nameNode.isTextual() || nameNode.asText().isBlank()) {
-                throw ApiException.badRequest("name: " + nameNode + " (expected: a non-empty string)");
+            if (!nameNode.isTextual() || !BackendConfig.validName(nameNode.asText())) {
+                throw ApiException.badRequest("name: " + nameNode + " (expected: " + BackendConfig.NAME_EXPECTED + ")");
             }
             name = nameNode.asText();
         }

@@ -52,6 +52,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private final AdminApi api;
     private final InventoryApi inventory;
+    private final StatusApi status;
     private final boolean loopbackBind;
     // Written on the control thread (start, reload), read through auth on the admin loop.
     private volatile String token;
@@ -70,6 +71,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         this.auth = new AdminAuth(token, loopbackBind);
         this.api = new AdminApi(proxy, prometheus, () -> auth);
         this.inventory = new InventoryApi(proxy, Clock.systemUTC());
+        this.status = new StatusApi(proxy.status(), System::currentTimeMillis);
         this.page = page;
         this.dispatch = new ApiDispatch(control, this);
     }
@@ -200,6 +202,9 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 case "config" -> Route.get(api::config);
                 case "session" -> Route.get(r -> Reply.json(HttpResponseStatus.OK, api.session()));
                 case "certificates" -> Route.get(r -> Reply.json(HttpResponseStatus.OK, inventory.certificates()));
+                case "info" -> Route.get(r -> Reply.json(HttpResponseStatus.OK, status.info()));
+                case "history" -> Route.get(r -> Reply.json(HttpResponseStatus.OK, status.history()));
+                case "events" -> Route.get(r -> Reply.json(HttpResponseStatus.OK, status.events()));
                 case "reload" -> Route.change(POST, r -> api.reload());
                 default -> null;
             };

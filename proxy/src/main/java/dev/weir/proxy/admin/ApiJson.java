@@ -67,6 +67,7 @@ final class ApiJson {
     static ObjectNode backend(BackendStatus b, long drainTimeoutMs) {
         ObjectNode o = NODES.objectNode();
         o.put("id", b.id());
+        o.put("name", b.name());
         o.put("address", b.address());
         o.put("state", b.state().name());
         o.put("admin", b.admin().name());

@@ -68,4 +68,7 @@ public interface ProxyControl {
 
     /** Re-reads the config file given at start; FAILED (and nothing changed) when it is invalid. */
     ReloadResult reloadFromFile();
+
+    /** The process, the traffic history and the recent events (the status page). */
+    StatusFeed status();
 }

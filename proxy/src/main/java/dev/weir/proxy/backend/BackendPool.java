@@ -116,6 +116,27 @@ public final class BackendPool {
         return leaving;
     }
 
+    /**
+     * Finds a member by id or by {@code host:port} as configured, so a named backend answers to both (a name holds no
+     * {@code :}, an address always does, so the two never clash); null when absent. The one in service wins.
+     */
+    public Backend find(String idOrAddress) {
+        Backend b = backend(idOrAddress);
+        if (b != null) {
+            return b;
+        }
+        Backend leaving = null;
+        for (Backend m : members) {
+            if (m.key().equals(idOrAddress)) {
+                if (!m.removed()) {
+                    return m;
+                }
+                leaving = m;
+            }
+        }
+        return leaving;
+    }
+
     /** Finds a member that is not removed by its key ({@code host:port} as configured); null when absent. */
     public Backend byKey(String key) {
         for (Backend b : members) {

@@ -12,6 +12,17 @@ public record BackendConfig(HostPort address, int weight, String name, int maxCo
         this(address, weight, name, 0);
     }
 
+    /** What {@link #validName} allows, for an error message. */
+    public static final String NAME_EXPECTED = Parsers.NAME_EXPECTED;
+
+    /**
+     * True when {@code name} may name a backend, as the config's {@code name:} and the admin API's add allow: it holds
+     * no {@code :}, so a name never reads as a {@code host:port}.
+     */
+    public static boolean validName(String name) {
+        return Parsers.NAME.matcher(name).matches();
+    }
+
     /** The backend's identity: its name when given, else {@code host:port} as written. */
     public String id() {
         return name != null ? name : address.toString();

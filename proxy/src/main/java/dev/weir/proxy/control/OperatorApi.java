@@ -48,7 +48,8 @@ final class OperatorApi {
         WarmConnections warm = p.warmConnections();
         List<BackendStatus> out = new ArrayList<>();
         for (Backend b : p.pool.members()) {
-            out.add(new BackendStatus(b.id(), b.key(), b.state(), b.admin(), b.removed(), b.weight(),
+            String name = b.id().equals(b.key()) ? null : b.id();
+            out.add(new BackendStatus(b.id(), name, b.key(), b.state(), b.admin(), b.removed(), b.weight(),
                     b.activeConnections(), b.totalConnections(), b.connectFailures(), b.bytesToBackend(),
                     b.bytesFromBackend(), b.drainStartedMillis(), health == null ? null : health.status(b),
                     warm == null ? 0 : warm.idle(b)));
@@ -59,22 +60,25 @@ final class OperatorApi {
     void drain(String pool, String id) {
         onControl();
         PoolSupervisor p = registry.pool(pool);
-        p.pool.drain(Registry.backend(p, id));
-        touched.add(pool + "/" + id);
+        Backend b = Registry.backend(p, id);
+        p.pool.drain(b);
+        touched.add(pool + "/" + b.id());
     }
 
     void disable(String pool, String id) {
         onControl();
         PoolSupervisor p = registry.pool(pool);
-        p.pool.disable(Registry.backend(p, id));
-        touched.add(pool + "/" + id);
+        Backend b = Registry.backend(p, id);
+        p.pool.disable(b);
+        touched.add(pool + "/" + b.id());
     }
 
     void enable(String pool, String id) {
         onControl();
         PoolSupervisor p = registry.pool(pool);
-        p.pool.enable(Registry.backend(p, id));
-        touched.add(pool + "/" + id);
+        Backend b = Registry.backend(p, id);
+        p.pool.enable(b);
+        touched.add(pool + "/" + b.id());
     }
 
     /** With active checks the new backend is DOWN until its first check passes. */
@@ -113,7 +117,7 @@ final class OperatorApi {
             throw new IllegalStateException("backend \"" + id + "\" is already being removed");
         }
         p.pool.remove(b);
-        touched.add(pool + "/" + id);
+        touched.add(pool + "/" + b.id());
     }
 
     /** True when the API changed something since the last reload. */

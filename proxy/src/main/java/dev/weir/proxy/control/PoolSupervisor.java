@@ -7,6 +7,7 @@ import dev.weir.proxy.backend.connect.WarmConnections;
 import dev.weir.proxy.balance.Balancers;
 import dev.weir.proxy.config.BackendConfig;
 import dev.weir.proxy.config.PoolConfig;
+import dev.weir.proxy.health.HealthStatus;
 import dev.weir.proxy.health.PoolHealth;
 import dev.weir.proxy.tls.ClientTls;
 import java.util.ArrayList;
@@ -46,10 +47,14 @@ final class PoolSupervisor implements Members {
             parts.metrics().backendRemoved(b);
             health.forget(b);
         });
+        parts.events().known(pool);
         pool.onChange(b -> {
             if (warm != null) {
                 warm.backendChanged(b);
             }
+            PoolHealth h = health.health();
+            HealthStatus status = h == null ? null : h.status(b);
+            parts.events().backendChanged(pool, b, status == null ? null : status.lastCause());
         });
     }
 

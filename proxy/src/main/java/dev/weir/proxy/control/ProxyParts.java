@@ -30,10 +30,12 @@ import java.util.function.Function;
  * @param healthLoop where health probes and DNS discovery of every pool run (one of the proxy's event loops)
  * @param tls        the TLS provider of every listener's and pool's contexts ({@code tls-provider})
  * @param routes     finds a pool by name for the data path (SNI routes)
+ * @param events     where backend changes and reloads are told, for the status page (control thread)
  */
 record ProxyParts(Transport transport, EventLoopGroup group, EventLoop healthLoop, Control control,
                   BackendConnector connector, ProxyMetrics metrics, AccessLog accessLog,
-                  PrometheusMeterRegistry prometheus, Function<String, BackendPool> routes, TlsProviders tls) {
+                  PrometheusMeterRegistry prometheus, Function<String, BackendPool> routes, TlsProviders tls,
+                  EventLog events) {
 
     /** A pool with its static backends resolved; its health checks and discovery start with {@code start}. */
     PoolSupervisor newPool(PoolConfig pc) throws StartException {

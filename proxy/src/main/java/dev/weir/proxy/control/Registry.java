@@ -130,9 +130,9 @@ final class Registry {
         return endpoints;
     }
 
-    /** A backend of the pool by id; NoSuchElementException when it has none of that id. */
+    /** A backend of the pool by id or {@code host:port}; NoSuchElementException when it has none of either. */
     static Backend backend(PoolSupervisor p, String id) {
-        Backend b = p.pool.backend(id);
+        Backend b = p.pool.find(id);
         if (b == null) {
             throw new NoSuchElementException("no backend \"" + id + "\" in pool \"" + p.pool.name() + "\"");
         }

@@ -115,6 +115,7 @@ final class Reloader {
     ReloadResult report(ReloadResult r) {
         Counter.builder("weir.reloads").tag("result", r.outcome().name()).description("Config reloads by result")
                 .register(parts.metrics().registry()).increment();
+        parts.events().reloaded(r);
         switch (r.outcome()) {
             case RELOADED -> log.info("reload result=RELOADED changes={} summary=\"{}\"", r.changes().size(),
                     String.join("; ", r.changes()));

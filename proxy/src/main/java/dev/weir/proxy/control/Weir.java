@@ -7,6 +7,7 @@ import dev.weir.proxy.api.ConnectionList;
 import dev.weir.proxy.api.ProxyControl;
 import dev.weir.proxy.api.ReloadResult;
 import dev.weir.proxy.api.StartException;
+import dev.weir.proxy.api.StatusFeed;
 import dev.weir.proxy.backend.BackendPool;
 import dev.weir.proxy.backend.connect.BackendConnector;
 import dev.weir.proxy.config.Config;
@@ -59,6 +60,7 @@ public final class Weir implements ProxyControl, AutoCloseable {
     private final OperatorApi api;
     private final Inventory inventory;
     private final Reloader reloader;
+    private final StatusBoard status;
     private volatile boolean ready;
     private volatile boolean stopping;
     private final AtomicBoolean stopped = new AtomicBoolean();
@@ -83,10 +85,11 @@ public final class Weir implements ProxyControl, AutoCloseable {
         BackendConnector connector = new BackendConnector(transport, Transport.reads(config.maxRead()), metrics);
         this.parts = new ProxyParts(transport, group, group.next(), control, connector, metrics,
                 new AccessLog(config.accessLog()), prometheus, this.registry::poolNamed,
-                new TlsProviders(config.tlsProvider(), metrics.registry()));
+                new TlsProviders(config.tlsProvider(), metrics.registry()), new EventLog(System::currentTimeMillis));
         this.api = new OperatorApi(this.registry, control);
         this.inventory = new Inventory(this.registry);
         this.reloader = new Reloader(this.registry, parts, api, this, config, configFile, () -> stopping);
+        this.status = new StatusBoard(control, this.registry, parts.events(), transport.name(), metrics.registry());
     }
 
     public static Weir start(Config config, MeterRegistry registry) throws StartException {
@@ -146,6 +149,7 @@ public final class Weir implements ProxyControl, AutoCloseable {
         // Session ticket keys rotate where the listeners they belong to are changed: on the control thread.
         control.executor().scheduleAtFixedRate(this::rotateTicketKeys, 1, 1, TimeUnit.SECONDS);
         reloader.started();
+        status.start();
         // JVM, process and Netty meters: ~100 ms of class loading, so after the listeners accept.
         metrics.bindRuntime(group);
         ready = true;
@@ -281,6 +285,11 @@ public final class Weir implements ProxyControl, AutoCloseable {
     @Override
     public ReloadResult reloadFromFile() {
         return control.call(reloader::reloadFromFile);
+    }
+
+    @Override
+    public StatusFeed status() {
+        return status;
     }
 
     /** Applies {@code next} in place; FAILED, with nothing changed, when anything that can fail does. */

@@ -201,10 +201,11 @@ class AdminServerTest {
             JsonNode first = p.get("backends").get(0);
             List<String> fields = new ArrayList<>();
             first.fieldNames().forEachRemaining(fields::add);
-            assertThat(fields).containsExactly("id", "address", "state", "admin", "removed", "weight",
+            assertThat(fields).containsExactly("id", "name", "address", "state", "admin", "removed", "weight",
                     "active_connections", "total_connections", "connect_failures", "bytes_to_backend",
                     "bytes_from_backend", "drain", "health", "warm_pool_idle");
             assertThat(first.get("id").asText()).isEqualTo(id(a));
+            assertThat(first.get("name").isNull()).as("none configured").isTrue();
             assertThat(first.get("address").asText()).isEqualTo(id(a));
             assertThat(first.get("state").asText()).isEqualTo("UP");
             assertThat(first.get("admin").asText()).isEqualTo("ACTIVE");

@@ -8,10 +8,13 @@ import dev.weir.proxy.api.BackendStatus;
 import dev.weir.proxy.backend.BackendState;
 import dev.weir.proxy.tls.TestPki;
 import dev.weir.sample.BackendSample;
+import dev.weir.proxy.Sockets;
 import java.io.File;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -32,8 +35,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The status page in a real browser (Debian's chromium and chromedriver, headless): it lists the
- * backends, a drain click changes a backend's state, a killed backend turns DOWN on screen, and a certificate that
- * expires soon is warned of.
+ * backends, a drain click changes a backend's state, a killed backend turns DOWN on screen, a certificate that
+ * expires soon is warned of, and the charts draw the traffic and move with it, under a header and a list of events.
  * Without chromium the test fails and says what to install: CI installs it, so a skip would hide
  * a broken setup.
  */
@@ -42,6 +45,8 @@ class StatusPageBrowserIT {
 
     private static final File CHROMIUM = new File("/usr/bin/chromium");
     private static final File CHROMEDRIVER = new File("/usr/bin/chromedriver");
+    /** The traffic sample interval (read when Weir starts): 200 ms, so the charts move within the test. */
+    private static final String INTERVAL = "weir.status.sample-interval-ms";
 
     @TempDir
     Path profile;
@@ -59,6 +64,7 @@ class StatusPageBrowserIT {
                 .as("this test drives %s through %s; install them with: apt-get install -y chromium chromium-driver",
                         CHROMIUM, CHROMEDRIVER)
                 .isTrue();
+        System.setProperty(INTERVAL, "200");
         a = BackendSample.start("a", "127.0.0.1", 0, null);
         b = BackendSample.start("b", "127.0.0.1", 0, null);
         c = BackendSample.start("c", "127.0.0.1", 0, null);
@@ -76,6 +82,7 @@ class StatusPageBrowserIT {
 
     @AfterEach
     void stop() {
+        System.clearProperty(INTERVAL);
         if (browser != null) {
             browser.quit();
         }
@@ -186,6 +193,84 @@ class StatusPageBrowserIT {
             browser.findElement(row(b)).findElement(By.cssSelector("button[data-action='disable']")).click();
             waitUpTo(10).until(d -> stateOnScreen(b).equals("DISABLED"));
             assertThat(status(h, b).state()).isEqualTo(BackendState.DISABLED);
+        }
+    }
+
+    private String attribute(By by, String name) {
+        return browser.findElement(by).getAttribute(name);
+    }
+
+    private static By line(String group, String chart, String series) {
+        return By.cssSelector(group + " figure[data-chart='" + chart + "'] polyline[data-series='" + series + "']");
+    }
+
+    /** True when some point of the line is above the chart's baseline (y 68 of 70: a value above 0). */
+    private boolean risesAboveZero(By line) {
+        for (String point : attribute(line, "points").split(" ")) {
+            if (!point.isEmpty() && Double.parseDouble(point.substring(point.indexOf(',') + 1)) < 68) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Test
+    void chartsDrawTheTrafficAndMoveWithItUnderAHeaderAndTheEvents(@TempDir Path dir) throws Exception {
+        TestConfig named = TestConfig.to(TestConfig.map("address", id(a), "name", "alpha"), id(b), id(c)).admin(null);
+        try (RunningWeir h = RunningWeir.with(named).file(dir.resolve("weir.yaml")).start()) {
+            browser.get(h.uri("/").toString());
+            By alpha = By.cssSelector("tr[data-pool='p'][data-backend='alpha']");
+            waitUpTo(10).until(ExpectedConditions.presenceOfElementLocated(alpha));
+            assertThat(browser.findElement(alpha).findElement(By.tagName("td")).getText())
+                    .as("the name, and the address under it").startsWith("alpha").contains(id(a));
+            assertThat(browser.findElement(By.id("version")).getText()).isEqualTo("weir dev");
+            assertThat(browser.findElement(By.id("transport")).getText()).isEqualTo(h.weir().transport());
+            assertThat(browser.findElement(By.id("uptime")).getText()).matches("\\d+(s|m \\d+s)");
+            assertThat(browser.findElement(By.id("last-reload")).getText()).isEqualTo("no reload since the start");
+
+            By listenerLine = line("#listener-charts", "connections", "l");
+            By alphaLine = line("section[data-pool='p']", "connections", "alpha");
+            waitUpTo(10).until(ExpectedConditions.presenceOfElementLocated(listenerLine));
+            assertThat(browser.findElements(By.cssSelector("section[data-pool='p'] figure.chart polyline")))
+                    .as("a line per backend in each of the pool's three charts").hasSize(9);
+            String before = attribute(listenerLine, "points");
+            assertThat(attribute(listenerLine, "data-last")).isEqualTo("0");
+
+            List<Socket> held = new ArrayList<>();
+            try {
+                for (int i = 0; i < 3; i++) {
+                    Socket s = Sockets.connect(h.address());
+                    held.add(s);
+                    Sockets.whoami(s); // relayed: the connection reached a backend
+                }
+                // Round-robin: one each. The page refreshes every 2 s and draws the newest sample.
+                waitUpTo(15).until(d -> attribute(listenerLine, "data-last").equals("3"));
+                waitUpTo(15).until(d -> attribute(alphaLine, "data-last").equals("1"));
+                assertThat(attribute(listenerLine, "points")).isNotEqualTo(before);
+                assertThat(risesAboveZero(line("#listener-charts", "new", "l"))).as("new connections/s").isTrue();
+                waitUpTo(15).until(d -> risesAboveZero(line("section[data-pool='p']", "bytes", "alpha")));
+            } finally {
+                for (Socket s : held) {
+                    s.close();
+                }
+            }
+            waitUpTo(15).until(d -> attribute(listenerLine, "data-last").equals("0"));
+            waitUpTo(15).until(d -> attribute(alphaLine, "data-last").equals("0"));
+            waitUpTo(15).until(d -> risesAboveZero(line("#listener-charts", "bytes", "l")));
+
+            browser.findElement(alpha).findElement(By.cssSelector("button[data-action='drain']")).click();
+            waitUpTo(10).until(d -> browser.findElement(alpha).getText().contains("drained, no connections left"));
+            By drainEvent = By.cssSelector("#events tr[data-type='DRAIN']");
+            waitUpTo(10).until(ExpectedConditions.presenceOfElementLocated(drainEvent));
+            assertThat(browser.findElement(drainEvent).getText()).contains("p / alpha", "draining 0 connections");
+
+            assertThat(h.post("/api/v1/reload", null).statusCode()).isEqualTo(200);
+            waitUpTo(10).until(d -> browser.findElement(By.id("last-reload")).getText()
+                    .startsWith("last reload RELOADED at "));
+            assertThat(browser.findElement(By.id("last-reload")).getText()).contains("alpha active again");
+            waitUpTo(10).until(d -> browser.findElements(By.cssSelector("#events tr[data-type='RELOAD']")).size() == 1);
+            assertThat(browser.findElement(By.cssSelector("#events tbody tr")).getAttribute("data-type"))
+                    .as("the newest first").isEqualTo("RELOAD");
         }
     }
 }
