@@ -1,10 +1,11 @@
 # backend-sample: answers a `whoami` line with its --name and echoes every other byte. Build from the
 # repository root, after `mvn package`:
 #
-#   docker build -f deploy/backend-sample.Dockerfile -t weir-backend-sample .
+#   deploy/local-jre-image.sh
+#   docker build -f deploy/backend-sample.Dockerfile --build-arg JRE_IMAGE=weir-jre:local -t weir-backend-sample .
 #   docker run --rm -p 9001:9001 weir-backend-sample --name alpha --port 9001
 #
-# JRE_IMAGE as in deploy/Dockerfile (deploy/local-jre-image.sh builds one without a registry).
+# JRE_IMAGE as in deploy/Dockerfile: weir-jre:local (no registry needed) or the default from Docker Hub.
 ARG JRE_IMAGE=eclipse-temurin:21-jre
 FROM ${JRE_IMAGE}
 

@@ -19,7 +19,7 @@ import java.util.Map;
  * Every container test class runs under this extension. Before the first class it decides, once, whether the
  * suite can run: a Docker engine on this machine (Linux, host networking onto this loopback). Then:
  * <ul>
- *   <li>{@code -Dweir.containers=required} (what {@code .ci/run} passes), or the environment {@code CI=true}:
+ *   <li>{@code -Dweir.containers=required} (what {@code ./test-all} passes), or the environment {@code CI=true}:
  *       no Docker engine fails every container test, with the reason;</li>
  *   <li>{@code auto} (the default): no Docker engine skips them, with one line on stderr saying why and how to
  *       enable them;</li>
@@ -59,8 +59,8 @@ public final class ContainerSuite implements BeforeAllCallback, AfterTestExecuti
             if (why != null && mode != Mode.REQUIRED && !announced) {
                 announced = true;
                 System.err.println("[weir] container suite SKIPPED: " + why + ". To run it, start a Docker engine"
-                        + " on this Linux machine (as .ci/run does: apt-get install docker.io; dockerd --bridge=none"
-                        + " --iptables=false &); -Dweir.containers=required turns this skip into a failure.");
+                        + " on this Linux machine (or run ./test-all, which does it: apt-get install docker.io;"
+                        + " dockerd --bridge=none --iptables=false &); -Dweir.containers=required turns this skip into a failure.");
             }
         }
         if (why != null) {

@@ -45,7 +45,7 @@ class ImageIT {
         var config = image.getConfig();
         assertThat(config.getUser()).isEqualTo("10001:10001");
         // STOPSIGNAL is not in docker-java's model; StopIT sees `docker stop` arrive as SIGTERM.
-        assertThat(Arrays.stream(config.getExposedPorts()).map(ExposedPort::getPort)).contains(8080, 9090);
+        assertThat(Arrays.stream(config.getExposedPorts()).map(ExposedPort::getPort)).contains(8080, 8405);
         assertThat(config.getEntrypoint()).containsSubsequence("java", "-jar", "/opt/weir/weir.jar");
         assertThat(config.getCmd()).containsExactly("run", "-c", "/etc/weir/weir.yaml");
     }

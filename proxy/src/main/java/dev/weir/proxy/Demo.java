@@ -49,15 +49,24 @@ final class Demo implements Callable<Integer> {
                 backends.add(b);
                 env.put("WEIR_DEMO_BACKEND_" + (i + 1), "127.0.0.1:" + b.port());
             }
+            String yaml = demoYaml();
+            String source = Files.isRegularFile(config) ? config.toString() : "demo.yaml (bundled)";
             Config cfg;
+            List<DemoAddresses.Moved> moved;
             try {
-                cfg = ConfigLoader.parse(demoYaml(), env, Files.isRegularFile(config) ? config.toString() : "demo.yaml (bundled)");
+                Config first = ConfigLoader.parse(yaml, env, source);
+                moved = DemoAddresses.moveTaken(first, env, System.getenv());
+                cfg = moved.isEmpty() ? first : ConfigLoader.parse(yaml, env, source);
             } catch (ConfigException e) {
                 e.errors().forEach(err::println);
                 err.flush();
                 return Main.EXIT_CONFIG;
+            } catch (DemoAddresses.Taken e) {
+                err.println("weir demo: " + e.getMessage());
+                err.flush();
+                return Main.EXIT_FAILURE;
             }
-            return Launcher.runUntilSignalled(cfg, null, err, weir -> printHints(out, weir, cfg));
+            return Launcher.runUntilSignalled(cfg, null, err, weir -> printHints(out, weir, cfg, moved));
         } finally {
             backends.forEach(BackendSample::close);
         }
@@ -75,9 +84,10 @@ final class Demo implements Callable<Integer> {
         }
     }
 
-    private static void printHints(PrintWriter out, Weir weir, Config cfg) {
+    private static void printHints(PrintWriter out, Weir weir, Config cfg, List<DemoAddresses.Moved> moved) {
         out.println();
         out.println("Weir demo is running (transport " + weir.transport() + "). Backends: alpha, bravo, charlie.");
+        moved.forEach(m -> out.println("  " + m.describe(weir)));
         for (String name : cfg.listeners().keySet()) {
             var addr = weir.listenerAddress(name);
             String host = addr.getAddress().getHostAddress();

@@ -20,7 +20,8 @@ import sun.misc.Signal;
 /**
  * Runs a proxy in the foreground until SIGTERM or SIGINT. The first signal starts a graceful
  * shutdown (stop accepting, drain up to shutdown.drain-timeout, close the rest, exit 0); a second
- * signal during that drain exits at once with status 1.
+ * signal during that drain exits at once with status 1. SIGHUP reloads the config file, or, with none
+ * (the demo), is logged and changes nothing.
  */
 final class Launcher {
 
@@ -93,6 +94,11 @@ final class Launcher {
                     w.reloadFromFile();
                 }
             }, "reload through reload.watch or the admin API (POST /api/v1/reload)");
+        } else {
+            // Without a file (the demo: its config is made at start around its backends' free ports) there is
+            // nothing to re-read; left to the JVM, SIGHUP would end the process with status 129 and no log line.
+            handle("HUP", sig -> log.info("signal received signal=SIGHUP action=none (no config file to reload: the demo"
+                    + " builds its config at start; weir run -c FILE reloads on SIGHUP)"), "nothing to reload");
         }
         Weir weir;
         try {

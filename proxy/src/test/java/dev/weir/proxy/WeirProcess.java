@@ -16,8 +16,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** proxy/target/weir.jar started as a real process; its output is collected line by line. */
+/**
+ * proxy/target/weir.jar started as a real process; its output is collected line by line. Every child starts with
+ * the default disposition for every signal ({@link #RESET_SIGNALS}): a child inherits an ignored signal, and a build
+ * run in the background (a non-interactive shell's {@code &}) ignores SIGINT, or under nohup SIGHUP, which the JVM
+ * then does not take over; a test of those signals must not depend on how Maven was launched.
+ */
 final class WeirProcess implements AutoCloseable {
+
+    /** {@code env --default-signal} (coreutils 8.31+) when this machine's env has it, which then execs the rest. */
+    private static final List<String> RESET_SIGNALS = resetSignals();
 
     private final Process process;
     private final List<String> lines = new CopyOnWriteArrayList<>();
@@ -81,9 +89,34 @@ final class WeirProcess implements AutoCloseable {
             wrapped.addAll(cmd);
             cmd = wrapped;
         }
+        cmd.addAll(0, RESET_SIGNALS);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().putAll(env);
         return new WeirProcess(pb.start());
+    }
+
+    private static List<String> resetSignals() {
+        List<String> env = List.of("env", "--default-signal");
+        try {
+            Process p = new ProcessBuilder(concat(env, "true")).redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            if (p.waitFor() == 0) {
+                return env;
+            }
+        } catch (IOException e) {
+            // no env on PATH: start java directly
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        System.err.println("WeirProcess: env --default-signal is not available (coreutils < 8.31): children inherit"
+                + " this build's ignored signals, and the signal tests pass only when Maven runs in the foreground");
+        return List.of();
+    }
+
+    private static List<String> concat(List<String> a, String b) {
+        List<String> all = new ArrayList<>(a);
+        all.add(b);
+        return all;
     }
 
     /** The packaged weir.jar: failsafe passes its path, else the module's target/. */
@@ -94,7 +127,8 @@ final class WeirProcess implements AutoCloseable {
     /** Through the launcher script deploy/bin/weir instead of {@code java -jar}. */
     static WeirProcess launch(Map<String, String> env, String... args) throws IOException {
         String jar = jar();
-        List<String> cmd = new ArrayList<>(List.of(Path.of("../deploy/bin/weir").toAbsolutePath().normalize().toString()));
+        List<String> cmd = new ArrayList<>(RESET_SIGNALS);
+        cmd.add(Path.of("../deploy/bin/weir").toAbsolutePath().normalize().toString());
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());

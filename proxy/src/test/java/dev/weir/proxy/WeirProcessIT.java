@@ -353,6 +353,29 @@ class WeirProcessIT {
         }
     }
 
+    /** A port in use stops the start with status 1 and a line that names the key to change. */
+    @Test
+    void aPortInUseExits1AndNamesTheKey() throws Exception {
+        try (java.net.ServerSocket held = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            String taken = "127.0.0.1:" + held.getLocalPort();
+            Path cfg = config("1s");
+            Files.writeString(cfg, Files.readString(cfg).replace("bind: 127.0.0.1:0\n    pool", "bind: " + taken + "\n    pool"));
+            try (WeirProcess weir = WeirProcess.start(Map.of(), "run", "-c", cfg.toString())) {
+                assertThat(weir.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+                assertThat(weir.process().exitValue()).isEqualTo(1);
+                weir.awaitGroup("(weir: listeners.web.bind: cannot bind " + taken + " \\(.*Address already in use\\))",
+                        Duration.ofSeconds(5));
+            }
+            Files.writeString(cfg, Files.readString(config("1s")).replace("admin: {bind: 127.0.0.1:0}", "admin: {bind: " + taken + "}"));
+            try (WeirProcess weir = WeirProcess.start(Map.of(), "run", "-c", cfg.toString())) {
+                assertThat(weir.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+                assertThat(weir.process().exitValue()).isEqualTo(1);
+                weir.awaitGroup("(weir: admin.bind: cannot listen on " + taken + ": Address already in use)",
+                        Duration.ofSeconds(5));
+            }
+        }
+    }
+
     @Test
     void aForcedTransportThatCannotRunIsAConfigError() throws Exception {
         Path cfg = config("1s", "epoll");

@@ -26,7 +26,7 @@ final class ProcessSchema {
         String text = in.text(path, node, ADMIN_BIND_EXPECTED);
         return text == null || text.equals(ADMIN_OFF) ? null
                 : Addresses.address(in, path, text, 0, ADMIN_BIND_EXPECTED);
-    }, HostPort::toString), new HostPort("127.0.0.1", 9090));
+    }, HostPort::toString), new HostPort("127.0.0.1", 8405));
     /** Read as a secret, so no error shows it. Printable: in an Authorization header a space or CR LF never matches. */
     static final Key<String> TOKEN = Key.of("token", Parser.of((in, path, node) -> {
         String token = in.secret(path, node, TOKEN_EXPECTED);
@@ -73,7 +73,7 @@ final class ProcessSchema {
     }
 
     /**
-     * Absent, the endpoint is on at 127.0.0.1:9090 without a token. Only loopback may go without one: anyone who can
+     * Absent, the endpoint is on at 127.0.0.1:8405 without a token. Only loopback may go without one: anyone who can
      * reach the port could otherwise drain backends.
      */
     AdminConfig admin(Map<String, Node> top) {

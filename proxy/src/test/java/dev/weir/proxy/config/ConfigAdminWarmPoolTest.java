@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ConfigAdminWarmPoolTest {
 
     private static final String SECRET = "s3cret-Token";
-    private static final AdminConfig DEFAULT_ADMIN = new AdminConfig(new HostPort("127.0.0.1", 9090), "");
+    private static final AdminConfig DEFAULT_ADMIN = new AdminConfig(new HostPort("127.0.0.1", 8405), "");
     private static final AccessLogConfig DEFAULT_ACCESS_LOG =
             new AccessLogConfig(true, AccessLogConfig.Format.TEXT);
     private static final WarmPoolConfig DEFAULT_WARM_POOL = new WarmPoolConfig(4, Duration.ofSeconds(30));
@@ -93,22 +93,22 @@ class ConfigAdminWarmPoolTest {
         assertThat(bareTop.accessLog()).isEqualTo(DEFAULT_ACCESS_LOG);
         assertThat(ConfigLoader.parse(MINIMAL + "admin: {token: abc}\naccess-log: {format: json}\n", Map.of()))
                 .satisfies(c -> {
-                    assertThat(c.admin()).isEqualTo(new AdminConfig(new HostPort("127.0.0.1", 9090), "abc"));
+                    assertThat(c.admin()).isEqualTo(new AdminConfig(new HostPort("127.0.0.1", 8405), "abc"));
                     assertThat(c.accessLog()).isEqualTo(new AccessLogConfig(true, AccessLogConfig.Format.JSON));
                 });
         assertThat(ConfigLoader.parse(MINIMAL + "admin: {header-timeout: 250ms, max-connections-per-client: 4}\n",
-                Map.of()).admin()).isEqualTo(new AdminConfig(new HostPort("127.0.0.1", 9090), "", List.of(),
+                Map.of()).admin()).isEqualTo(new AdminConfig(new HostPort("127.0.0.1", 8405), "", List.of(),
                 Duration.ofMillis(250), 4));
     }
 
     @Test
     void tokenComesFromTheEnvironment() throws Exception {
-        String yaml = MINIMAL + "admin:\n  bind: 0.0.0.0:9090\n  token: ${WEIR_ADMIN_TOKEN:-}\n";
+        String yaml = MINIMAL + "admin:\n  bind: 0.0.0.0:8405\n  token: ${WEIR_ADMIN_TOKEN:-}\n";
         assertThat(ConfigLoader.parse(yaml, Map.of("WEIR_ADMIN_TOKEN", SECRET)).admin())
-                .isEqualTo(new AdminConfig(new HostPort("0.0.0.0", 9090), SECRET));
+                .isEqualTo(new AdminConfig(new HostPort("0.0.0.0", 8405), SECRET));
         // Unset, the default "" applies, which a non-loopback bind refuses.
         assertErrors(yaml, "admin.token: missing "
-                + "(expected: a token when admin.bind 0.0.0.0:9090 is not a loopback address)");
+                + "(expected: a token when admin.bind 0.0.0.0:8405 is not a loopback address)");
         assertThat(ConfigLoader.parse(yaml.replace("0.0.0.0", "127.0.0.1"), Map.of()).admin())
                 .isEqualTo(DEFAULT_ADMIN);
     }
@@ -117,15 +117,15 @@ class ConfigAdminWarmPoolTest {
     @ValueSource(strings = {"off", "'off'", "\"off\"", "'${ADMIN_BIND}'"})
     void offTurnsTheEndpointOff(String bind) throws Exception {
         // Off, the default address is free for a listener, and no token is needed whatever the listeners bind.
-        Config config = ConfigLoader.parse(MINIMAL.replace("127.0.0.1:8080", "0.0.0.0:9090")
+        Config config = ConfigLoader.parse(MINIMAL.replace("127.0.0.1:8080", "0.0.0.0:8405")
                 + "admin: {bind: " + bind + "}\n", Map.of("ADMIN_BIND", "off"));
         assertThat(config.admin()).isEqualTo(new AdminConfig(null, ""));
         assertThat(config.admin().bind()).isNull();
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"127.0.0.1:9090", "127.1.2.3:9090", "'[::1]:9090'", "'[0:0:0:0:0:0:0:1]:9090'",
-            "'[::ffff:127.0.0.1]:9090'", "localhost:9090", "LocalHost:9090", "127.0.0.1:0"})
+    @ValueSource(strings = {"127.0.0.1:8405", "127.1.2.3:8405", "'[::1]:8405'", "'[0:0:0:0:0:0:0:1]:8405'",
+            "'[::ffff:127.0.0.1]:8405'", "localhost:8405", "LocalHost:8405", "127.0.0.1:0"})
     void loopbackNeedsNoToken(String bind) throws Exception {
         AdminConfig admin = ConfigLoader.parse(MINIMAL + "admin: {bind: " + bind + "}\n", Map.of()).admin();
         assertThat(admin.token()).isEmpty();
@@ -133,8 +133,8 @@ class ConfigAdminWarmPoolTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"0.0.0.0:9090", "10.0.0.1:9090", "'[::]:9090'", "'[fd00::1]:9090'", "'[fe80::1%eth0]:9090'",
-            "admin.internal:9090", "localhost.example:9090", "128.0.0.1:9090", "0.0.0.0:0"})
+    @ValueSource(strings = {"0.0.0.0:8405", "10.0.0.1:8405", "'[::]:8405'", "'[fd00::1]:8405'", "'[fe80::1%eth0]:8405'",
+            "admin.internal:8405", "localhost.example:8405", "128.0.0.1:8405", "0.0.0.0:0"})
     void nonLoopbackNeedsAToken(String bind) throws Exception {
         String shown = HostPort.parse(bind.replace("'", "")).toString();
         String expected = "admin.token: missing (expected: a token when admin.bind " + shown
@@ -147,8 +147,8 @@ class ConfigAdminWarmPoolTest {
 
     @Test
     void exactMessageForAWildcardBindWithoutAToken() {
-        assertErrors(MINIMAL + "admin:\n  bind: 0.0.0.0:9090\n",
-                "admin.token: missing (expected: a token when admin.bind 0.0.0.0:9090 is not a loopback address)");
+        assertErrors(MINIMAL + "admin:\n  bind: 0.0.0.0:8405\n",
+                "admin.token: missing (expected: a token when admin.bind 0.0.0.0:8405 is not a loopback address)");
     }
 
     @Test
@@ -163,9 +163,9 @@ class ConfigAdminWarmPoolTest {
                 "admin.bind: localhost:8080 (expected: an address no listener binds; "
                         + "listeners.web.bind is LOCALHOST:8080)");
         // Left out, the default address is named as such, since the operator never wrote it.
-        assertErrors(MINIMAL.replace("127.0.0.1:8080", "0.0.0.0:9090"),
-                "admin.bind: 127.0.0.1:9090 (expected: an address no listener binds; listeners.web.bind is "
-                        + "0.0.0.0:9090; admin is on by default: write admin.bind: another address or off)");
+        assertErrors(MINIMAL.replace("127.0.0.1:8080", "0.0.0.0:8405"),
+                "admin.bind: 127.0.0.1:8405 (expected: an address no listener binds; listeners.web.bind is "
+                        + "0.0.0.0:8405; admin is on by default: write admin.bind: another address or off)");
 
         // Port 0 never clashes; neither do other ports or other hosts.
         assertThat(ConfigLoader.parse(MINIMAL.replace("127.0.0.1:8080", "127.0.0.1:0")
@@ -261,7 +261,7 @@ class ConfigAdminWarmPoolTest {
         // Unusable tokens: a space, a control character, a malformed or unset reference around the secret.
         for (String token : new String[] {"'s3cret Token'", "\"s3cret\\tToken\"", "'s3cret-Token${X'",
                 "'s3cret-Token${UNSET}'"}) {
-            ConfigException e = parseFails(MINIMAL + "admin: {bind: 0.0.0.0:9090, token: " + token + "}\n");
+            ConfigException e = parseFails(MINIMAL + "admin: {bind: 0.0.0.0:8405, token: " + token + "}\n");
             assertThat(e.errors()).hasSize(1);
             assertThat(e.errors().get(0)).startsWith("admin.token: **** (expected: ");
             assertThat(e.getMessage()).doesNotContain("s3cret");
@@ -288,12 +288,12 @@ class ConfigAdminWarmPoolTest {
 
     @Test
     void theTokenIsMaskedInToString() throws Exception {
-        Config config = ConfigLoader.parse(MINIMAL + "admin: {bind: 0.0.0.0:9090, token: s3cret-Token}\n", Map.of());
+        Config config = ConfigLoader.parse(MINIMAL + "admin: {bind: 0.0.0.0:8405, token: s3cret-Token}\n", Map.of());
         assertThat(config.admin().token()).isEqualTo(SECRET);
-        assertThat(config.admin().toString()).isEqualTo("AdminConfig[bind=0.0.0.0:9090, token=****, allowedHosts=[], "
+        assertThat(config.admin().toString()).isEqualTo("AdminConfig[bind=0.0.0.0:8405, token=****, allowedHosts=[], "
                 + "headerTimeout=PT5S, maxConnectionsPerClient=16]");
         assertThat(config.toString()).contains("token=****").doesNotContain("s3cret");
-        assertThat(DEFAULT_ADMIN.toString()).isEqualTo("AdminConfig[bind=127.0.0.1:9090, token=, allowedHosts=[], "
+        assertThat(DEFAULT_ADMIN.toString()).isEqualTo("AdminConfig[bind=127.0.0.1:8405, token=, allowedHosts=[], "
                 + "headerTimeout=PT5S, maxConnectionsPerClient=16]");
     }
 
@@ -306,7 +306,7 @@ class ConfigAdminWarmPoolTest {
         assertThat(reference.pools().get("web").warmPool()).isNull();
         assertThat(reference.pools().get("web").keepAlive()).isNull();
         assertThat(ConfigLoader.parse(Files.readString(referencePath), Map.of("WEIR_ADMIN_TOKEN", SECRET)).admin())
-                .isEqualTo(new AdminConfig(new HostPort("127.0.0.1", 9090), SECRET));
+                .isEqualTo(new AdminConfig(new HostPort("127.0.0.1", 8405), SECRET));
 
         // Uncommented, the reference's warm-pool and keep-alive sections hold the defaults.
         String uncommented = Files.readString(referencePath).replaceAll("(?m)^( *)# (?= *[a-z][a-z-]*:( |$))", "$1");

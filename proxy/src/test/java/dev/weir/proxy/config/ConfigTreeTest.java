@@ -160,7 +160,7 @@ class ConfigTreeTest {
                         "max-connections", 0)))
                 .doesNotContainKeys("health-check", "passive", "warm-pool", "keep-alive", "proxy-protocol", "tls",
                         "discovery");
-        assertThat(at(tree, "admin")).isEqualTo(Map.of("bind", "127.0.0.1:9090", "token", "", "allowed-hosts",
+        assertThat(at(tree, "admin")).isEqualTo(Map.of("bind", "127.0.0.1:8405", "token", "", "allowed-hosts",
                 List.of(), "header-timeout", "5s", "max-connections-per-client", 16));
         assertThat(ConfigLoader.parse(yaml(tree), Map.of())).isEqualTo(minimal);
     }
