@@ -363,14 +363,14 @@ class WeirProcessIT {
             try (WeirProcess weir = WeirProcess.start(Map.of(), "run", "-c", cfg.toString())) {
                 assertThat(weir.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
                 assertThat(weir.process().exitValue()).isEqualTo(1);
-                weir.awaitGroup("(weir: listeners.web.bind: cannot bind " + taken + " \\(.*Address already in use\\))",
+                weir.awaitGroup("(weir: listeners.web.bind: cannot bind " + taken + ": address already in use)",
                         Duration.ofSeconds(5));
             }
             Files.writeString(cfg, Files.readString(config("1s")).replace("admin: {bind: 127.0.0.1:0}", "admin: {bind: " + taken + "}"));
             try (WeirProcess weir = WeirProcess.start(Map.of(), "run", "-c", cfg.toString())) {
                 assertThat(weir.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
                 assertThat(weir.process().exitValue()).isEqualTo(1);
-                weir.awaitGroup("(weir: admin.bind: cannot listen on " + taken + ": Address already in use)",
+                weir.awaitGroup("(weir: admin.bind: cannot listen on " + taken + ": address already in use)",
                         Duration.ofSeconds(5));
             }
         }

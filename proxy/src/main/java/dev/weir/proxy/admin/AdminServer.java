@@ -3,6 +3,7 @@ package dev.weir.proxy.admin;
 import dev.weir.proxy.api.StartException;
 import dev.weir.proxy.api.ProxyControl;
 import dev.weir.proxy.config.AdminConfig;
+import dev.weir.proxy.transport.SocketErrors;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -118,7 +119,7 @@ public final class AdminServer implements AutoCloseable {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             Throwable cause = bound.cause();
             throw new StartException("admin.bind: cannot listen on " + NetUtil.toSocketAddressString(bind) + ": "
-                    + (cause.getMessage() != null ? cause.getMessage() : cause.toString()), cause);
+                    + SocketErrors.describe(cause), cause);
         }
         AdminServer server = new AdminServer(group, bound.channel(), handler, connections);
         log.info("admin endpoint bound address={} token={}", NetUtil.toSocketAddressString(server.address()),

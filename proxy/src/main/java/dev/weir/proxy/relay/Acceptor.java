@@ -1,5 +1,6 @@
 package dev.weir.proxy.relay;
 
+import dev.weir.proxy.transport.SocketErrors;
 import dev.weir.proxy.transport.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -86,7 +87,7 @@ final class Acceptor {
                     c.closeFuture().awaitUninterruptibly();
                 }
                 throw new IllegalStateException("listeners." + name + ".bind: cannot bind " + address.getAddress().getHostAddress()
-                        + ":" + address.getPort() + " (" + f.cause().getMessage() + ")", f.cause());
+                        + ":" + address.getPort() + ": " + SocketErrors.describe(f.cause()), f.cause());
             }
             bound.add(f.channel());
             // Port 0: the others join the port the first one got.

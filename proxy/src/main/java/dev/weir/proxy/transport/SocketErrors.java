@@ -21,7 +21,7 @@ public final class SocketErrors {
     private static final Map<Integer, String> ERRNOS = Map.ofEntries(
             Map.entry(1, "operation not permitted"), Map.entry(13, "permission denied"),
             Map.entry(23, "too many open files in the system"), Map.entry(24, "too many open files"),
-            Map.entry(32, "broken pipe"), Map.entry(98, "address in use"), Map.entry(99, "address not available"),
+            Map.entry(32, "broken pipe"), Map.entry(98, "address already in use"), Map.entry(99, "address not available"),
             Map.entry(101, "network unreachable"), Map.entry(103, "connection aborted"),
             Map.entry(104, "connection reset"), Map.entry(110, "timed out"), Map.entry(111, "connection refused"),
             Map.entry(113, "no route to host"));
@@ -33,7 +33,7 @@ public final class SocketErrors {
         {"no route to host", "no route to host"}, {"network is unreachable", "network unreachable"},
         {"connection reset", "connection reset"}, {"broken pipe", "broken pipe"},
         {"too many open files", "too many open files"}, {"cannot assign requested address", "address not available"},
-        {"address already in use", "address in use"}, {"permission denied", "permission denied"},
+        {"address already in use", "address already in use"}, {"permission denied", "permission denied"},
     };
 
     private SocketErrors() {
