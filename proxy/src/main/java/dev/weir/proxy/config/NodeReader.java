@@ -30,12 +30,20 @@ final class NodeReader {
             Set.of(Tag.STR, Tag.INT, Tag.FLOAT, Tag.BOOL, Tag.NULL, Tag.TIMESTAMP, Tag.MAP, Tag.SEQ);
 
     private final Map<String, String> env;
+    // what ${VAR} substitution may add to the text before the config is over its size limit (ConfigText)
+    private long substitutionBudget;
     private final List<String> errors = new ArrayList<>();
     // path -> the pool named there, checked once every pool name is known
     private final Map<String, String> poolReferences = new LinkedHashMap<>();
 
     NodeReader(Map<String, String> env) {
+        this(env, Long.MAX_VALUE);
+    }
+
+    /** @param substitutionBudget the characters {@code ${VAR}} substitution may add in all */
+    NodeReader(Map<String, String> env, long substitutionBudget) {
         this.env = env;
+        this.substitutionBudget = substitutionBudget;
     }
 
     List<String> errors() {
@@ -181,11 +189,28 @@ final class NodeReader {
             return null;
         }
         try {
-            return EnvSubstitution.apply(scalar.getValue(), env);
+            String value = EnvSubstitution.apply(scalar.getValue(), env);
+            return withinBudget(path, value.length() - scalar.getValue().length()) ? value : null;
         } catch (IllegalArgumentException e) {
             error(path, secret ? MASK : quote(scalar.getValue()), e.getMessage());
             return null;
         }
+    }
+
+    /** Spends {@code added} characters of the substitution budget; false, reported once, when it runs out. */
+    private boolean withinBudget(String path, int added) {
+        if (added <= 0) {
+            return true;
+        }
+        boolean reported = substitutionBudget < 0;
+        substitutionBudget -= added;
+        if (substitutionBudget >= 0) {
+            return true;
+        }
+        if (!reported) {
+            error(path, "the config over 3MiB once its ${VAR} references are replaced", ConfigText.EXPECTED);
+        }
+        return false;
     }
 
     /** How a value is shown in an error: scalars quoted as written, collections by kind. */
