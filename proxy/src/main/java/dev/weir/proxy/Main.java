@@ -13,7 +13,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * The {@code weir} command line. Exit status: 0 ok, 2 invalid configuration or usage (a certificate or key file it
@@ -21,7 +20,7 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "weir", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Weir, a Layer-4 TCP load balancer.",
-        subcommands = {Main.Run.class, Main.Validate.class, Demo.class, CommandLine.HelpCommand.class})
+        subcommands = {Main.Run.class, Validate.class, Demo.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 
     static final int EXIT_OK = 0;
@@ -133,34 +132,6 @@ public final class Main implements Callable<Integer> {
                 return EXIT_CONFIG;
             }
             return Launcher.runUntilSignalled(cfg, config, err);
-        }
-    }
-
-    @Command(name = "validate", mixinStandardHelpOptions = true,
-            description = "Check a config file and the TLS files it names: prints OK, or every error (exit 2).")
-    static final class Validate implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "FILE", description = "Config file to check.")
-        Path file;
-
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
-        @Override
-        public Integer call() {
-            Config cfg = loadOrReport(file, spec.commandLine().getErr());
-            if (cfg == null) {
-                return EXIT_CONFIG;
-            }
-            // As nginx -t and haproxy -c do: a certificate that would stop the start is a config error now.
-            java.util.List<String> tls = dev.weir.proxy.tls.TlsFiles.problems(cfg);
-            if (!tls.isEmpty()) {
-                tls.forEach(spec.commandLine().getErr()::println);
-                spec.commandLine().getErr().flush();
-                return EXIT_CONFIG;
-            }
-            spec.commandLine().getOut().println("OK");
-            spec.commandLine().getOut().flush();
-            return EXIT_OK;
         }
     }
 
