@@ -13,7 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code weir validate} fails where {@code run} would, with the same words and exit status: a host name that does not
- * resolve (names under .invalid never do, RFC 2606), unless --no-resolve; a file over the size limit.
+ * resolve (names under .invalid never do, RFC 2606), unless --no-resolve; a file over the size limit; a token whose
+ * variable is unset.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ValidateTest {
@@ -83,6 +84,21 @@ class ValidateTest {
         Result validate = weir("validate", cfg.toString());
         assertThat(validate.code()).isEqualTo(2);
         assertThat(validate.err().trim()).isEqualTo("listeners.web.pool: \"api\" is not a pool (pools: web)");
+    }
+
+    @Test
+    void aTokenWhoseVariableIsUnsetIsCalledUnsetByRunAndValidate() throws Exception {
+        String variable = "WEIR_TEST_UNSET_TOKEN_17";
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv(variable) == null);
+        Path cfg = config("admin: {bind: 127.0.0.1:0, token: \"${" + variable + "}\"}\n"
+                + "listeners:\n  web: {bind: 127.0.0.1:0, pool: web}\npools:\n  web:\n    backends: [127.0.0.1:9]\n");
+        String message = "admin.token: unset variable ${" + variable + "} (expected: environment variable " + variable
+                + " to be set, or a default as in ${" + variable + ":-value})";
+        for (String[] args : new String[][] {{"validate", cfg.toString()}, {"run", "-c", cfg.toString()}}) {
+            Result r = weir(args);
+            assertThat(r.code()).as(args[0]).isEqualTo(2);
+            assertThat(r.err().trim()).as(args[0]).isEqualTo(message);
+        }
     }
 
     @Test

@@ -16,6 +16,20 @@ final class EnvSubstitution {
     private EnvSubstitution() {
     }
 
+    /** A variable that is unset and has no default: its name can be shown where the value cannot (a secret's). */
+    static final class Unset extends IllegalArgumentException {
+        private final String variable;
+
+        Unset(String variable) {
+            super("environment variable " + variable + " to be set, or a default as in ${" + variable + ":-value}");
+            this.variable = variable;
+        }
+
+        String variable() {
+            return variable;
+        }
+    }
+
     /**
      * Returns {@code text} with every reference replaced. Throws IllegalArgumentException whose message completes
      * "(expected: ...)": a malformed reference, or a variable that is unset and has no default.
@@ -41,8 +55,7 @@ final class EnvSubstitution {
                 value = fallback;
             }
             if (value == null) {
-                throw new IllegalArgumentException(
-                        "environment variable " + name + " to be set, or a default as in ${" + name + ":-value}");
+                throw new Unset(name);
             }
             out.append(value);
             at = m.end();

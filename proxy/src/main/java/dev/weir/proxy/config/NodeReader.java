@@ -191,6 +191,10 @@ final class NodeReader {
         try {
             String value = EnvSubstitution.apply(scalar.getValue(), env);
             return withinBudget(path, value.length() - scalar.getValue().length()) ? value : null;
+        } catch (EnvSubstitution.Unset e) {
+            // A secret's text stays hidden, but not the name of the variable that left it without a value.
+            error(path, secret ? "unset variable ${" + e.variable() + "}" : quote(scalar.getValue()), e.getMessage());
+            return null;
         } catch (IllegalArgumentException e) {
             error(path, secret ? MASK : quote(scalar.getValue()), e.getMessage());
             return null;
