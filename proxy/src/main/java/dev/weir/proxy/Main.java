@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
  * The {@code weir} command line. Exit status: 0 ok, 2 invalid configuration or usage (a certificate or key file it
  * names that is missing or wrong included), 1 any other failure (a port in use, an unresolvable backend).
  */
-@Command(name = "weir", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(name = "weir", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         description = "Weir, a Layer-4 TCP load balancer.",
         subcommands = {Main.Run.class, Validate.class, Demo.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
@@ -132,14 +132,6 @@ public final class Main implements Callable<Integer> {
                 return EXIT_CONFIG;
             }
             return Launcher.runUntilSignalled(cfg, config, err);
-        }
-    }
-
-    static final class Version implements CommandLine.IVersionProvider {
-        @Override
-        public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"weir " + (v == null ? "dev" : v)};
         }
     }
 }
