@@ -16,6 +16,13 @@ final class EnvSubstitution {
     private EnvSubstitution() {
     }
 
+    /** A result longer than the limit it was given: stopped before it is built. */
+    static final class TooLong extends IllegalArgumentException {
+        TooLong() {
+            super(ConfigText.EXPECTED);
+        }
+    }
+
     /** A variable that is unset and has no default: its name can be shown where the value cannot (a secret's). */
     static final class Unset extends IllegalArgumentException {
         private final String variable;
@@ -35,6 +42,11 @@ final class EnvSubstitution {
      * "(expected: ...)": a malformed reference, or a variable that is unset and has no default.
      */
     static String apply(String text, Map<String, String> env) {
+        return apply(text, env, Long.MAX_VALUE);
+    }
+
+    /** Like {@link #apply(String, Map)}; throws {@link TooLong} as soon as the result would pass {@code limit}. */
+    static String apply(String text, Map<String, String> env, long limit) {
         int start = text.indexOf("${");
         if (start < 0) {
             return text;
@@ -57,9 +69,15 @@ final class EnvSubstitution {
             if (value == null) {
                 throw new Unset(name);
             }
+            if ((long) out.length() + value.length() > limit) {
+                throw new TooLong();
+            }
             out.append(value);
             at = m.end();
             start = text.indexOf("${", at);
+        }
+        if ((long) out.length() + text.length() - at > limit) {
+            throw new TooLong();
         }
         return out.append(text, at, text.length()).toString();
     }

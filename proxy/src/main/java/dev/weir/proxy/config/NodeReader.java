@@ -37,7 +37,7 @@ final class NodeReader {
     private final Map<String, String> poolReferences = new LinkedHashMap<>();
 
     NodeReader(Map<String, String> env) {
-        this(env, Long.MAX_VALUE);
+        this(env, Integer.MAX_VALUE);
     }
 
     /** @param substitutionBudget the characters {@code ${VAR}} substitution may add in all */
@@ -188,9 +188,17 @@ final class NodeReader {
             error(path, describe(node), expected);
             return null;
         }
+        String written = scalar.getValue();
         try {
-            String value = EnvSubstitution.apply(scalar.getValue(), env);
-            return withinBudget(path, value.length() - scalar.getValue().length()) ? value : null;
+            String value = EnvSubstitution.apply(written, env, written.length() + Math.max(0, substitutionBudget));
+            substitutionBudget -= value.length() - written.length();
+            return value;
+        } catch (EnvSubstitution.TooLong e) {
+            if (substitutionBudget >= 0) {
+                error(path, "the config over 3MiB once its ${VAR} references are replaced", ConfigText.EXPECTED);
+                substitutionBudget = -1; // said once
+            }
+            return null;
         } catch (EnvSubstitution.Unset e) {
             // A secret's text stays hidden, but not the name of the variable that left it without a value.
             error(path, secret ? "unset variable ${" + e.variable() + "}" : quote(scalar.getValue()), e.getMessage());
@@ -199,22 +207,6 @@ final class NodeReader {
             error(path, secret ? MASK : quote(scalar.getValue()), e.getMessage());
             return null;
         }
-    }
-
-    /** Spends {@code added} characters of the substitution budget; false, reported once, when it runs out. */
-    private boolean withinBudget(String path, int added) {
-        if (added <= 0) {
-            return true;
-        }
-        boolean reported = substitutionBudget < 0;
-        substitutionBudget -= added;
-        if (substitutionBudget >= 0) {
-            return true;
-        }
-        if (!reported) {
-            error(path, "the config over 3MiB once its ${VAR} references are replaced", ConfigText.EXPECTED);
-        }
-        return false;
     }
 
     /** How a value is shown in an error: scalars quoted as written, collections by kind. */

@@ -1,6 +1,7 @@
 package dev.weir.proxy.config;
 
 import java.io.StringReader;
+import java.util.Arrays;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.reader.StreamReader;
 import org.yaml.snakeyaml.scanner.Constant;
@@ -28,7 +29,14 @@ final class WholeTextReader extends StreamReader {
     /** Throws a {@link ScannerException} at the first character YAML does not allow (SnakeYAML's says not where). */
     WholeTextReader(String yaml) {
         super(new StringReader(""));
-        this.text = yaml.codePoints().toArray();
+        int[] points = new int[yaml.length()];
+        int n = 0;
+        for (int i = 0; i < yaml.length(); n++) {
+            int c = yaml.codePointAt(i);
+            points[n] = c;
+            i += Character.charCount(c);
+        }
+        this.text = n == points.length ? points : Arrays.copyOf(points, n);
         for (int i = 0; i < text.length; i++) {
             if (!isPrintable(text[i])) {
                 forward(i);

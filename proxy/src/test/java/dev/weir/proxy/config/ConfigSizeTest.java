@@ -78,6 +78,14 @@ class ConfigSizeTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessage("pools.other.health-check.path: the config over 3MiB once its ${VAR} references are replaced "
                         + EXPECTED);
+
+        // One value whose references would make 2 GiB: refused before it is built.
+        String many = MINIMAL.replace("127.0.0.1:9001]", "127.0.0.1:9001]\n    health-check: {type: http, path: \"/"
+                + "${BIG}".repeat(2048) + "\"}");
+        assertThatThrownBy(() -> ConfigLoader.parse(many, Map.of("BIG", big)))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("pools.web.health-check.path: the config over 3MiB once its ${VAR} references are replaced "
+                        + EXPECTED);
     }
 
     @Test
