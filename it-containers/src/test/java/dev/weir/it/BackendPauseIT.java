@@ -49,7 +49,7 @@ class BackendPauseIT {
             System.out.printf("[weir] docker pause: DOWN after %d ms (bound %d ms), cause \"%s\"; transitions: %s%n",
                     detectMs, BOUND_MS, cause, stack.weir.getLogs().lines().filter(l -> l.contains("state=")).toList());
             assertThat(detectMs).as("pause to DOWN, ms").isLessThanOrEqualTo(BOUND_MS);
-            assertThat(cause).containsIgnoringCase("timeout");
+            assertThat(cause).startsWith("timed out after ");
 
             List<String> answers = new ArrayList<>();
             for (int i = 0; i < 12; i++) {

@@ -13,15 +13,14 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * The {@code weir} command line. Exit status: 0 ok, 2 invalid configuration or usage (a certificate or key file it
  * names that is missing or wrong included), 1 any other failure (a port in use, an unresolvable backend).
  */
-@Command(name = "weir", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(name = "weir", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         description = "Weir, a Layer-4 TCP load balancer.",
-        subcommands = {Main.Run.class, Main.Validate.class, Demo.class, CommandLine.HelpCommand.class})
+        subcommands = {Main.Run.class, Validate.class, Demo.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 
     static final int EXIT_OK = 0;
@@ -137,47 +136,6 @@ public final class Main implements Callable<Integer> {
                 return EXIT_CONFIG;
             }
             return Launcher.runUntilSignalled(cfg, config, err);
-        }
-    }
-
-    @Command(name = "validate", mixinStandardHelpOptions = true,
-            description = "Check a config file and the TLS files it names: prints OK, or every error (exit 2).")
-    static final class Validate implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "FILE", description = "Config file to check.")
-        Path file;
-
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
-        @Override
-        public Integer call() {
-            return validate(file, System.getenv(), spec.commandLine().getOut(), spec.commandLine().getErr());
-        }
-
-        /** {@code weir validate FILE} with {@code env} for its {@code ${VAR}} references: the exit status. */
-        static int validate(Path file, java.util.Map<String, String> env, PrintWriter out, PrintWriter err) {
-            Config cfg = loadOrReport(file, env, err);
-            if (cfg == null) {
-                return EXIT_CONFIG;
-            }
-            // As nginx -t and haproxy -c do: a certificate that would stop the start is a config error now.
-            java.util.List<String> tls = dev.weir.proxy.tls.TlsFiles.problems(cfg);
-            if (!tls.isEmpty()) {
-                tls.forEach(err::println);
-                err.flush();
-                return EXIT_CONFIG;
-            }
-            out.println("OK");
-            out.flush();
-            return EXIT_OK;
-        }
-    }
-
-    static final class Version implements CommandLine.IVersionProvider {
-        @Override
-        public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"weir " + (v == null ? "dev" : v)};
         }
     }
 }

@@ -62,7 +62,7 @@ class ConfigApiRoundTripTest {
     private static Validated validate(Path file, Map<String, String> env) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = Main.Validate.validate(file, env, new PrintWriter(out, true), new PrintWriter(err, true));
+        int code = Validate.validate(file, env, false, new PrintWriter(out, true), new PrintWriter(err, true));
         return new Validated(code, out.toString(), err.toString());
     }
 

@@ -1,8 +1,6 @@
 package dev.weir.proxy.config;
 
 import java.io.IOException;
-import java.io.StringReader;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -13,7 +11,6 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.parser.ParserImpl;
-import org.yaml.snakeyaml.reader.StreamReader;
 import org.yaml.snakeyaml.resolver.Resolver;
 
 /**
@@ -22,7 +19,8 @@ import org.yaml.snakeyaml.resolver.Resolver;
  * <p>The YAML is only composed into nodes, never constructed into Java objects, and the loader refuses global tags
  * ({@code !!java.net.URL ...}): a config file cannot make the proxy instantiate a class. Working on nodes also keeps
  * the YAML path of every value for the error messages. {@code ${VAR}} and {@code ${VAR:-default}} are substituted
- * in scalar values (not in keys) from the given environment.
+ * in scalar values (not in keys) from the given environment. A config over 3 MiB is refused before it is parsed
+ * ({@link ConfigText}), and the parse costs time linear in the text whatever its shape ({@link WholeTextReader}).
  */
 public final class ConfigLoader {
 
@@ -39,7 +37,7 @@ public final class ConfigLoader {
 
     /** Reads {@code file} (UTF-8) with {@code env} for {@code ${VAR}}. */
     public static Config load(Path file, Map<String, String> env) throws ConfigException, IOException {
-        return parse(Files.readString(file), env, file.toString());
+        return parse(ConfigText.read(file), env, file.toString());
     }
 
     public static Config parse(String yaml, Map<String, String> env) throws ConfigException {
@@ -50,8 +48,9 @@ public final class ConfigLoader {
      * @param sourceName prefixes YAML syntax errors: {@code weir.yaml: malformed YAML at line 3, column 5: ...}
      */
     public static Config parse(String yaml, Map<String, String> env, String sourceName) throws ConfigException {
+        ConfigText.check(yaml, sourceName);
         Node root = compose(yaml, sourceName);
-        NodeReader reader = new NodeReader(env);
+        NodeReader reader = new NodeReader(env, ConfigText.MAX_BYTES - yaml.length());
         Config config = ConfigSchema.read(root, reader);
         if (!reader.errors().isEmpty()) {
             throw new ConfigException(reader.errors());
@@ -63,8 +62,9 @@ public final class ConfigLoader {
         // Only the composer (what Yaml.compose runs): no constructor, representer or dumper is built,
         // so nothing can ever construct Java objects from the config.
         LoaderOptions options = new LoaderOptions();
+        options.setCodePointLimit(ConfigText.MAX_BYTES);
         try {
-            return new Composer(new ParserImpl(new StreamReader(new StringReader(yaml)), options), new Resolver(), options)
+            return new Composer(new ParserImpl(new WholeTextReader(yaml), options), new Resolver(), options)
                     .getSingleNode();
         } catch (MarkedYAMLException e) {
             throw new ConfigException(List.of(sourceName + ": " + describe(e)));

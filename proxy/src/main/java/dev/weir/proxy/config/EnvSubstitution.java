@@ -22,11 +22,37 @@ final class EnvSubstitution {
         return m.matches() ? m.group(1) : null;
     }
 
+    /** A result longer than the limit it was given: stopped before it is built. */
+    static final class TooLong extends IllegalArgumentException {
+        TooLong() {
+            super(ConfigText.EXPECTED);
+        }
+    }
+
+    /** A variable that is unset and has no default: its name can be shown where the value cannot (a secret's). */
+    static final class Unset extends IllegalArgumentException {
+        private final String variable;
+
+        Unset(String variable) {
+            super("environment variable " + variable + " to be set, or a default as in ${" + variable + ":-value}");
+            this.variable = variable;
+        }
+
+        String variable() {
+            return variable;
+        }
+    }
+
     /**
      * Returns {@code text} with every reference replaced. Throws IllegalArgumentException whose message completes
      * "(expected: ...)": a malformed reference, or a variable that is unset and has no default.
      */
     static String apply(String text, Map<String, String> env) {
+        return apply(text, env, Long.MAX_VALUE);
+    }
+
+    /** Like {@link #apply(String, Map)}; throws {@link TooLong} as soon as the result would pass {@code limit}. */
+    static String apply(String text, Map<String, String> env, long limit) {
         int start = text.indexOf("${");
         if (start < 0) {
             return text;
@@ -47,12 +73,17 @@ final class EnvSubstitution {
                 value = fallback;
             }
             if (value == null) {
-                throw new IllegalArgumentException(
-                        "environment variable " + name + " to be set, or a default as in ${" + name + ":-value}");
+                throw new Unset(name);
+            }
+            if ((long) out.length() + value.length() > limit) {
+                throw new TooLong();
             }
             out.append(value);
             at = m.end();
             start = text.indexOf("${", at);
+        }
+        if ((long) out.length() + text.length() - at > limit) {
+            throw new TooLong();
         }
         return out.append(text, at, text.length()).toString();
     }

@@ -30,12 +30,20 @@ final class NodeReader {
             Set.of(Tag.STR, Tag.INT, Tag.FLOAT, Tag.BOOL, Tag.NULL, Tag.TIMESTAMP, Tag.MAP, Tag.SEQ);
 
     private final Map<String, String> env;
+    // what ${VAR} substitution may add to the text before the config is over its size limit (ConfigText)
+    private long substitutionBudget;
     private final List<String> errors = new ArrayList<>();
     // path -> the pool named there, checked once every pool name is known
     private final Map<String, String> poolReferences = new LinkedHashMap<>();
 
     NodeReader(Map<String, String> env) {
+        this(env, Integer.MAX_VALUE);
+    }
+
+    /** @param substitutionBudget the characters {@code ${VAR}} substitution may add in all */
+    NodeReader(Map<String, String> env, long substitutionBudget) {
         this.env = env;
+        this.substitutionBudget = substitutionBudget;
     }
 
     List<String> errors() {
@@ -180,8 +188,21 @@ final class NodeReader {
             error(path, describe(node), expected);
             return null;
         }
+        String written = scalar.getValue();
         try {
-            return EnvSubstitution.apply(scalar.getValue(), env);
+            String value = EnvSubstitution.apply(written, env, written.length() + Math.max(0, substitutionBudget));
+            substitutionBudget -= value.length() - written.length();
+            return value;
+        } catch (EnvSubstitution.TooLong e) {
+            if (substitutionBudget >= 0) {
+                error(path, "the config over 3MiB once its ${VAR} references are replaced", ConfigText.EXPECTED);
+                substitutionBudget = -1; // said once
+            }
+            return null;
+        } catch (EnvSubstitution.Unset e) {
+            // A secret's text stays hidden, but not the name of the variable that left it without a value.
+            error(path, secret ? "unset variable ${" + e.variable() + "}" : quote(scalar.getValue()), e.getMessage());
+            return null;
         } catch (IllegalArgumentException e) {
             error(path, secret ? MASK : quote(scalar.getValue()), e.getMessage());
             return null;

@@ -6,6 +6,7 @@ import dev.weir.proxy.api.StartException;
 import dev.weir.proxy.backend.BackendPool;
 import dev.weir.proxy.backend.connect.BackendConnector;
 import dev.weir.proxy.config.AdminConfig;
+import dev.weir.proxy.config.HostNames;
 import dev.weir.proxy.config.ListenerConfig;
 import dev.weir.proxy.config.PoolConfig;
 import dev.weir.proxy.metrics.AccessLog;
@@ -60,7 +61,7 @@ record ProxyParts(Transport transport, EventLoopGroup group, EventLoop healthLoo
     static List<Channel> bindNew(ProxyListener listener, ListenerConfig lc) throws StartException, InterruptedException {
         InetSocketAddress bind = lc.bind().resolve();
         if (bind.isUnresolved()) {
-            throw new StartException("listeners." + lc.name() + ".bind: cannot resolve \"" + lc.bind().host() + "\"", null);
+            throw new StartException(HostNames.cannotResolve("listeners." + lc.name() + ".bind", lc.bind()), null);
         }
         try {
             return listener.bindNew(bind);
@@ -85,7 +86,7 @@ record ProxyParts(Transport transport, EventLoopGroup group, EventLoop healthLoo
         }
         InetSocketAddress bind = cfg.bind().resolve();
         if (bind.isUnresolved()) {
-            throw new StartException("admin.bind: cannot resolve \"" + cfg.bind().host() + "\"", null);
+            throw new StartException(HostNames.cannotResolve("admin.bind", cfg.bind()), null);
         }
         try {
             AdminServer admin = AdminServer.start(bind, cfg.token(), proxy, prometheus);

@@ -4,6 +4,7 @@ import dev.weir.proxy.api.StartException;
 import dev.weir.proxy.backend.Backend;
 import dev.weir.proxy.backend.BackendPool;
 import dev.weir.proxy.config.BackendConfig;
+import dev.weir.proxy.config.HostNames;
 import dev.weir.proxy.config.PoolConfig;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -34,7 +35,7 @@ final class StaticMembers {
     static Backend resolve(BackendConfig bc, String path) throws StartException {
         InetSocketAddress resolved = bc.address().resolve();
         if (resolved.isUnresolved()) {
-            throw new StartException(path + ": cannot resolve \"" + bc.address().host() + "\"", null);
+            throw new StartException(HostNames.cannotResolve(path, bc.address()), null);
         }
         Backend b = new Backend(bc.id(), bc.address().toString(), resolved, bc.weight());
         b.maxConnections(bc.maxConnections());
