@@ -517,7 +517,12 @@ class WeirProcessIT {
                 }
             }
             // Descriptors are free again: accepting resumes and clients are served.
-            await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> "echo".equals(whoami(port)));
+            try {
+                await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> "echo".equals(whoami(port)));
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                throw new AssertionError("not served again; weir alive=" + weir.process().isAlive() + ", its output:\n"
+                        + weir.output(), e);
+            }
         }
     }
 
