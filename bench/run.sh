@@ -51,7 +51,8 @@
 #
 # The environment may shorten the runs for a smoke test: BULK_SECS (5), SHORT_SECS (10), SHORT_CONC (50),
 # REDIS_N (200000), REDIS1K_N (200000), HTTP_SECS (10), HTTP_CONC (50), TTFB_N (2000), TTFB_WARMUP (200),
-# SYSCALL_SECS (5), SYSCALL_CONC (10), WARM_SECS (5), STARTUP_RUNS (5). E.g. a smoke run of everything:
+# SYSCALL_SECS (5), SYSCALL_CONC (10), WARM_SECS (5), STARTUP_RUNS (5), TLS_SECS (5), TLS_WARM (30: bench/tls.sh
+# --secs, --warm). E.g. a smoke run of everything but tls (about 7 minutes on a busy 2-vCPU machine):
 #   BULK_SECS=1 SHORT_SECS=2 HTTP_SECS=2 REDIS_N=20000 REDIS1K_N=20000 TTFB_N=200 SYSCALL_SECS=2 WARM_SECS=1 \
 #     bench/run.sh --reps 2 --idle-count 500 --only bulk,redis,redis1k,short,http,ttfb,syscalls,idle,startup
 #
@@ -104,6 +105,8 @@ SYSCALL_SECS=${SYSCALL_SECS:-5}
 SYSCALL_CONC=${SYSCALL_CONC:-10}
 WARM_SECS=${WARM_SECS:-5}
 STARTUP_RUNS=${STARTUP_RUNS:-5}
+TLS_SECS=${TLS_SECS:-5}
+TLS_WARM=${TLS_WARM:-30}
 
 while [ $# -gt 0 ]; do
   case $1 in
@@ -121,7 +124,7 @@ while [ $# -gt 0 ]; do
     --spin) SPIN=$2; shift ;;
     --jfr) JFR_DIR=$2; shift ;;
     --out) OUT=$2; shift ;;
-    -h|--help) sed -n '2,63p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,64p' "$0"; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -271,7 +274,8 @@ if has "$ONLY" tls && ! command -v haproxy > /dev/null; then
 elif has "$ONLY" tls; then
   say "== tls: bench/tls.sh --rounds $REPS (its own backends and proxies, pinned); raw: $OUT/tls"
   tls_yaml="transport: $TRANSPORT${LOOPS:+\nevent-loop-threads: $LOOPS}${SPIN:+\nevent-loop-spin: $SPIN}"
-  "$HERE/tls.sh" --rounds "$REPS" --java "$WEIR_JAVA" --out "$OUT/tls" "weir=$WEIR_OPTS|$tls_yaml" > "$OUT/tls.md"
+  "$HERE/tls.sh" --rounds "$REPS" --secs "$TLS_SECS" --warm "$TLS_WARM" --java "$WEIR_JAVA" --out "$OUT/tls" \
+    "weir=$WEIR_OPTS|$tls_yaml" > "$OUT/tls.md"
 fi
 
 # ---- the tables --------------------------------------------------------------------------------
@@ -288,7 +292,8 @@ fi
       echo; echo "### $m: system calls per proxied connection (strace; ${DESC[$m]})"; cat "$OUT/$m/syscalls.md"
     fi
   done
-  if [ -s "$OUT/tls.md" ]; then echo; echo "### TLS termination (bench/tls.sh)"; cat "$OUT/tls.md"; fi
+  if [ -s "$OUT/tls.md" ]; then echo; echo "### TLS termination (bench/tls.sh)"; echo; cat "$OUT/tls.md"; fi
   loads=$(awk -F'\t' '$5 ~ /load average/ {print $6}' "$RESULTS" | sort -n | sed -n '1p;$p' | paste -sd-)
   if [ -n "$loads" ]; then echo; echo "Load average (1 min) at the start of each run: $loads"; fi
+  echo "The run took $(( SECONDS / 60 )) min $(( SECONDS % 60 )) s."
 } | tee "$OUT/summary.md"

@@ -3,8 +3,8 @@
   summary.py RESULTS.tsv [MODE=DESCRIPTION]...
 
 Per mode, one row per figure and peer: the median over the rounds, the spread, the number of rounds, the ratio of
-medians to direct, and the median of the per-round ratios to HAProxy (each round runs every peer back to back, so
-a per-round ratio shares the machine's mood; haproxy-control's is the run's resolution). Then the control's
+medians to direct, and the median of the per-round ratios to HAProxy, and for Weir to nginx (each round runs every
+peer back to back, so a per-round ratio shares the machine's mood; haproxy-control's is the run's resolution). Then the control's
 ratio on each workload's headline figure (the first it records) round by round, a round off by more than 3%
 marked `!`.
 """
@@ -32,8 +32,8 @@ def main(path, descs):
         print(f'\n### {mode}: {descs.get(mode, "")}\n')
         val = {(r[2], r[4], r[3], r[1]): r[5] for r in mine}   # (workload, figure, peer, round) -> value
         figs = list(dict.fromkeys((r[2], r[4]) for r in mine))
-        print('| figure | peer | median | spread (min-max) | n | ÷ direct | ÷ HAProxy (per round) |')
-        print('|---|---|---:|---|---:|---:|---:|')
+        print('| figure | peer | median | spread (min-max) | n | ÷ direct | ÷ HAProxy (per round) | ÷ nginx |')
+        print('|---|---|---:|---|---:|---:|---:|---:|')
         for w, fig in figs:
             peers = list(dict.fromkeys(r[3] for r in mine if (r[2], r[4]) == (w, fig)))
             vals = {p: sorted(v for (w2, f2, p2, _), v in val.items() if (w2, f2, p2) == (w, fig, p)) for p in peers}
@@ -42,11 +42,13 @@ def main(path, descs):
                 continue   # error counts are shown where there were some
             for p in peers:
                 d = f"{med[p] / med['direct']:.2f}" if 'direct' in med and p != 'direct' and med['direct'] else ''
-                ratios = [v / val[(w, fig, 'haproxy', rd)] for (w2, f2, p2, rd), v in val.items()
-                          if (w2, f2, p2) == (w, fig, p) and val.get((w, fig, 'haproxy', rd))]
-                h = f'{statistics.median(ratios):.3f}' if ratios and p not in ('haproxy', 'direct') else ''
+                def per_round(ref):
+                    ratios = [v / val[(w, fig, ref, rd)] for (w2, f2, p2, rd), v in val.items()
+                              if (w2, f2, p2) == (w, fig, p) and val.get((w, fig, ref, rd))]
+                    return f'{statistics.median(ratios):.3f}' if ratios and p not in (ref, 'direct') else ''
+                n = per_round('nginx') if p.startswith('weir') else ''
                 print(f'| {fig} | {p} | {num(med[p])} | {num(vals[p][0])} - {num(vals[p][-1])} | {len(vals[p])} '
-                      f'| {d} | {h} |')
+                      f'| {d} | {per_round("haproxy")} | {n} |')
         heads = {}
         for r in mine:
             heads.setdefault(r[2], r[4])
