@@ -7,7 +7,7 @@
 #
 #   bench/run.sh [--mode pinned,both] [--pin] [--cores N] [--only LIST] [--peers direct,weir,nginx,haproxy]
 #                [--java PATH] [--weir-opts "JVM FLAGS"] [--transport T] [--reps N] [--idle-count N]
-#                [--loops N] [--spin DUR] [--jfr DIR] [--out DIR]
+#                [--loops N] [--spin DUR] [--access-log] [--jfr DIR] [--out DIR]
 #
 #   --mode        modes to run, in this order (default: pinned,both):
 #                   pinned  every proxy on CPU 1, backends and load generators on CPU 0 (taskset); Weir with
@@ -45,6 +45,9 @@
 #                 connection fit under the hard fd limit)
 #   --loops N     Weir's event-loop-threads (default: 0 in pinned, one per CPU it may run on; N in both)
 #   --spin DUR    Weir's event-loop-spin, e.g. 0s to turn it off (default: Weir's own default, 20us)
+#   --access-log  every proxy logs each connection: Weir its access log (to stdout, the log file), HAProxy
+#                 `option tcplog` to stdout (`log stdout format raw`), nginx a stream access_log file (default:
+#                 none of them logs; tls is not affected)
 #   --jfr DIR     record a JFR profile (settings=profile) of Weir during the first round of each workload into
 #                 DIR/weir-MODE-WORKLOAD.jfr (adds overhead: use a separate run for numbers)
 #   --out DIR     keep logs, configs, results.tsv and the tables here (default: a new temporary directory)
@@ -88,6 +91,7 @@ TRANSPORT=auto
 REPS=3
 LOOPS=""
 SPIN=""
+ACCESS_LOG=0
 IDLE_COUNT=""
 JFR_DIR=""
 OUT=""
@@ -122,9 +126,10 @@ while [ $# -gt 0 ]; do
     --idle-count) IDLE_COUNT=$2; shift ;;
     --loops) LOOPS=$2; shift ;;
     --spin) SPIN=$2; shift ;;
+    --access-log) ACCESS_LOG=1 ;;
     --jfr) JFR_DIR=$2; shift ;;
     --out) OUT=$2; shift ;;
-    -h|--help) sed -n '2,64p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,67p' "$0"; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -220,7 +225,7 @@ declare -A DESC
 
 # ---- the modes ---------------------------------------------------------------------------------
 TIMED=(bulk redis redis1k short http ttfb)
-say "java for Weir: $("$WEIR_JAVA" -version 2>&1 | head -1); opts: ${WEIR_OPTS:-none}; transport: $TRANSPORT; spin: ${SPIN:-default}; modes: $MODES; peers: ${PEER_LIST[*]}; out: $OUT"
+say "java for Weir: $("$WEIR_JAVA" -version 2>&1 | head -1); opts: ${WEIR_OPTS:-none}; transport: $TRANSPORT; spin: ${SPIN:-default}; access logs: $ACCESS_LOG; modes: $MODES; peers: ${PEER_LIST[*]}; out: $OUT"
 FIRST_MODE=1
 for m in ${MODES//,/ }; do
   mode_setup "$m"
@@ -281,7 +286,7 @@ fi
 # ---- the tables --------------------------------------------------------------------------------
 {
   echo "Weir $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?') on $("$WEIR_JAVA" -version 2>&1 | head -1 | tr -d '"')${WEIR_OPTS:+ ($WEIR_OPTS)}," \
-    "transport: $TRANSPORT; $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs; $(haproxy -v 2>/dev/null | head -1 | cut -d' ' -f1-3);" \
+    "transport: $TRANSPORT; access logs $([ $ACCESS_LOG = 1 ] && echo on || echo off); $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs; $(haproxy -v 2>/dev/null | head -1 | cut -d' ' -f1-3);" \
     "$(nginx -v 2>&1); $REPS rounds; $(date -u +%Y-%m-%dT%H:%MZ); raw: $RESULTS"
   descs=()
   for m in "${!DESC[@]}"; do descs+=("$m=${DESC[$m]}"); done

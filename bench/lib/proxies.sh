@@ -58,6 +58,8 @@ EOC
 
 stop_backends() { local p; for p in "${BACKEND_PIDS[@]}"; do stop_pid "$p"; done; BACKEND_PIDS=(); }
 
+log_on() { if [ "$ACCESS_LOG" = 1 ]; then echo "$1"; fi; }   # a config line that only --access-log adds
+
 write_configs() {
   local peer s
   for peer in weir nginx haproxy haproxy-control; do
@@ -67,7 +69,7 @@ write_configs() {
   PID[weir-warm]=""
 
   cat > "$MODE_DIR/weir.yaml" <<EOC
-# bench config: no admin endpoint, no access log (one log line per connection would be measured too)
+# bench config: no admin endpoint; the access log only with --access-log (its line per connection is measured too)
 transport: $TRANSPORT
 event-loop-threads: $WEIR_LOOPS
 ${SPIN:+event-loop-spin: $SPIN}
@@ -85,17 +87,20 @@ pools:
   warm:  {balance: round-robin, backends: [127.0.0.1:$E1, 127.0.0.1:$E2], warm-pool: {min-idle: 8}}
 shutdown: {drain-timeout: 0s}
 admin: {bind: "off"}
-access-log: {enabled: false}
+access-log: {enabled: $([ "$ACCESS_LOG" = 1 ] && echo true || echo false)}
 EOC
 
   for peer in haproxy haproxy-control; do
     cat > "$MODE_DIR/$peer.cfg" <<EOC
-# no log directive: HAProxy logs nothing, like Weir with access-log off
+# with --access-log a tcplog line per connection to stdout (the log file), as Weir's access log; else none
 global
     maxconn $MAXCONN
     nbthread $CORES
+$(log_on "    log stdout format raw local0")
 defaults
     mode tcp
+$(log_on "    log global")
+$(log_on "    option tcplog")
     maxconn $MAXCONN
     timeout connect 5s
     timeout client 1h
@@ -122,6 +127,8 @@ EOC
     nginx_head "$CORES" "$MODE_DIR/nginx"
     cat <<EOC
 stream {
+$(log_on '    log_format basic "$remote_addr [$time_local] $protocol $status $bytes_sent $bytes_received $session_time";')
+    access_log $([ "$ACCESS_LOG" = 1 ] && echo "$MODE_DIR/nginx/access.log basic" || echo off);
     upstream echo { server 127.0.0.1:$E1; server 127.0.0.1:$E2; }
     proxy_timeout 1h;
     server { listen 127.0.0.1:${PORT[nginx.echo]} backlog=4096;  proxy_pass echo; }
