@@ -33,7 +33,7 @@
 #                   tls       bench/tls.sh (TLS termination against nginx and two HAProxies in paired rounds,
 #                             always pinned) with --reps rounds and this run's Weir settings
 #                 idle and startup run in the first mode only; tls once, after the modes
-#   --peers       peers (default: direct,weir,nginx,haproxy; a missing nginx or haproxy is left out, with how
+#   --peers       peers (default: direct,weir,nginx,haproxy; if haproxy is not installed it is left out, with how
 #                 to install it); with haproxy comes haproxy-control, a second HAProxy with the same config:
 #                 the summary prints its per-round ratio to HAProxy and flags a round off by more than 3%
 #   --java        the java binary that runs Weir (default: java on PATH); jcmd is taken from beside it
