@@ -68,7 +68,10 @@ short() {   # $1 peer: bench/LoadGen.java short connections to the echo servers,
   fi
 }
 
-ms_of() { awk '{v = $1; if (v ~ /us$/) v = v / 1000; else if (v ~ /ms$/) v = v + 0; else if (v ~ /s$/) v = v * 1000; printf "%.4g", v}'; }
+ms_of() {   # wrk's durations (500.00us, 1.23ms, 2.00s, 1.00m) in ms
+  awk '{v = $1; if (v ~ /us$/) v = v / 1000; else if (v ~ /ms$/) v = v + 0; else if (v ~ /s$/) v = v * 1000;
+        else if (v ~ /m$/) v = v * 60000; printf "%.6g", v}'
+}
 
 # HTTP/1.1, Connection: close: wrk sends one GET per connection, the nginx backend answers and closes first, the
 # proxy passes the FIN on, wrk closes and connects again.
