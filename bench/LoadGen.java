@@ -13,10 +13,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * The load generator and helpers of bench/run.sh, in one file with no dependencies (JDK 17+).
@@ -33,7 +31,6 @@ import java.util.Map;
  *     RUNS times: starts COMMAND, measures until HOST:PORT accepts a connection, stops it (SIGTERM,
  *     waits). Prints each time and the median in ms.
  * java LoadGen.java wait HOST:PORT TIMEOUT_SECONDS       exit 0 once HOST:PORT accepts, else 1
- * java LoadGen.java table RESULTS.tsv                     prints the summary table
  * </pre>
  */
 public final class LoadGen {
@@ -49,13 +46,12 @@ public final class LoadGen {
             case "startup" -> startup(targets(args[1]).get(0), Integer.parseInt(args[2]),
                     Double.parseDouble(args[3]), Arrays.asList(args).subList(5, args.length));
             case "wait" -> System.exit(waitFor(targets(args[1]).get(0), Double.parseDouble(args[2])) ? 0 : 1);
-            case "table" -> table(Path.of(args[1]));
             default -> usage();
         }
     }
 
     private static void usage() {
-        System.err.println("usage: LoadGen short|idle|startup|wait|table ... (see the source)");
+        System.err.println("usage: LoadGen short|idle|startup|wait ... (see the source)");
         System.exit(2);
     }
 
@@ -269,55 +265,8 @@ public final class LoadGen {
                 median(sorted), sorted[0], sorted[sorted.length - 1]);
     }
 
-    // ---- summary table -----------------------------------------------------------------------
-
     private static double median(double[] sorted) {
         int n = sorted.length;
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-    }
-
-    /** Lines: peer TAB figure TAB value. Figures keep the order of their first appearance. */
-    private static void table(Path tsv) throws IOException {
-        Map<String, Map<String, List<Double>>> byFigure = new LinkedHashMap<>();
-        for (String line : Files.readAllLines(tsv)) {
-            String[] f = line.split("\t");
-            if (f.length < 3 || f[2].isBlank() || f[2].equals("NA")) {
-                continue;
-            }
-            byFigure.computeIfAbsent(f[1], k -> new LinkedHashMap<>())
-                    .computeIfAbsent(f[0], k -> new ArrayList<>()).add(Double.parseDouble(f[2]));
-        }
-        String fmt = "| %-36s | %-7s | %10s | %-23s | %3s | %8s | %12s |%n";
-        System.out.printf(fmt, "figure", "peer", "median", "spread (min-max)", "n", "÷ direct", "Weir/HAProxy");
-        System.out.printf(fmt, "-".repeat(36), "-".repeat(7), "-".repeat(10), "-".repeat(23), "---", "-".repeat(8),
-                "-".repeat(12));
-        for (var fig : byFigure.entrySet()) {
-            Map<String, Double> med = new LinkedHashMap<>();
-            for (var peer : fig.getValue().entrySet()) {
-                double[] v = peer.getValue().stream().mapToDouble(Double::doubleValue).sorted().toArray();
-                med.put(peer.getKey(), median(v));
-            }
-            for (var peer : fig.getValue().entrySet()) {
-                double[] v = peer.getValue().stream().mapToDouble(Double::doubleValue).sorted().toArray();
-                double m = med.get(peer.getKey());
-                String toDirect = med.containsKey("direct") && !peer.getKey().equals("direct")
-                        ? String.format(Locale.ROOT, "%.2f", m / med.get("direct")) : "";
-                String weirHa = peer.getKey().equals("weir") && med.containsKey("haproxy")
-                        ? String.format(Locale.ROOT, "%.2f", m / med.get("haproxy")) : "";
-                System.out.printf(fmt, fig.getKey(), peer.getKey(), num(m),
-                        num(v[0]) + " - " + num(v[v.length - 1]), v.length, toDirect, weirHa);
-            }
-        }
-    }
-
-    private static String num(double d) {
-        double a = Math.abs(d);
-        if (a >= 1000) {
-            return String.format(Locale.ROOT, "%.0f", d);
-        }
-        if (a >= 10) {
-            return String.format(Locale.ROOT, "%.1f", d);
-        }
-        return String.format(Locale.ROOT, "%.3f", d);
     }
 }

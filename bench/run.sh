@@ -1,60 +1,122 @@
 #!/usr/bin/env bash
-# Weir side by side with a direct connection and HAProxy (mode tcp), on loopback.
-# Uses the built jars (proxy/target/weir.jar, backend-sample/target/backend-sample.jar); builds nothing
-# except compiling bench/LoadGen.java into a temporary directory. See bench/RESULTS.md.
+# Weir side by side with a direct connection, nginx (stream) and HAProxy (mode tcp), and a second HAProxy as the
+# control, on loopback, in two modes: pinned (each proxy on one CPU) and both-cores (each proxy on every CPU).
+# Uses the built jars (proxy/target/weir.jar, backend-sample/target/backend-sample.jar); builds nothing except
+# compiling bench/LoadGen.java and bench/warmpool/Ttfb.java into a temporary directory. See bench/RESULTS.md and
+# docs/performance.md.
 #
-#   bench/run.sh [--pin] [--only bulk,redis,short,idle,startup,tls] [--peers direct,weir,haproxy]
+#   bench/run.sh [--mode pinned,both] [--pin] [--cores N] [--only LIST] [--peers direct,weir,nginx,haproxy]
 #                [--java PATH] [--weir-opts "JVM FLAGS"] [--transport T] [--reps N] [--idle-count N]
-#                [--loops N] [--spin DUR] [--jfr DIR] [--out DIR]
+#                [--loops N] [--spin DUR] [--access-log] [--jfr DIR] [--out DIR]
 #
-#   --pin         proxy on CPU 1; backends and load generators on CPU 0 (taskset)
-#   --only        workloads to run (default: all); tls runs bench/tls.sh (TLS termination: new and resumed
-#                 handshakes with ECDSA and RSA certificates, bulk over one TLS stream, redis over TLS, against
-#                 nginx and two HAProxies in paired rounds, always pinned) with --reps rounds, this run's Weir
-#                 settings, and nginx where it is installed
-#   --peers       peers to measure (default: direct,weir,haproxy; haproxy is skipped if not installed)
+#   --mode        modes to run, in this order (default: pinned,both):
+#                   pinned  every proxy on CPU 1, backends and load generators on CPU 0 (taskset); Weir with
+#                           one event loop (the JVM sees one CPU), HAProxy nbthread 1, nginx one worker
+#                   both    nothing pinned: proxies, backends and load share every CPU; Weir with N event
+#                           loops, HAProxy nbthread N, nginx worker_processes N (N: --cores)
+#   --pin         the same as --mode pinned
+#   --cores N     N for the both mode (default: nproc)
+#   --only        workloads, comma-separated (default: all; syscalls runs after the timed ones of each mode):
+#                   bulk      one iperf3 stream for BULK_SECS: Gbit/s, proxy CPU s per GB
+#                   redis     redis-benchmark SET, 50 connections, REDIS_N ops: ops/s, p50/p99/p99.9/max, CPU/op
+#                   redis1k   the same with 1,000 connections, REDIS1K_N ops
+#                   short     bench/LoadGen.java short connections to an echo server, the client closes first,
+#                             SHORT_CONC at once for SHORT_SECS: conn/s, CPU per connection
+#                   http      HTTP/1.1 Connection: close (wrk -H 'Connection: close', HTTP_CONC connections for
+#                             HTTP_SECS) to an nginx HTTP backend that closes first: conn/s, p50/p99, CPU/conn
+#                   ttfb      connect + first reply byte, one connection at a time (bench/warmpool/Ttfb.java,
+#                             TTFB_N connections): p50/p99 µs; Weir also through a warm pool (peer weir-warm)
+#                   syscalls  system calls per proxied connection (strace over SYSCALL_SECS of short connections,
+#                             both shapes: client closes first, server closes first), a table (bench/lib/syscalls.sh)
+#                   idle      a fresh proxy, --idle-count idle connections: RSS growth per connection
+#                   startup   process start to the first accepted connection, STARTUP_RUNS times
+#                   tls       bench/tls.sh (TLS termination against nginx and two HAProxies in paired rounds,
+#                             always pinned) with --reps rounds and this run's Weir settings
+#                 idle and startup run in the first mode only; tls once, after the modes
+#   --peers       peers (default: direct,weir,nginx,haproxy; if haproxy is not installed it is left out, with how
+#                 to install it); with haproxy comes haproxy-control, a second HAProxy with the same config:
+#                 the summary prints its per-round ratio to HAProxy and flags a round off by more than 3%
 #   --java        the java binary that runs Weir (default: java on PATH); jcmd is taken from beside it
 #   --weir-opts   extra JVM flags for Weir, e.g. "-XX:+UseParallelGC"
 #   --transport   Weir's transport: auto (default), io_uring, epoll, nio
-#   --reps        repetitions of each workload (default 3)
+#   --reps        rounds of each workload (default 3); each round runs every peer once, back to back, the
+#                 order rotated by one peer from round to round
 #   --idle-count  idle connections to open (default: 10000, capped so that the proxy's 2 fds per
 #                 connection fit under the hard fd limit)
-#   --loops N     Weir's event-loop-threads (default 0: one per CPU it may run on)
+#   --loops N     Weir's event-loop-threads (default: 0 in pinned, one per CPU it may run on; N in both)
 #   --spin DUR    Weir's event-loop-spin, e.g. 0s to turn it off (default: Weir's own default, 20us)
-#   --jfr DIR     record a JFR profile (settings=profile) of Weir during the first repetition of each
-#                 workload into DIR/weir-WORKLOAD.jfr (adds overhead: use a separate run for numbers)
-#   --out DIR     keep logs, configs and results.tsv here (default: a new temporary directory)
+#   --access-log  every proxy logs each connection: Weir its access log (to stdout, the log file), HAProxy
+#                 `option tcplog` to stdout (`log stdout format raw`), nginx a stream access_log file (default:
+#                 none of them logs; tls is not affected)
+#   --jfr DIR     record a JFR profile (settings=profile) of Weir during the first round of each workload into
+#                 DIR/weir-MODE-WORKLOAD.jfr (adds overhead: use a separate run for numbers)
+#   --out DIR     keep logs, configs, results.tsv and the tables here (default: a new temporary directory)
 #
-# Needs: java 17+, iperf3, redis-server, redis-benchmark (redis-tools), haproxy (optional), taskset; for tls also
-# openssl, python3, haproxy and (optional) nginx with libnginx-mod-stream.
+# The environment may shorten the runs for a smoke test: BULK_SECS (5), SHORT_SECS (10), SHORT_CONC (50),
+# REDIS_N (200000), REDIS1K_N (200000), HTTP_SECS (10), HTTP_CONC (50), TTFB_N (2000), TTFB_WARMUP (200),
+# SYSCALL_SECS (5), SYSCALL_CONC (10), WARM_SECS (5), STARTUP_RUNS (5), TLS_SECS (5), TLS_WARM (30: bench/tls.sh
+# --secs, --warm). E.g. a smoke run of everything but tls (about 7 minutes on a busy 2-vCPU machine):
+#   BULK_SECS=1 SHORT_SECS=2 HTTP_SECS=2 REDIS_N=20000 REDIS1K_N=20000 TTFB_N=200 SYSCALL_SECS=2 WARM_SECS=1 \
+#     bench/run.sh --reps 2 --idle-count 500 --only bulk,redis,redis1k,short,http,ttfb,syscalls,idle,startup
+#
+# Needs (Debian 12): java 17+, iperf3, redis-server and redis-benchmark (redis-tools), nginx with the stream
+# module (nginx, libnginx-mod-stream; the script runs its own, not the service), wrk, python3, ss (iproute2),
+# taskset (util-linux) for pinned, strace for syscalls, haproxy; for tls also openssl:
+#   apt-get install -y openjdk-17-jdk-headless iperf3 redis-server redis-tools nginx libnginx-mod-stream wrk \
+#     haproxy strace python3 iproute2 util-linux openssl
+# Traffic stays on loopback; every process the script starts is stopped by PID when it exits.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
 WEIR_JAR=$ROOT/proxy/target/weir.jar
 SAMPLE_JAR=$ROOT/backend-sample/target/backend-sample.jar
+# shellcheck source=lib/common.sh
+. "$HERE/lib/common.sh"
+# shellcheck source=lib/proxies.sh
+. "$HERE/lib/proxies.sh"
+# shellcheck source=lib/workloads.sh
+. "$HERE/lib/workloads.sh"
+# shellcheck source=lib/syscalls.sh
+. "$HERE/lib/syscalls.sh"
 
-PIN=0
-ONLY=bulk,redis,short,idle,startup,tls
-PEERS=direct,weir,haproxy
+MODES=pinned,both
+CORES=$(nproc)
+ALL=bulk,redis,redis1k,short,http,ttfb,syscalls,idle,startup,tls
+ONLY=bulk,redis,redis1k,short,http,ttfb,idle,startup,tls,syscalls
+PEERS=direct,weir,nginx,haproxy
 WEIR_JAVA=java
 WEIR_OPTS=""
 TRANSPORT=auto
 REPS=3
-LOOPS=0
+LOOPS=""
 SPIN=""
+ACCESS_LOG=0
 IDLE_COUNT=""
 JFR_DIR=""
 OUT=""
-BULK_SECS=${BULK_SECS:-5}          # the environment may shorten these for a smoke test
+BULK_SECS=${BULK_SECS:-5}
 SHORT_SECS=${SHORT_SECS:-10}
 SHORT_CONC=${SHORT_CONC:-50}
 REDIS_N=${REDIS_N:-200000}
+REDIS1K_N=${REDIS1K_N:-200000}
 REDIS_CONNS=50
+HTTP_SECS=${HTTP_SECS:-10}
+HTTP_CONC=${HTTP_CONC:-50}
+TTFB_N=${TTFB_N:-2000}
+TTFB_WARMUP=${TTFB_WARMUP:-200}
+SYSCALL_SECS=${SYSCALL_SECS:-5}
+SYSCALL_CONC=${SYSCALL_CONC:-10}
+WARM_SECS=${WARM_SECS:-5}
+STARTUP_RUNS=${STARTUP_RUNS:-5}
+TLS_SECS=${TLS_SECS:-5}
+TLS_WARM=${TLS_WARM:-30}
 
 while [ $# -gt 0 ]; do
   case $1 in
-    --pin) PIN=1 ;;
+    --mode) MODES=$2; shift ;;
+    --pin) MODES=pinned ;;
+    --cores) CORES=$2; shift ;;
     --only) ONLY=$2; shift ;;
     --peers) PEERS=$2; shift ;;
     --java) WEIR_JAVA=$2; shift ;;
@@ -64,16 +126,17 @@ while [ $# -gt 0 ]; do
     --idle-count) IDLE_COUNT=$2; shift ;;
     --loops) LOOPS=$2; shift ;;
     --spin) SPIN=$2; shift ;;
+    --access-log) ACCESS_LOG=1 ;;
     --jfr) JFR_DIR=$2; shift ;;
     --out) OUT=$2; shift ;;
-    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,67p' "$0"; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
-
-has() { [[ ",$1," == *",$2,"* ]]; }
-say() { echo "[bench] $*" >&2; }
+for w in ${ONLY//,/ }; do has "$ALL" "$w" || { echo "--only: unknown workload $w (one of $ALL)" >&2; exit 2; }; done
+for m in ${MODES//,/ }; do case $m in pinned|both) ;; *) echo "--mode: pinned or both, not $m" >&2; exit 2 ;; esac; done
+for p in ${PEERS//,/ }; do case $p in direct|weir|nginx|haproxy) ;; *) echo "--peers: unknown peer $p" >&2; exit 2 ;; esac; done
 
 # ---- prerequisites ---------------------------------------------------------------------------
 for j in "$WEIR_JAR" "$SAMPLE_JAR"; do
@@ -82,26 +145,27 @@ done
 command -v "$WEIR_JAVA" >/dev/null || { echo "no java at $WEIR_JAVA" >&2; exit 1; }
 JCMD=$(dirname "$(readlink -f "$(command -v "$WEIR_JAVA")")")/jcmd
 [ -x "$JCMD" ] || JCMD=""
+need=(java javac iperf3 redis-server redis-benchmark nginx python3 ss)
+has "$MODES" pinned && need+=(taskset)
+{ has "$ONLY" http || has "$ONLY" syscalls; } && need+=(wrk)
+has "$ONLY" syscalls && need+=(strace)
 missing=()
-for t in iperf3 redis-server redis-benchmark; do command -v $t >/dev/null || missing+=("$t"); done
+for t in "${need[@]}"; do command -v "$t" >/dev/null || missing+=("$t"); done
+[ -f "$NGINX_STREAM" ] || missing+=("$NGINX_STREAM (libnginx-mod-stream)")
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "missing: ${missing[*]}. Install with: sudo apt-get install -y iperf3 redis-server redis-tools" >&2
+  echo "missing: ${missing[*]}. On Debian 12:" >&2
+  echo "    apt-get install -y iperf3 redis-server redis-tools nginx libnginx-mod-stream wrk strace haproxy" >&2
   exit 1
 fi
 if has "$PEERS" haproxy && ! command -v haproxy >/dev/null; then
-  echo "HAProxy is not installed, so it is left out of this run. To compare against it:" >&2
-  echo "    sudo apt-get update && sudo apt-get install -y haproxy      # Debian 12 ships 2.6" >&2
+  echo "HAProxy is not installed, so it and its control are left out. To compare against it:" >&2
+  echo "    apt-get install -y haproxy      # Debian 12 ships 2.6" >&2
   PEERS=$(echo ",$PEERS," | sed 's/,haproxy,/,/; s/^,//; s/,$//')
 fi
-if [ $PIN = 1 ]; then
-  command -v taskset >/dev/null || { echo "--pin needs taskset (util-linux)" >&2; exit 1; }
-  [ "$(nproc --all)" -ge 2 ] || { echo "--pin needs 2 CPUs" >&2; exit 1; }
-  PIN_PROXY=(taskset -c 1)
-  PIN_LOAD=(taskset -c 0)
-else
-  PIN_PROXY=()
-  PIN_LOAD=()
-fi
+if has "$MODES" pinned && [ "$(nproc --all)" -lt 2 ]; then echo "the pinned mode needs 2 CPUs" >&2; exit 1; fi
+PEER_LIST=()   # the order of a round: direct, weir, nginx, haproxy-control, haproxy
+for p in direct weir nginx; do has "$PEERS" $p && PEER_LIST+=("$p"); done
+has "$PEERS" haproxy && PEER_LIST+=(haproxy-control haproxy)
 
 # Idle connections: each proxied connection holds 2 fds in the proxy.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -113,315 +177,128 @@ if [ -z "$IDLE_COUNT" ]; then
     say "fd limit $FD_LIMIT (hard) allows $IDLE_COUNT idle proxied connections, not 10000"
   fi
 fi
+MAXCONN=$(( IDLE_COUNT + 100 > 2200 ? IDLE_COUNT + 100 : 2200 ))   # redis1k: 1,000 connections
 
 # ---- state, cleanup --------------------------------------------------------------------------
 [ -n "$OUT" ] || OUT=$(mktemp -d /tmp/weir-bench.XXXXXX)
 mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
 [ -z "$JFR_DIR" ] || mkdir -p "$JFR_DIR"
 RESULTS=$OUT/results.tsv
 : > "$RESULTS"
-PIDS=()
-cleanup() {
-  local p
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  sleep 0.3
-  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
 CLS=$OUT/classes
 mkdir -p "$CLS"
-javac -d "$CLS" "$HERE/LoadGen.java"
-loadgen() { "${PIN_LOAD[@]}" java -XX:+UseSerialGC -cp "$CLS" LoadGen "$@"; }
+javac -d "$CLS" "$HERE/LoadGen.java" "$HERE/warmpool/Ttfb.java"
 
-NEXT_PORT=$(( 20000 + RANDOM % 8000 ))
-free_port() {   # sets the variables named in $@ to distinct ports nobody uses
-  local v
-  for v in "$@"; do
-    while [ -n "$(ss -Htan "sport = :$NEXT_PORT")" ]; do NEXT_PORT=$((NEXT_PORT + 1)); done
-    printf -v "$v" %s "$NEXT_PORT"
-    NEXT_PORT=$((NEXT_PORT + 1))
+jfr_on() { [ -n "$JFR_DIR" ] && [ "$1" = weir ] && [ "$ROUND" = 1 ] && [ -n "$JCMD" ]; }
+jfr_start() { if jfr_on "$1"; then "$JCMD" "${PID[weir]}" JFR.start name="$MODE-$WORKLOAD" settings=profile \
+  filename="$JFR_DIR/weir-$MODE-$WORKLOAD.jfr" > /dev/null; fi; }
+jfr_stop() { if jfr_on "$1"; then "$JCMD" "${PID[weir]}" JFR.stop name="$MODE-$WORKLOAD" > /dev/null
+  say "JFR: $JFR_DIR/weir-$MODE-$WORKLOAD.jfr"; fi; }
+
+round_order() {   # $1 workload, $2 round: the peers, rotated by one per round
+  local list=() p i n
+  for p in "${PEER_LIST[@]}"; do
+    list+=("$p")
+    if [ "$1" = ttfb ] && [ "$p" = weir ]; then list+=(weir-warm); fi
   done
-}
-wait_port() { loadgen wait "127.0.0.1:$1" "${2:-20}" || { say "port $1 never accepted"; return 1; }; }
-ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }   # utime+stime, whole process
-uticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12}'; }       # utime alone
-rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
-HZ=$(getconf CLK_TCK)
-record() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >> "$RESULTS"; say "$1 $2 = $3"; }
-calc() { awk "BEGIN { printf \"%.6g\", $1 }"; }
-
-# ---- backends --------------------------------------------------------------------------------
-free_port E1 E2 IPERF REDIS
-"${PIN_LOAD[@]}" java -jar "$SAMPLE_JAR" --name e1 --host 127.0.0.1 --port "$E1" > "$OUT/echo1.log" 2>&1 &
-PIDS+=($!)
-"${PIN_LOAD[@]}" java -jar "$SAMPLE_JAR" --name e2 --host 127.0.0.1 --port "$E2" > "$OUT/echo2.log" 2>&1 &
-PIDS+=($!)
-"${PIN_LOAD[@]}" iperf3 -s -B 127.0.0.1 -p "$IPERF" > "$OUT/iperf3.log" 2>&1 &
-PIDS+=($!)
-"${PIN_LOAD[@]}" redis-server --bind 127.0.0.1 --port "$REDIS" --save "" --appendonly no \
-  --protected-mode no --maxclients 20000 --dir "$OUT" > "$OUT/redis.log" 2>&1 &
-PIDS+=($!)
-for p in $E1 $E2 $IPERF $REDIS; do wait_port "$p"; done
-say "backends: echo 127.0.0.1:$E1,$E2 iperf3 :$IPERF redis :$REDIS; logs in $OUT"
-
-# ---- proxies ---------------------------------------------------------------------------------
-# Weir and HAProxy run side by side on their own ports, so that each repetition of a workload
-# visits every peer in turn and noise from other processes falls on all of them alike.
-declare -A ECHO_T IPERF_T REDIS_T PID
-ECHO_T[direct]=127.0.0.1:$E1,127.0.0.1:$E2; IPERF_T[direct]=$IPERF; REDIS_T[direct]=$REDIS; PID[direct]=""
-free_port W_ECHO W_IPERF W_REDIS H_ECHO H_IPERF H_REDIS
-ECHO_T[weir]=127.0.0.1:$W_ECHO; IPERF_T[weir]=$W_IPERF; REDIS_T[weir]=$W_REDIS
-ECHO_T[haproxy]=127.0.0.1:$H_ECHO; IPERF_T[haproxy]=$H_IPERF; REDIS_T[haproxy]=$H_REDIS
-MAXCONN=$(( IDLE_COUNT + 100 ))
-
-cat > "$OUT/weir.yaml" <<EOF
-# bench config: no admin endpoint, no access log (one log line per connection would be measured too)
-transport: $TRANSPORT
-event-loop-threads: $LOOPS
-${SPIN:+event-loop-spin: $SPIN}
-listeners:
-  echo:  {bind: 127.0.0.1:$W_ECHO,  pool: echo,  max-connections: 20000}
-  iperf: {bind: 127.0.0.1:$W_IPERF, pool: iperf, max-connections: 100}
-  redis: {bind: 127.0.0.1:$W_REDIS, pool: redis, max-connections: 1000}
-pools:
-  echo:  {balance: round-robin, backends: [127.0.0.1:$E1, 127.0.0.1:$E2]}
-  iperf: {balance: round-robin, backends: [127.0.0.1:$IPERF]}
-  redis: {balance: round-robin, backends: [127.0.0.1:$REDIS]}
-shutdown: {drain-timeout: 0s}
-admin: {bind: "off"}
-access-log: {enabled: false}
-EOF
-
-cat > "$OUT/haproxy.cfg" <<EOF
-# no log directive: HAProxy logs nothing, like Weir with access-log off
-global
-    maxconn $MAXCONN
-defaults
-    mode tcp
-    maxconn $MAXCONN
-    timeout connect 5s
-    timeout client 1h
-    timeout server 1h
-listen echo
-    bind 127.0.0.1:$H_ECHO
-    balance roundrobin
-    server e1 127.0.0.1:$E1
-    server e2 127.0.0.1:$E2
-listen iperf
-    bind 127.0.0.1:$H_IPERF
-    server i1 127.0.0.1:$IPERF
-listen redis
-    bind 127.0.0.1:$H_REDIS
-    server r1 127.0.0.1:$REDIS
-EOF
-
-start_proxy() {   # $1 = weir | haproxy; sets PID[$1]
-  case $1 in
-    weir)
-      # shellcheck disable=SC2086
-      "${PIN_PROXY[@]}" "$WEIR_JAVA" $WEIR_OPTS -jar "$WEIR_JAR" run -c "$OUT/weir.yaml" >> "$OUT/weir.log" 2>&1 &
-      ;;
-    haproxy)
-      "${PIN_PROXY[@]}" haproxy -db -f "$OUT/haproxy.cfg" >> "$OUT/haproxy.log" 2>&1 &
-      ;;
-  esac
-  PID[$1]=$!
-  PIDS+=("${PID[$1]}")
-  local t
-  for t in "${ECHO_T[$1]#*:}" "${IPERF_T[$1]}" "${REDIS_T[$1]}"; do wait_port "$t" 30; done
-}
-stop_proxy() {
-  local p=${PID[$1]:-}
-  [ -n "$p" ] || return 0
-  kill "$p" 2>/dev/null || true
-  for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-  kill -9 "$p" 2>/dev/null || true
-  wait "$p" 2>/dev/null || true
-  PID[$1]=""
+  n=${#list[@]}
+  for i in $(seq 0 $((n - 1))); do echo "${list[$(( (i + $2 - 1) % n ))]}"; done
 }
 
-jfr_on() { [ -n "$JFR_DIR" ] && [ "$1" = weir ] && [ "$3" = 1 ] && [ -n "$JCMD" ]; }
-jfr_start() {   # $1 = peer, $2 = workload, $3 = rep
-  if jfr_on "$@"; then
-    "$JCMD" "${PID[weir]}" JFR.start name="$2" settings=profile filename="$JFR_DIR/weir-$2.jfr" > /dev/null
+mode_setup() {   # $1 mode
+  MODE=$1
+  MODE_DIR=$OUT/$MODE
+  mkdir -p "$MODE_DIR"
+  if [ "$MODE" = pinned ]; then
+    PIN_PROXY=(taskset -c 1); PIN_LOAD=(taskset -c 0); MODE_CORES=1; WEIR_LOOPS=${LOOPS:-0}
+    DESC[$MODE]="proxy on CPU 1, backends and load on CPU 0; Weir event-loop-threads $WEIR_LOOPS (0: one per CPU it may use), HAProxy nbthread 1, nginx 1 worker"
+  else
+    PIN_PROXY=(); PIN_LOAD=(); MODE_CORES=$CORES; WEIR_LOOPS=${LOOPS:-$CORES}
+    DESC[$MODE]="unpinned, proxies, backends and load share the $(nproc) CPUs; Weir $WEIR_LOOPS event loops, HAProxy nbthread $CORES, nginx $CORES workers"
   fi
+  WRK_THREADS=$MODE_CORES
 }
-jfr_stop() {
-  if jfr_on "$@"; then
-    "$JCMD" "${PID[weir]}" JFR.stop name="$2" > /dev/null
-    say "JFR: $JFR_DIR/weir-$2.jfr"
-  fi
-}
+declare -A DESC
 
-# ---- workloads -------------------------------------------------------------------------------
-bulk() {   # $1 peer
-  local p=${PID[$1]} t0 t1 u0 u1 json bytes bps
-  [ -z "$p" ] || { t0=$(ticks "$p"); u0=$(uticks "$p"); }
-  json=$("${PIN_LOAD[@]}" iperf3 -c 127.0.0.1 -p "${IPERF_T[$1]}" -t "$BULK_SECS" -J)
-  [ -z "$p" ] || { t1=$(ticks "$p"); u1=$(uticks "$p"); }
-  read -r bytes bps < <(echo "$json" | awk '/"sum_received"/ {s=1} s && /"bytes"/ {gsub(/[^0-9.e+]/,"",$2); b=$2}
-      s && /"bits_per_second"/ {gsub(/[^0-9.e+]/,"",$2); print b, $2; exit}')
-  record "$1" "bulk 1 stream, Gbit/s" "$(calc "$bps / 1e9")"
-  if [ -n "$p" ]; then
-    record "$1" "bulk: proxy CPU s per GB" "$(calc "($t1 - $t0) / $HZ / ($bytes / 1e9)")"
-    record "$1" "bulk: proxy CPU in user space %" "$(calc "($u1 - $u0) / ($t1 - $t0) * 100")"
-  fi
-}
-
-redis() {   # $1 peer
-  local p=${PID[$1]} t0 t1 u0 u1 line rps p50 p99
-  [ -z "$p" ] || { t0=$(ticks "$p"); u0=$(uticks "$p"); }
-  line=$("${PIN_LOAD[@]}" redis-benchmark -h 127.0.0.1 -p "${REDIS_T[$1]}" -c "$REDIS_CONNS" -n "$REDIS_N" \
-    -t set --csv | grep '^"SET"')
-  [ -z "$p" ] || { t1=$(ticks "$p"); u1=$(uticks "$p"); }
-  # "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
-  IFS=, read -r _ rps _ _ p50 _ p99 _ <<< "${line//\"/}"
-  record "$1" "redis SET c50, ops/s" "$rps"
-  record "$1" "redis SET c50, p50 ms" "$p50"
-  record "$1" "redis SET c50, p99 ms" "$p99"
-  if [ -n "$p" ]; then
-    record "$1" "redis: proxy CPU µs per op" "$(calc "($t1 - $t0) / $HZ * 1e6 / $REDIS_N")"
-    record "$1" "redis: proxy CPU in user space %" "$(calc "($u1 - $u0) / ($t1 - $t0) * 100")"
-  fi
-}
-
-short() {   # $1 peer
-  local p=${PID[$1]} t0 t1 u0 u1 out conns rate secs
-  [ -z "$p" ] || { t0=$(ticks "$p"); u0=$(uticks "$p"); }
-  out=$(loadgen short "${ECHO_T[$1]}" "$SHORT_SECS" "$SHORT_CONC" 100)
-  [ -z "$p" ] || { t1=$(ticks "$p"); u1=$(uticks "$p"); }
-  say "short: $out"
-  conns=$(echo "$out" | sed 's/.*conns=\([0-9]*\).*/\1/')
-  secs=$(echo "$out" | sed 's/.*secs=\([0-9.]*\).*/\1/')
-  rate=$(echo "$out" | sed 's/.*rate=\([0-9.]*\).*/\1/')
-  record "$1" "short conns c50, conn/s" "$rate"
-  if [ -n "$p" ]; then
-    record "$1" "short: proxy CPU µs per conn" "$(calc "($t1 - $t0) / $HZ * 1e6 / $conns")"
-    record "$1" "short: proxy CPU busy %" "$(calc "($t1 - $t0) / $HZ / $secs * 100")"
-    record "$1" "short: proxy CPU in user space %" "$(calc "($u1 - $u0) / ($t1 - $t0) * 100")"
-  fi
-}
-
-heap_used_kib() {   # live heap after a full GC, KiB (Weir only): the sum of the generations' "used"
-  "$JCMD" "$1" GC.run > /dev/null
-  heap_now_kib "$1"
-}
-
-heap_now_kib() {    # heap in use now, KiB, live and garbage alike (no GC first)
-  "$JCMD" "$1" GC.heap_info | grep -v -i 'metaspace\|class space' \
-    | sed -n 's/.*total [0-9]*K, used \([0-9]*\)K.*/\1/p' | awk '{s += $1} END {print s}'
-}
-
-gc_count() {        # collections so far (young and full), from the JVM's own counters
-  "$JCMD" "$1" PerfCounter.print 2>/dev/null | sed -n 's/^sun.gc.collector.[0-9]*.invocations=\([0-9]*\)/\1/p' \
-    | awk '{s += $1} END {print s + 0}'
-}
-
-idle() {   # $1 peer (a fresh proxy each time)
-  local p rss0 rss1 heap0="" heap1 used0 used1 gcs0 ready lg opened
-  start_proxy "$1"
-  p=${PID[$1]}
-  sleep 1
-  if [ "$1" = weir ] && [ -n "$JCMD" ]; then
-    heap0=$(heap_used_kib "$p"); sleep 1
-    used0=$(heap_now_kib "$p"); gcs0=$(gc_count "$p")
-  fi
-  rss0=$(rss_kib "$p")
-  ready=$OUT/idle.ready
-  rm -f "$ready"
-  # not through the loadgen function: $! must be the java process itself (taskset execs it)
-  "${PIN_LOAD[@]}" java -XX:+UseSerialGC -cp "$CLS" LoadGen idle "${ECHO_T[$1]}" "$IDLE_COUNT" "$ready" \
-    > "$OUT/idle.log" 2>&1 &
-  lg=$!
-  PIDS+=("$lg")
-  for _ in $(seq 1200); do [ -s "$ready" ] && break; kill -0 $lg 2>/dev/null || break; sleep 0.1; done
-  if [ ! -s "$ready" ]; then
-    say "idle: load generator failed, see $OUT/idle.log"
-    kill $lg 2>/dev/null || true
-    stop_proxy "$1"
-    return
-  fi
-  say "idle: $(cat "$ready")"
-  opened=$(sed 's/open=\([0-9]*\).*/\1/' "$ready")
-  sleep 2
-  rss1=$(rss_kib "$p")
-  record "$1" "idle $IDLE_COUNT conns: RSS growth KiB/conn" "$(calc "($rss1 - $rss0) / $opened")"
-  if [ -n "$heap0" ]; then
-    # Allocated while the connections opened (live and garbage): only when no GC ran in between.
-    used1=$(heap_now_kib "$p")
-    if [ "$(gc_count "$p")" = "$gcs0" ]; then
-      record "$1" "idle: heap allocated KiB/conn" "$(calc "($used1 - $used0) / $opened")"
-    fi
-    heap1=$(heap_used_kib "$p")
-    record "$1" "idle: live heap growth KiB/conn" "$(calc "($heap1 - $heap0) / $opened")"
-  fi
-  kill "$lg" 2>/dev/null || true
-  wait "$lg" 2>/dev/null || true
-  sleep 1
-  stop_proxy "$1"
-}
-
-warmup() {   # $1 peer; JIT and caches, not recorded
-  loadgen short "${ECHO_T[$1]}" 5 "$SHORT_CONC" 100 > /dev/null
-  "${PIN_LOAD[@]}" iperf3 -c 127.0.0.1 -p "${IPERF_T[$1]}" -t 2 > /dev/null
-  "${PIN_LOAD[@]}" redis-benchmark -h 127.0.0.1 -p "${REDIS_T[$1]}" -c "$REDIS_CONNS" -n 50000 -t set -q > /dev/null
-}
-
-loadavg() { cut -d' ' -f1 /proc/loadavg; }
-
-say "java for Weir: $("$WEIR_JAVA" -version 2>&1 | head -1); opts: ${WEIR_OPTS:-none}; transport: $TRANSPORT; pinned: $PIN; event loops: $LOOPS (0 = one per CPU); spin: ${SPIN:-default}"
-if has "$ONLY" bulk || has "$ONLY" redis || has "$ONLY" short; then
-  for peer in ${PEERS//,/ }; do
-    [ "$peer" = direct ] || start_proxy "$peer"
-    say "== $peer: warm-up"
-    warmup "$peer"
-  done
-  for w in bulk redis short; do
-    has "$ONLY" $w || continue
-    for rep in $(seq "$REPS"); do
-      for peer in ${PEERS//,/ }; do
-        say "== $w $rep/$REPS $peer (load average $(loadavg))"
-        record "$peer" "machine load average (1 min) at start" "$(loadavg)"
-        jfr_start "$peer" $w "$rep"
-        $w "$peer"
-        jfr_stop "$peer" $w "$rep"
+# ---- the modes ---------------------------------------------------------------------------------
+TIMED=(bulk redis redis1k short http ttfb)
+say "java for Weir: $("$WEIR_JAVA" -version 2>&1 | head -1); opts: ${WEIR_OPTS:-none}; transport: $TRANSPORT; spin: ${SPIN:-default}; access logs: $ACCESS_LOG; modes: $MODES; peers: ${PEER_LIST[*]}; out: $OUT"
+FIRST_MODE=1
+for m in ${MODES//,/ }; do
+  mode_setup "$m"
+  # CORES is what the proxies' configs get: 1 when pinned
+  SAVED_CORES=$CORES; CORES=$MODE_CORES
+  ROUND=0; WORKLOAD=setup
+  start_backends
+  write_configs
+  any=0; for w in "${TIMED[@]}" syscalls; do has "$ONLY" "$w" && any=1; done
+  if [ $any = 1 ]; then
+    for peer in "${PEER_LIST[@]}"; do
+      [ "$peer" = direct ] || start_proxy "$peer"
+      say "== $MODE: $peer warm-up"
+      warmup "$peer"
+    done
+    for WORKLOAD in "${TIMED[@]}"; do
+      has "$ONLY" "$WORKLOAD" || continue
+      for ROUND in $(seq "$REPS"); do
+        for peer in $(round_order "$WORKLOAD" "$ROUND"); do
+          say "== $MODE $WORKLOAD $ROUND/$REPS $peer (load average $(loadavg))"
+          record "$peer" "machine load average (1 min) at start" "$(loadavg)" 2>/dev/null
+          jfr_start "$peer"
+          $WORKLOAD "$peer"
+          jfr_stop "$peer"
+        done
       done
     done
-  done
-  for peer in ${PEERS//,/ }; do stop_proxy "$peer"; done
-fi
-
-if has "$ONLY" idle; then
-  for rep in $(seq "$REPS"); do
-    for peer in ${PEERS//,/ }; do
-      [ "$peer" != direct ] || continue
-      say "== idle $rep/$REPS $peer"
-      idle "$peer"
+    if has "$ONLY" syscalls; then WORKLOAD=syscalls; ROUND=1; say "== $MODE syscalls"; syscalls; fi
+    for peer in "${PEER_LIST[@]}"; do [ "$peer" = direct ] || stop_proxy "$peer"; done
+  fi
+  if [ $FIRST_MODE = 1 ]; then
+    for WORKLOAD in idle startup; do
+      has "$ONLY" $WORKLOAD || continue
+      for peer in "${PEER_LIST[@]}"; do
+        [ "$peer" != direct ] || continue
+        if [ $WORKLOAD = idle ]; then
+          for ROUND in $(seq "$REPS"); do say "== $MODE idle $ROUND/$REPS $peer"; idle "$peer"; done
+        else
+          say "== $MODE startup $peer: $STARTUP_RUNS runs"; startup "$peer"
+        fi
+      done
     done
-  done
-fi
-
-if has "$ONLY" startup && has "$PEERS" weir; then
-  say "== weir startup: java -jar weir.jar run until the listener accepts, 5 runs"
-  # shellcheck disable=SC2086
-  out=$(loadgen startup "${ECHO_T[weir]}" 5 30 -- "${PIN_PROXY[@]}" "$WEIR_JAVA" $WEIR_OPTS -jar "$WEIR_JAR" run -c "$OUT/weir.yaml")
-  echo "$out" >&2
-  for ms in $(echo "$out" | sed -n 's/^run [0-9]*: \([0-9]*\) ms/\1/p'); do record weir "start to accepting, ms" "$ms"; done
-fi
+  fi
+  stop_backends
+  CORES=$SAVED_CORES
+  FIRST_MODE=0
+done
 
 if has "$ONLY" tls && ! command -v haproxy > /dev/null; then
   say "tls left out: bench/tls.sh measures against HAProxy, which is not installed"
 elif has "$ONLY" tls; then
   say "== tls: bench/tls.sh --rounds $REPS (its own backends and proxies, pinned); raw: $OUT/tls"
-  tls_yaml="transport: $TRANSPORT\nevent-loop-threads: $LOOPS${SPIN:+\nevent-loop-spin: $SPIN}"
-  "$HERE/tls.sh" --rounds "$REPS" --java "$WEIR_JAVA" --out "$OUT/tls" $(command -v nginx >/dev/null || echo --no-nginx) \
+  tls_yaml="transport: $TRANSPORT${LOOPS:+\nevent-loop-threads: $LOOPS}${SPIN:+\nevent-loop-spin: $SPIN}"
+  "$HERE/tls.sh" --rounds "$REPS" --secs "$TLS_SECS" --warm "$TLS_WARM" --java "$WEIR_JAVA" --out "$OUT/tls" \
     "weir=$WEIR_OPTS|$tls_yaml" > "$OUT/tls.md"
 fi
 
-echo
-echo "Weir on $("$WEIR_JAVA" -version 2>&1 | head -1 | tr -d '"')${WEIR_OPTS:+ ($WEIR_OPTS)}, transport: $TRANSPORT;" \
-  "pinned: $([ $PIN = 1 ] && echo 'proxy CPU 1, load CPU 0' || echo no); $REPS reps; raw: $RESULTS"
-if [ -s "$RESULTS" ]; then loadgen table "$RESULTS"; fi
-if [ -s "$OUT/tls.md" ]; then echo; echo "TLS termination (bench/tls.sh):"; cat "$OUT/tls.md"; fi
+# ---- the tables --------------------------------------------------------------------------------
+{
+  echo "Weir $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?') on $("$WEIR_JAVA" -version 2>&1 | head -1 | tr -d '"')${WEIR_OPTS:+ ($WEIR_OPTS)}," \
+    "transport: $TRANSPORT; access logs $([ $ACCESS_LOG = 1 ] && echo on || echo off); $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs; $(haproxy -v 2>/dev/null | head -1 | cut -d' ' -f1-3);" \
+    "$(nginx -v 2>&1); $REPS rounds; $(date -u +%Y-%m-%dT%H:%MZ); raw: $RESULTS"
+  descs=()
+  for m in "${!DESC[@]}"; do descs+=("$m=${DESC[$m]}"); done
+  grep -v 'machine load average' "$RESULTS" > "$OUT/figures.tsv" || true
+  [ ! -s "$OUT/figures.tsv" ] || python3 "$HERE/lib/summary.py" "$OUT/figures.tsv" "${descs[@]}"
+  for m in ${MODES//,/ }; do
+    if [ -s "$OUT/$m/syscalls.md" ]; then
+      echo; echo "### $m: system calls per proxied connection (strace; ${DESC[$m]})"; cat "$OUT/$m/syscalls.md"
+    fi
+  done
+  if [ -s "$OUT/tls.md" ]; then echo; echo "### TLS termination (bench/tls.sh)"; echo; cat "$OUT/tls.md"; fi
+  loads=$(awk -F'\t' '$5 ~ /load average/ {print $6}' "$RESULTS" | sort -n | sed -n '1p;$p' | paste -sd-)
+  if [ -n "$loads" ]; then echo; echo "Load average (1 min) at the start of each run: $loads"; fi
+  echo "The run took $(( SECONDS / 60 )) min $(( SECONDS % 60 )) s."
+} | tee "$OUT/summary.md"
