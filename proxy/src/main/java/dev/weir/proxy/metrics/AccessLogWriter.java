@@ -111,7 +111,8 @@ final class AccessLogWriter<T> {
                 return;
             }
             summarise(false);
-            if (++emptyNaps < NAPS_BEFORE_SLEEP) {
+            if (emptyNaps < NAPS_BEFORE_SLEEP) {
+                emptyNaps++;
                 LockSupport.parkNanos(this, NAP_NANOS);
                 continue;
             }
