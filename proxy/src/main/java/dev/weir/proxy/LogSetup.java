@@ -19,7 +19,8 @@ import org.slf4j.Logger;
  * object alone); io.netty at
  * WARN; WEIR_LOG_LEVEL and WEIR_ACCESS_LOG_LEVEL (system property or environment) set the root and
  * access-log levels. {@code -Dlogback.configurationFile=config/logback.xml} (the same setup as XML,
- * to start from) or a logback-test.xml on the class path (tests) goes to logback's XML configurator.
+ * to start from) or a logback-test.xml on the class path (tests) goes to logback's XML configurator. Neither needs an
+ * AsyncAppender: the access log's lines come from its own writer thread, never from an event loop (AccessLog).
  */
 @ConfiguratorRank(ConfiguratorRank.CUSTOM_NORMAL_PRIORITY)
 public final class LogSetup extends ContextAwareBase implements Configurator {

@@ -84,7 +84,7 @@ public final class Weir implements ProxyControl, AutoCloseable {
         this.registry = new Registry(config);
         BackendConnector connector = new BackendConnector(transport, Transport.reads(config.maxRead()), metrics);
         this.parts = new ProxyParts(transport, group, group.next(), control, connector, metrics,
-                new AccessLog(config.accessLog()), prometheus, this.registry::poolNamed,
+                new AccessLog(config.accessLog(), metrics.registry()), prometheus, this.registry::poolNamed,
                 new TlsProviders(config.tlsProvider(), metrics.registry()), new EventLog(System::currentTimeMillis));
         this.api = new OperatorApi(this.registry, control);
         this.inventory = new Inventory(this.registry);
@@ -303,8 +303,8 @@ public final class Weir implements ProxyControl, AutoCloseable {
      * Graceful stop, in this order: stop accepting on every listener; wait for live connections to
      * finish up to {@code shutdown.drain-timeout}; close what is left (reason SHUTDOWN); stop health
      * checks and discovery; close the admin endpoints; run what the control thread still has queued
-     * and stop it; shut the event loops down. Returns the number of connections that had to be
-     * closed. A second call does nothing and returns 0.
+     * and stop it; shut the event loops down; write the access-log lines still queued. Returns the
+     * number of connections that had to be closed. A second call does nothing and returns 0.
      */
     public int shutdown() throws InterruptedException {
         return shutdown(registry.config().shutdown().drainTimeout());
@@ -341,6 +341,7 @@ public final class Weir implements ProxyControl, AutoCloseable {
             log.warn("shutdown: the control thread is still busy (a reload?) after 5 s");
         }
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).await(10, TimeUnit.SECONDS);
+        parts.accessLog().close();   // after the loops: every line of a closed connection is queued
         log.info("shutdown complete closed_at_deadline={}", left);
         return left;
     }

@@ -45,6 +45,7 @@ import java.util.function.Supplier;
  *   <li>{@code weir.backend.transitions{pool,backend,to}}: health changes</li>
  *   <li>{@code weir.health.checks{pool,backend,result}} and {@code weir.health.check.duration{pool,backend}}</li>
  *   <li>{@code weir.warmpool.*}, {@code weir.reloads{result}}; JVM, process and Netty meters</li>
+ *   <li>{@code weir.access.log.dropped}: access-log lines dropped on a full queue (registered by {@link AccessLog})</li>
  * </ul>
  * Meters on the per-connection path are looked up once and cached.
  */

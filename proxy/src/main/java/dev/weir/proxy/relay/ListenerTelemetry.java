@@ -121,14 +121,14 @@ final class ListenerTelemetry {
         metrics.connectionClosed(listener, pool, null, CloseReason.CONNECTION_LIMIT.name());
     }
 
-    /** A finished connection: its bytes, its close reason, its access-log line. */
+    /** A finished connection: its bytes, its close reason, its access-log line (queued: see AccessLog). */
     void recordClose(Connection c) {
         String backendId = c.backend() == null ? null : c.backend().id();
         c.bytes().report(); // what the last read batches added
         metrics.connectionClosed(listener, c.pool().name(), backendId, c.reason().name());
         if (accessLog.enabled()) {
             long now = System.nanoTime();
-            accessLog.log(new AccessLog.Entry(listener, c.clientAddress().getAddress().getHostAddress(), c.clientAddress().getPort(),
+            accessLog.log(new AccessLog.Entry(System.currentTimeMillis(), listener, c.clientAddress().getAddress().getHostAddress(), c.clientAddress().getPort(),
                     c.pool().name(), backendId, c.backend() == null ? -1 : TimeUnit.NANOSECONDS.toMillis(c.connectedNanos() - c.startNanos()),
                     TimeUnit.NANOSECONDS.toMillis(now - c.startNanos()), c.bytes().fromClient(), c.bytes().fromBackend(), c.reason().name(),
                     c.tls(), c.tlsError(), c.backend() == null ? c.connectError() : null));

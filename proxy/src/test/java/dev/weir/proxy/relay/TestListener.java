@@ -42,7 +42,7 @@ final class TestListener implements ListenerContext {
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     final ProxyMetrics metrics = new ProxyMetrics(registry);
     final ListenerTelemetry telemetry = new ListenerTelemetry("l", metrics,
-            new AccessLog(new AccessLogConfig(false, AccessLogConfig.Format.TEXT)), metrics.listener("l", () -> 0));
+            new AccessLog(new AccessLogConfig(false, AccessLogConfig.Format.TEXT), registry), metrics.listener("l", () -> 0));
     final Backend backend = new Backend("b1", "127.0.0.1:9001", BACKEND, 1);
     final BackendPool pool;
     final MockTicker clock = Ticker.newMockTicker();
