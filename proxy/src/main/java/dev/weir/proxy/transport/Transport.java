@@ -9,6 +9,8 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
+import io.netty.channel.unix.Socket;
+import io.netty.channel.unix.UnixChannel;
 import dev.weir.proxy.config.KeepAliveConfig;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.epoll.Epoll;
@@ -203,6 +205,29 @@ public record Transport(
             b.option(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPIDLE), idle)
                     .option(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPINTERVAL), interval)
                     .option(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPCOUNT), ka.count());
+        }
+    }
+
+    /**
+     * Whether accepted sockets get SO_KEEPALIVE from their listening socket ({@link #keepAliveForAccepted}) rather
+     * than each its own setsockopt: Linux copies the listener's socket options into every socket it accepts. NIO
+     * cannot: the JDK's server socket refuses SO_KEEPALIVE.
+     */
+    public boolean acceptedInheritKeepAlive() {
+        return this != NIO;
+    }
+
+    /**
+     * Turns SO_KEEPALIVE on for a listening socket of a native transport before it binds, so that every socket it
+     * accepts has it without a syscall of its own (see {@link #acceptedInheritKeepAlive}).
+     */
+    public void keepAliveForAccepted(Channel server) {
+        if (acceptedInheritKeepAlive() && server instanceof UnixChannel unix && unix.fd() instanceof Socket socket) {
+            try {
+                socket.setKeepAlive(true);
+            } catch (java.io.IOException e) {
+                throw new io.netty.channel.ChannelException("SO_KEEPALIVE on the listening socket: " + e.getMessage(), e);
+            }
         }
     }
 
