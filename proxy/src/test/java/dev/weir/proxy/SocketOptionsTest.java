@@ -42,4 +42,32 @@ class SocketOptionsTest {
             }
         }
     }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.weir.proxy.TransportsSource#available")
+    void anIpv6BackendIsReachedFromAnIpv4Listener(String transport) throws Exception {
+        // Backend sockets are made in the backend's address family: an IPv6 one gets an AF_INET6 socket.
+        InetAddress v6 = InetAddress.getByName("::1");
+        ServerSocket backend;
+        try {
+            backend = new ServerSocket(0, 50, v6);
+        } catch (java.io.IOException e) {
+            assumeTrue(false, "no IPv6 loopback here: " + e.getMessage());
+            return;
+        }
+        try (backend;
+             RunningWeir proxy = TestConfig.to("[::1]:" + backend.getLocalPort()).transport(transport).start();
+             Socket client = proxy.connect()) {
+            client.getOutputStream().write('x');
+            try (Socket accepted = backend.accept()) {
+                assertThat(accepted.getInputStream().read()).isEqualTo('x');
+                accepted.getOutputStream().write('y');
+                assertThat(client.getInputStream().read()).isEqualTo('y');
+                if (KernelSockets.available()) {
+                    assertThat(KernelSockets.of(accepted.getPort(), backend.getLocalPort()))
+                            .isEqualTo(new KernelSockets.Options(true, true));
+                }
+            }
+        }
+    }
 }

@@ -32,6 +32,11 @@ import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
+import io.netty.channel.socket.SocketProtocolFamily;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.channels.spi.SelectorProvider;
 import java.util.function.Supplier;
 
 /**
@@ -206,6 +211,31 @@ public record Transport(
                     .option(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPINTERVAL), interval)
                     .option(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPCOUNT), ka.count());
         }
+    }
+
+    private static final ChannelFactory<Channel> EPOLL_INET = () -> new EpollSocketChannel(SocketProtocolFamily.INET);
+    private static final ChannelFactory<Channel> EPOLL_INET6 = () -> new EpollSocketChannel(SocketProtocolFamily.INET6);
+    private static final ChannelFactory<Channel> NIO_INET =
+            () -> new NioSocketChannel(SelectorProvider.provider(), SocketProtocolFamily.INET);
+    private static final ChannelFactory<Channel> NIO_INET6 =
+            () -> new NioSocketChannel(SelectorProvider.provider(), SocketProtocolFamily.INET6);
+
+    /**
+     * Client sockets for connecting to {@code target}: of its address family where the transport can make one (an
+     * AF_INET socket for an IPv4 backend), which saves the {@code setsockopt(IPV6_V6ONLY, 0)} that making a
+     * dual-stack AF_INET6 socket costs (Netty's {@code Socket.newSocketStream()} and the JDK alike). io_uring's channel
+     * takes no family, so it keeps {@link #socketChannels()}; so does an unresolved address.
+     */
+    public ChannelFactory<? extends Channel> socketChannels(InetSocketAddress target) {
+        InetAddress ip = target.getAddress();
+        boolean v6 = ip instanceof Inet6Address;
+        if (ip != null && this == EPOLL) {
+            return v6 ? EPOLL_INET6 : EPOLL_INET;
+        }
+        if (ip != null && this == NIO) {
+            return v6 ? NIO_INET6 : NIO_INET;
+        }
+        return socketChannels;
     }
 
     /**
