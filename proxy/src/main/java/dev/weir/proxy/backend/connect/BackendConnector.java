@@ -7,6 +7,7 @@ import dev.weir.proxy.config.PoolConfig;
 import dev.weir.proxy.metrics.ProxyMetrics;
 import dev.weir.proxy.metrics.CloseReason;
 import dev.weir.proxy.tls.ClientTls;
+import dev.weir.proxy.transport.EpollInterest;
 import dev.weir.proxy.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -150,6 +151,7 @@ public final class BackendConnector {
                 }
             }
         }
+        EpollInterest.readFromStart(ch); // it is read once connected: its EPOLL_CTL_ADD asks for EPOLLIN already
         loop.register(ch);
         return ch;
     }
