@@ -64,7 +64,8 @@ final class Acceptor {
                         ch.pipeline().addLast("limit", limiter.get());
                     }
                 })
-                .childOption(ChannelOption.AUTO_READ, false)
+                // AUTO_READ off is set by ConnectionLimiter, before it asks for read interest in the child's epoll
+                // registration: a child option is applied after it, and turning autoRead off clears that interest.
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.RCVBUF_ALLOCATOR, reads)
                 .childHandler(child);

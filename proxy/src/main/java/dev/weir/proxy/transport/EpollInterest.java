@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
  * {@code epoll_ctl} instead of three. See docs/operations.md, "Epoll and half-closed connections".
  *
  * <p>{@link #readFromStart} puts {@code EPOLLIN} into a channel's interest set before it is registered, so that its
- * {@code EPOLL_CTL_ADD} carries it: a backend socket Weir reads as soon as it is connected then needs no
- * {@code EPOLL_CTL_MOD} for its first read.
+ * {@code EPOLL_CTL_ADD} carries it: a socket Weir reads from the start (a client while its backend connects, a
+ * backend socket once connected) then needs no {@code EPOLL_CTL_MOD} for its first read.
  *
  * <p>Thread rule: called on the channel's event loop, or before the channel is registered.
  */
@@ -109,7 +109,7 @@ public final class EpollInterest {
     }
 
     /**
-     * Call on a channel not registered yet that will be read as soon as it is active (a backend socket): its
+     * Call on a channel not registered yet that will be read as soon as it is active: its
      * registration then asks for {@code EPOLLIN} at once, where Netty would add it with an {@code EPOLL_CTL_MOD} on
      * the first read. Epoll reads a readable socket whether or not a read was asked for, so a channel read before the
      * caller turns reading on is read once, and then no more until it does. A no-op on other transports.

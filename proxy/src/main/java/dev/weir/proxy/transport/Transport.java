@@ -143,15 +143,6 @@ public record Transport(
         return msg == null ? root.getClass().getSimpleName() : msg;
     }
 
-    /**
-     * Whether a peer's reset is noticed while its channel is not reading. Epoll always reports an error or hang-up
-     * and Netty reads the socket then; a NIO selector reports one only to a channel with read interest, and
-     * io_uring misses a reset that comes after bytes nobody read (ConnectFailureHygieneTest).
-     */
-    public boolean seesHangupWithoutReading() {
-        return this == EPOLL;
-    }
-
     /** Every transport that works on this machine, in preference order (tests run relays on each). */
     public static java.util.List<Transport> available() {
         java.util.List<Transport> list = new java.util.ArrayList<>();
