@@ -60,14 +60,18 @@ final class Acceptor {
                 .handler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        transport.keepAliveForAccepted(ch); // before bind: the first accepted socket inherits it
                         ch.pipeline().addLast("limit", limiter.get());
                     }
                 })
-                .childOption(ChannelOption.AUTO_READ, false)
+                // AUTO_READ off is set by ConnectionLimiter, before it asks for read interest in the child's epoll
+                // registration: a child option is applied after it, and turning autoRead off clears that interest.
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childOption(ChannelOption.RCVBUF_ALLOCATOR, reads)
                 .childHandler(child);
+        if (!transport.acceptedInheritKeepAlive()) {
+            b.childOption(ChannelOption.SO_KEEPALIVE, true);
+        }
         // SO_REUSEPORT: one accepting socket per event loop, so accepting is spread over the loops
         // instead of funnelled through one thread (the kernel balances new connections between them).
         int acceptors = 0;

@@ -1,5 +1,6 @@
 package dev.weir.proxy.relay;
 
+import dev.weir.proxy.transport.EpollInterest;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -18,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * accepting pauses for {@link #PAUSE_MILLIS}: the rest of a flood waits in the kernel's backlog
  * instead of being accepted and closed in a spin. Accept errors (EMFILE: out of file descriptors)
  * are logged the same way, and accepting pauses for a second (as Netty's acceptor would). Warnings are
- * logged at most once per second, however many arrive.
+ * logged at most once per second, however many arrive. A child it lets through gets autoRead off and, on epoll,
+ * read interest in its registration ({@code EpollInterest.readFromStart}).
  */
 final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
 
@@ -59,6 +61,9 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
             return;
         }
         child.closeFuture().addListener(release);
+        // Frontend reads by hand, and reads every client from the start: its epoll registration carries EPOLLIN.
+        child.config().setAutoRead(false);
+        EpollInterest.readFromStart(child);
         ctx.fireChannelRead(msg);
     }
 

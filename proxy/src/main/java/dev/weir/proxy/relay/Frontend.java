@@ -29,9 +29,8 @@ import java.util.concurrent.TimeUnit;
  * The client side until its backend is connected. First what the listener asks before choosing a
  * backend: a PROXY header from a trusted source (the real client), an SNI peek (the pool), then the
  * access lists and per-client limits on the real client's address. Then the connect, and the hand
- * over to two {@link Relay}s. Reads are off meanwhile, but epoll still delivers bytes and a FIN that
- * arrive with an RDHUP, and NIO reads on purpose (see {@link #readWhileConnecting}), so whatever comes early is
- * queued and replayed in order.
+ * over to two {@link Relay}s. The client is read meanwhile (see {@link #readWhileConnecting}), so whatever comes
+ * early is queued and replayed in order.
  */
 final class Frontend extends ChannelInboundHandlerAdapter implements BackendConnector.Callback {
 
@@ -105,12 +104,13 @@ final class Frontend extends ChannelInboundHandlerAdapter implements BackendConn
     }
 
     /**
-     * Where a reset is reported only to a channel that reads (NIO, io_uring), keeps a read pending while the backend
-     * connects, so that a client who leaves is noticed and its connect abandoned; at most the client's high
-     * watermark (plus one read) waits in {@code early}, the relay's own bound.
+     * Keeps a read pending while the backend connects: where a reset is reported only to a channel that reads (NIO,
+     * io_uring), a client who leaves is noticed and its connect abandoned; on epoll the client's read interest, in
+     * its registration from the start ({@code EpollInterest.readFromStart}), then never changes before the relay.
+     * At most the client's high watermark (plus one read) waits in {@code early}, the relay's own bound.
      */
     private void readWhileConnecting() {
-        if (attempt != null && !listener.seesHangupWithoutReading() && !ctx.isRemoved() && conn.client().isActive()
+        if (attempt != null && !ctx.isRemoved() && conn.client().isActive()
                 && !earlyFin && earlyBytes < conn.client().config().getWriteBufferHighWaterMark()) {
             ctx.read();
         }

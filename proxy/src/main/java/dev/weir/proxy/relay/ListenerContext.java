@@ -21,9 +21,6 @@ interface ListenerContext {
     /** Starts connecting {@code client} to a backend of {@code target} (see BackendConnector). */
     BackendConnector.Attempt connect(Channel client, InetAddress clientIp, BackendPool target, Frontend frontend);
 
-    /** See {@link dev.weir.proxy.transport.Transport#seesHangupWithoutReading()}. */
-    boolean seesHangupWithoutReading();
-
     /** A pool by name (SNI routes name pools); null for an unknown name. */
     BackendPool poolNamed(String name);
 

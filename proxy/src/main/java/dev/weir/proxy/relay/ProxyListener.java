@@ -250,11 +250,6 @@ public final class ProxyListener implements ListenerContext {
     }
 
     @Override
-    public boolean seesHangupWithoutReading() {
-        return transport.seesHangupWithoutReading();
-    }
-
-    @Override
     public BackendConnector.Attempt connect(Channel client, InetAddress clientIp, BackendPool target, Frontend frontend) {
         return connector.connect(client, clientIp, target, waterMark, frontend);
     }

@@ -6,6 +6,7 @@ import io.netty.channel.epoll.EpollIoOps;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.lang.invoke.VarHandle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,19 +20,48 @@ import org.slf4j.LoggerFactory;
  * is then an {@code EPOLL_CTL_MOD}, which fails with ENOENT, and Netty closes the channel, dropping what
  * was still queued for it.
  *
- * <p>When a proxied epoll channel's input is shut down, Weir adds {@code EPOLLERR | EPOLLET} to its
- * interest set, so the set is never empty again and the fd stays in epoll until the channel closes.
- * Edge-triggered, so an error or hang-up on a socket with nothing left to read or write is reported
+ * <p>When a proxied epoll channel's input is shut down, Weir sets its interest set to {@code EPOLLERR | EPOLLET}
+ * (plus {@code EPOLLOUT} while a write waits), so the set is never empty again and the fd stays in epoll until the
+ * channel closes. Edge-triggered, so an error or hang-up on a socket with nothing left to read or write is reported
  * once, not on every loop turn (a level-triggered {@code EPOLLERR} made the loop spin on a client that
  * half-closed and then reset). Nothing is read from such a channel any more, and Netty's writes run
  * until the socket refuses more before they ask for write interest, which is what edge-triggering
- * needs. One {@code epoll_ctl} per half-closed channel. See docs/operations.md, "Epoll and half-closed connections".
+ * needs. {@code EPOLLIN} and {@code EPOLLRDHUP} go in the same {@code epoll_ctl}: Netty would clear each with one
+ * of its own right after (when reads stop, and in {@code epollRdHupReady}), so a half-closed channel costs one
+ * {@code epoll_ctl} instead of three. See docs/operations.md, "Epoll and half-closed connections".
+ *
+ * <p>{@link #readFromStart} puts {@code EPOLLIN} into a channel's interest set before it is registered, so that its
+ * {@code EPOLL_CTL_ADD} carries it: a socket Weir reads from the start (a client while its backend connects, a
+ * backend socket once connected) then needs no {@code EPOLL_CTL_MOD} for its first read.
+ *
+ * <p>Thread rule: called on the channel's event loop, or before the channel is registered.
  */
 public final class EpollInterest {
 
     private static final Logger log = LoggerFactory.getLogger(EpollInterest.class);
     private static final MethodHandle SET_FLAG = setFlag();
     private static final int FLAGS = EpollIoOps.EPOLLERR.value() | EpollIoOps.EPOLLET.value();
+    /** The channel's interest set ({@code AbstractEpollChannel.ops}) and its one submit; null if this Netty lacks them. */
+    private static final VarHandle OPS;
+    private static final MethodHandle SUBMIT;
+
+    static {
+        VarHandle ops = null;
+        MethodHandle submit = null;
+        try {
+            Class<?> channel = AbstractEpollStreamChannel.class.getSuperclass(); // AbstractEpollChannel, package-private
+            MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(channel, MethodHandles.lookup());
+            ops = lookup.findVarHandle(channel, "ops", EpollIoOps.class);
+            submit = lookup.findVirtual(channel, "submitCurrentOps", MethodType.methodType(void.class));
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            log.debug("Netty's epoll channel has no ops field or submitCurrentOps() here ({}): a half-closed channel"
+                    + " costs three epoll_ctl instead of one", e.toString());
+            ops = null;
+            submit = null;
+        }
+        OPS = ops;
+        SUBMIT = submit;
+    }
 
     private EpollInterest() {
     }
@@ -61,10 +91,37 @@ public final class EpollInterest {
             return;
         }
         try {
-            SET_FLAG.invoke(epoll, FLAGS);
+            if (SUBMIT != null) {
+                EpollIoOps now = (EpollIoOps) OPS.get(epoll);
+                EpollIoOps next = now.without(EpollIoOps.EPOLLIN).without(EpollIoOps.EPOLLRDHUP)
+                        .with(EpollIoOps.EPOLLERR).with(EpollIoOps.EPOLLET);
+                if (!next.equals(now)) {
+                    OPS.set(epoll, next);
+                    SUBMIT.invoke(epoll);
+                }
+            } else {
+                SET_FLAG.invoke(epoll, FLAGS);
+            }
         } catch (Throwable t) {
             // epoll_ctl refused: the fd is already gone from epoll, so this channel cannot be served.
             ch.pipeline().fireExceptionCaught(t);
+        }
+    }
+
+    /**
+     * Call on a channel not registered yet that will be read as soon as it is active: its
+     * registration then asks for {@code EPOLLIN} at once, where Netty would add it with an {@code EPOLL_CTL_MOD} on
+     * the first read. Epoll reads a readable socket whether or not a read was asked for, so a channel read before the
+     * caller turns reading on is read once, and then no more until it does. A no-op on other transports.
+     */
+    public static void readFromStart(Channel ch) {
+        if (SET_FLAG == null || !(ch instanceof AbstractEpollStreamChannel epoll) || ch.isRegistered()) {
+            return;
+        }
+        try {
+            SET_FLAG.invoke(epoll, EpollIoOps.EPOLLIN.value()); // not registered: only the field changes
+        } catch (Throwable t) {
+            log.debug("cannot pre-set EPOLLIN ({}): the first read asks for it instead", t.toString());
         }
     }
 }

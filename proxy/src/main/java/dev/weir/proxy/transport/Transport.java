@@ -9,6 +9,8 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
+import io.netty.channel.unix.Socket;
+import io.netty.channel.unix.UnixChannel;
 import dev.weir.proxy.config.KeepAliveConfig;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.epoll.Epoll;
@@ -30,6 +32,11 @@ import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
+import io.netty.channel.socket.SocketProtocolFamily;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.channels.spi.SelectorProvider;
 import java.util.function.Supplier;
 
 /**
@@ -136,15 +143,6 @@ public record Transport(
         return msg == null ? root.getClass().getSimpleName() : msg;
     }
 
-    /**
-     * Whether a peer's reset is noticed while its channel is not reading. Epoll always reports an error or hang-up
-     * and Netty reads the socket then; a NIO selector reports one only to a channel with read interest, and
-     * io_uring misses a reset that comes after bytes nobody read (ConnectFailureHygieneTest).
-     */
-    public boolean seesHangupWithoutReading() {
-        return this == EPOLL;
-    }
-
     /** Every transport that works on this machine, in preference order (tests run relays on each). */
     public static java.util.List<Transport> available() {
         java.util.List<Transport> list = new java.util.ArrayList<>();
@@ -203,6 +201,54 @@ public record Transport(
             b.option(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPIDLE), idle)
                     .option(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPINTERVAL), interval)
                     .option(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPCOUNT), ka.count());
+        }
+    }
+
+    private static final ChannelFactory<Channel> EPOLL_INET = () -> new EpollSocketChannel(SocketProtocolFamily.INET);
+    private static final ChannelFactory<Channel> EPOLL_INET6 = () -> new EpollSocketChannel(SocketProtocolFamily.INET6);
+    private static final ChannelFactory<Channel> NIO_INET =
+            () -> new NioSocketChannel(SelectorProvider.provider(), SocketProtocolFamily.INET);
+    private static final ChannelFactory<Channel> NIO_INET6 =
+            () -> new NioSocketChannel(SelectorProvider.provider(), SocketProtocolFamily.INET6);
+
+    /**
+     * Client sockets for connecting to {@code target}: of its address family where the transport can make one (an
+     * AF_INET socket for an IPv4 backend), which saves the {@code setsockopt(IPV6_V6ONLY, 0)} that making a
+     * dual-stack AF_INET6 socket costs (Netty's {@code Socket.newSocketStream()} and the JDK alike). io_uring's channel
+     * takes no family, so it keeps {@link #socketChannels()}; so does an unresolved address.
+     */
+    public ChannelFactory<? extends Channel> socketChannels(InetSocketAddress target) {
+        InetAddress ip = target.getAddress();
+        boolean v6 = ip instanceof Inet6Address;
+        if (ip != null && this == EPOLL) {
+            return v6 ? EPOLL_INET6 : EPOLL_INET;
+        }
+        if (ip != null && this == NIO) {
+            return v6 ? NIO_INET6 : NIO_INET;
+        }
+        return socketChannels;
+    }
+
+    /**
+     * Whether accepted sockets get SO_KEEPALIVE from their listening socket ({@link #keepAliveForAccepted}) rather
+     * than each its own setsockopt: Linux copies the listener's socket options into every socket it accepts. NIO
+     * cannot: the JDK's server socket refuses SO_KEEPALIVE.
+     */
+    public boolean acceptedInheritKeepAlive() {
+        return this != NIO;
+    }
+
+    /**
+     * Turns SO_KEEPALIVE on for a listening socket of a native transport before it binds, so that every socket it
+     * accepts has it without a syscall of its own (see {@link #acceptedInheritKeepAlive}).
+     */
+    public void keepAliveForAccepted(Channel server) {
+        if (acceptedInheritKeepAlive() && server instanceof UnixChannel unix && unix.fd() instanceof Socket socket) {
+            try {
+                socket.setKeepAlive(true);
+            } catch (java.io.IOException e) {
+                throw new io.netty.channel.ChannelException("SO_KEEPALIVE on the listening socket: " + e.getMessage(), e);
+            }
         }
     }
 

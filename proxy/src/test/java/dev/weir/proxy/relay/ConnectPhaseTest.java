@@ -12,14 +12,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The connect phase ({@link Frontend} until the backend is connected), on embedded sockets in virtual time: what the
- * client sends or does while its backend connects. Cases that depend on the transport run both ways: "reading" is
- * NIO and io_uring (a read kept pending while connecting), "epoll" reads nothing then (epoll still delivers the
- * bytes and FIN that come with a hang-up).
+ * client sends or does while its backend connects (a read is kept pending meanwhile, on every transport).
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class ConnectPhaseTest {
@@ -43,17 +39,15 @@ class ConnectPhaseTest {
         }
     }
 
-    private EmbeddedSocket accept(String mode) throws Exception {
-        listener.seesHangupWithoutReading = mode.equals("epoll");
+    private EmbeddedSocket accept() throws Exception {
         client = listener.accept(EdgeConfig.NONE);
         assertThat(listener.backendSocket().connectPending()).as("the backend connect started").isTrue();
         return client;
     }
 
-    @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"reading", "epoll"})
-    void aFinBeforeTheBackendConnectsIsForwardedAfterTheEarlyBytes(String mode) throws Exception {
-        accept(mode);
+    @Test
+    void aFinBeforeTheBackendConnectsIsForwardedAfterTheEarlyBytes() throws Exception {
+        accept();
         ByteBuf hello = client.receive("hello");
         client.receiveFin();
         EmbeddedSocket backend = listener.backendSocket();
@@ -61,7 +55,7 @@ class ConnectPhaseTest {
         assertThat(client.isActive()).as("a FIN alone does not abandon the connect").isTrue();
         assertThat(backend.wire).isEmpty();
         // Reading: one read asked when the connect started, one after the batch; none after the FIN.
-        assertThat(client.readRequests).isEqualTo(mode.equals("epoll") ? 0 : 2);
+        assertThat(client.readRequests).isEqualTo(2);
 
         backend.acceptConnect();
         assertThat(backend.wire).containsExactly("hello", "FIN");
@@ -82,10 +76,9 @@ class ConnectPhaseTest {
         assertThat(listener.backend.activeConnections()).isZero();
     }
 
-    @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"reading", "epoll"})
-    void earlyBytesAreReplayedInOrderOnceThenRelayed(String mode) throws Exception {
-        accept(mode);
+    @Test
+    void earlyBytesAreReplayedInOrderOnceThenRelayed() throws Exception {
+        accept();
         List<ByteBuf> sent = List.of(client.receive("one-"), client.receive("two-"), client.receive("three"));
         EmbeddedSocket backend = listener.backendSocket();
         assertThat(backend.wire).isEmpty();
@@ -108,7 +101,7 @@ class ConnectPhaseTest {
 
     @Test
     void earlyBytesAreReadOnlyUpToTheHighWatermark() throws Exception {
-        accept("reading");
+        accept();
         int high = listener.waterMark.high(); // 64
         String chunk = "x".repeat(30);
         assertThat(client.readRequests).as("a read is kept pending while connecting").isEqualTo(1);
@@ -125,10 +118,9 @@ class ConnectPhaseTest {
         client.close();
     }
 
-    @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"reading", "epoll"})
-    void aFailedConnectClosesTheClientAndReleasesWhatCameEarly(String mode) throws Exception {
-        accept(mode);
+    @Test
+    void aFailedConnectClosesTheClientAndReleasesWhatCameEarly() throws Exception {
+        accept();
         ByteBuf hello = client.receive("hello");
         client.receiveFin();
         EmbeddedSocket backend = listener.backendSocket();
@@ -145,10 +137,9 @@ class ConnectPhaseTest {
         assertThat(listener.finished).isEqualTo(1);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"reading", "epoll"})
-    void aResetDuringTheConnectAbandonsItAndClosesTheBackendSocket(String mode) throws Exception {
-        accept(mode);
+    @Test
+    void aResetDuringTheConnectAbandonsItAndClosesTheBackendSocket() throws Exception {
+        accept();
         ByteBuf hello = client.receive("hello");
         EmbeddedSocket backend = listener.backendSocket();
 

@@ -51,8 +51,6 @@ final class TestListener implements ListenerContext {
     /** The backend sockets the connector made, in order. */
     final List<EmbeddedSocket> backendSockets = new ArrayList<>();
     private final BackendConnector connector;
-    /** Epoll's behaviour (true) or NIO's and io_uring's (false): see Transport#seesHangupWithoutReading. */
-    boolean seesHangupWithoutReading;
     Connection conn;
     int finished;
 
@@ -129,11 +127,6 @@ final class TestListener implements ListenerContext {
     @Override
     public BackendConnector.Attempt connect(Channel client, InetAddress clientIp, BackendPool target, Frontend frontend) {
         return connector.connect(client, clientIp, target, waterMark, frontend);
-    }
-
-    @Override
-    public boolean seesHangupWithoutReading() {
-        return seesHangupWithoutReading;
     }
 
     @Override

@@ -7,6 +7,7 @@ import dev.weir.proxy.config.PoolConfig;
 import dev.weir.proxy.metrics.ProxyMetrics;
 import dev.weir.proxy.metrics.CloseReason;
 import dev.weir.proxy.tls.ClientTls;
+import dev.weir.proxy.transport.EpollInterest;
 import dev.weir.proxy.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -114,12 +115,12 @@ public final class BackendConnector {
     /**
      * The options of every socket to a backend, made here for a client or by the warm pool ahead of one:
      * one list, so the two kinds cannot drift apart. TCP_NODELAY is Netty's default on every transport,
-     * so it is not set again (one syscall less per connect).
+     * so it is not set again (one syscall less per connect). No channel factory: the caller picks the one for the
+     * backend's address family ({@link Transport#socketChannels(java.net.InetSocketAddress)}).
      */
     static Bootstrap backendSockets(Transport transport, Duration connectTimeout, KeepAliveConfig keepAlive,
                                     RecvByteBufAllocator reads) {
         Bootstrap b = new Bootstrap()
-                .channelFactory(transport.socketChannels())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
@@ -136,9 +137,10 @@ public final class BackendConnector {
      * skipped with a warning, once per option, as Bootstrap would skip it.
      */
     @SuppressWarnings("unchecked")
-    private Channel newBackendChannel(EventLoop loop, Map.Entry<ChannelOption<?>, Object>[] opts) {
+    private Channel newBackendChannel(EventLoop loop, java.net.InetSocketAddress target,
+                                      Map.Entry<ChannelOption<?>, Object>[] opts) {
         // A direct constructor call (no reflective factory per connection); throws when the OS gives no socket.
-        Channel ch = transport.socketChannels().newChannel();
+        Channel ch = transport.socketChannels(target).newChannel();
         for (Map.Entry<ChannelOption<?>, Object> e : opts) {
             try {
                 ch.config().setOption((ChannelOption<Object>) e.getKey(), e.getValue());
@@ -149,6 +151,7 @@ public final class BackendConnector {
                 }
             }
         }
+        EpollInterest.readFromStart(ch); // it is read once connected: its EPOLL_CTL_ADD asks for EPOLLIN already
         loop.register(ch);
         return ch;
     }
@@ -251,7 +254,7 @@ public final class BackendConnector {
             long start = System.nanoTime();
             Channel ch;
             try {
-                ch = newBackendChannel(client.eventLoop(), options);
+                ch = newBackendChannel(client.eventLoop(), backend.address(), options);
             } catch (RuntimeException e) {
                 // No socket: a failed connect like any other (counted, logged, tried on another backend).
                 onConnect(null, e, backend, start);

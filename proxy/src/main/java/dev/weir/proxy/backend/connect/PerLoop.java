@@ -80,6 +80,7 @@ final class PerLoop {
         IdleWatcher watcher = new IdleWatcher(this);
         Bootstrap b = BackendConnector.backendSockets(owner.transport(), owner.pool().config().connectTimeout(), ka,
                         owner.reads())
+                .channelFactory(owner.transport().socketChannels(backend().address()))
                 .group(loop)
                 .handler(watcher);
         connecting++;
