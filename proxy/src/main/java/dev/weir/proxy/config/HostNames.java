@@ -28,25 +28,63 @@ public final class HostNames {
     public static List<String> unresolvable(Config config) {
         Map<String, Boolean> known = new HashMap<>();
         List<String> errors = new ArrayList<>();
-        config.listeners().values().forEach(l -> check("listeners." + l.name() + ".bind", l.bind(), known, errors));
+        config.listeners().values().forEach(l -> {
+            if (!resolves(l.bind(), known)) {
+                errors.add(cannotResolve("listeners." + l.name() + ".bind", l.bind()));
+            }
+        });
         for (PoolConfig pool : config.pools().values()) {
             if (pool.discovery() != null) {
                 continue;
             }
             for (int i = 0; i < pool.backends().size(); i++) {
-                check("pools." + pool.name() + ".backends[" + i + "].address", pool.backends().get(i).address(), known,
-                        errors);
+                HostPort address = pool.backends().get(i).address();
+                if (!resolves(address, known)) {
+                    errors.add(cannotResolve("pools." + pool.name() + ".backends[" + i + "].address", address));
+                }
             }
         }
-        if (config.admin() != null && config.admin().bind() != null) {
-            check("admin.bind", config.admin().bind(), known, errors);
+        if (config.admin() != null && config.admin().bind() != null && !resolves(config.admin().bind(), known)) {
+            errors.add(cannotResolve("admin.bind", config.admin().bind()));
         }
         return errors;
     }
 
-    private static void check(String path, HostPort address, Map<String, Boolean> known, List<String> errors) {
-        if (!known.computeIfAbsent(address.host(), host -> !address.resolve().isUnresolved())) {
-            errors.add(cannotResolve(path, address));
+    /** Each host asked once; a plain dotted quad is an address already, which asks nothing of DNS. */
+    private static boolean resolves(HostPort address, Map<String, Boolean> known) {
+        if (isDottedQuad(address.host())) {
+            return true;
         }
+        return known.computeIfAbsent(address.host(), host -> !address.resolve().isUnresolved());
+    }
+
+    /**
+     * Four decimal numbers of 0..255 without leading zeros: what the JDK reads as an IPv4 address whatever its
+     * version (an ambiguous spelling such as 010.0.0.1 is left to it).
+     */
+    static boolean isDottedQuad(String host) {
+        int parts = 0;
+        int i = 0;
+        while (i <= host.length()) {
+            int start = i;
+            int value = 0;
+            while (i < host.length() && host.charAt(i) >= '0' && host.charAt(i) <= '9' && i - start < 3) {
+                value = value * 10 + host.charAt(i) - '0';
+                i++;
+            }
+            int digits = i - start;
+            if (digits == 0 || value > 255 || digits > 1 && host.charAt(start) == '0') {
+                return false;
+            }
+            parts++;
+            if (i == host.length()) {
+                return parts == 4;
+            }
+            if (host.charAt(i) != '.' || parts == 4) {
+                return false;
+            }
+            i++;
+        }
+        return false;
     }
 }
