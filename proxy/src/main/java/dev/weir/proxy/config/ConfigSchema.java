@@ -129,7 +129,7 @@ final class ConfigSchema {
             in.error(path, "empty", "at least one " + what);
         }
         entries.keySet().removeIf(name -> {
-            boolean bad = !Parsers.NAME.matcher(name).matches();
+            boolean bad = !Parsers.isName(name);
             if (bad) {
                 in.error(path, quote(name), Parsers.NAME_EXPECTED);
             }
