@@ -117,6 +117,17 @@ class ConfigSizeTest {
     }
 
     @Test
+    void aFileThatIsNotUtf8IsRefusedWhereverItsBadByteIs() throws Exception {
+        Path file = dir.resolve("latin1.yaml");
+        byte[] text = (MINIMAL + "# caf\u00e9\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        Files.write(file, text);
+        assertThatThrownBy(() -> ConfigLoader.load(file)).isInstanceOf(java.nio.charset.MalformedInputException.class);
+
+        Files.writeString(file, MINIMAL + "# caf\u00e9 \uFFFD\n");
+        assertThat(ConfigLoader.load(file).pools()).containsOnlyKeys("web");
+    }
+
+    @Test
     void aCharacterYamlDoesNotTakeIsNamedWithItsPlace() {
         assertThatThrownBy(() -> ConfigLoader.parse(MINIMAL + "  x: a\u0001b\n", Map.of(), "weir.yaml"))
                 .hasMessage("weir.yaml: malformed YAML at line 6, column 7: character U+0001 (expected: printable text;"
