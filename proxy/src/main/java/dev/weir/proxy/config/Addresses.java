@@ -143,4 +143,34 @@ final class Addresses {
         InetAddress ip = NetUtil.createInetAddressFromIpAddressString(scope < 0 ? host : host.substring(0, scope));
         return ip != null && ip.isLoopbackAddress();
     }
+
+    /**
+     * Four decimal numbers of 0..255 without leading zeros: what the JDK reads as an IPv4 address whatever its
+     * version (an ambiguous spelling such as 010.0.0.1 is left to it).
+     */
+    static boolean isDottedQuad(String host) {
+        int parts = 0;
+        int i = 0;
+        while (i <= host.length()) {
+            int start = i;
+            int value = 0;
+            while (i < host.length() && host.charAt(i) >= '0' && host.charAt(i) <= '9' && i - start < 3) {
+                value = value * 10 + host.charAt(i) - '0';
+                i++;
+            }
+            int digits = i - start;
+            if (digits == 0 || value > 255 || digits > 1 && host.charAt(start) == '0') {
+                return false;
+            }
+            parts++;
+            if (i == host.length()) {
+                return parts == 4;
+            }
+            if (host.charAt(i) != '.' || parts == 4) {
+                return false;
+            }
+            i++;
+        }
+        return false;
+    }
 }

@@ -52,39 +52,9 @@ public final class HostNames {
 
     /** Each host asked once; a plain dotted quad is an address already, which asks nothing of DNS. */
     private static boolean resolves(HostPort address, Map<String, Boolean> known) {
-        if (isDottedQuad(address.host())) {
+        if (Addresses.isDottedQuad(address.host())) {
             return true;
         }
         return known.computeIfAbsent(address.host(), host -> !address.resolve().isUnresolved());
-    }
-
-    /**
-     * Four decimal numbers of 0..255 without leading zeros: what the JDK reads as an IPv4 address whatever its
-     * version (an ambiguous spelling such as 010.0.0.1 is left to it).
-     */
-    static boolean isDottedQuad(String host) {
-        int parts = 0;
-        int i = 0;
-        while (i <= host.length()) {
-            int start = i;
-            int value = 0;
-            while (i < host.length() && host.charAt(i) >= '0' && host.charAt(i) <= '9' && i - start < 3) {
-                value = value * 10 + host.charAt(i) - '0';
-                i++;
-            }
-            int digits = i - start;
-            if (digits == 0 || value > 255 || digits > 1 && host.charAt(start) == '0') {
-                return false;
-            }
-            parts++;
-            if (i == host.length()) {
-                return parts == 4;
-            }
-            if (host.charAt(i) != '.' || parts == 4) {
-                return false;
-            }
-            i++;
-        }
-        return false;
     }
 }
