@@ -187,6 +187,21 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aMissingPoolAmongManyListsTheFirstTenPoolsAndTheirNumber() {
+        StringBuilder yaml = new StringBuilder("listeners:\n");
+        for (int i = 0; i < 3; i++) {
+            yaml.append("  l").append(i).append(": {bind: 127.0.0.1:").append(8080 + i).append(", pool: nope}\n");
+        }
+        yaml.append("pools:\n");
+        for (int i = 0; i < 12; i++) {
+            yaml.append("  p").append(i).append(":\n    backends: [127.0.0.1:9001]\n");
+        }
+        String known = "(pools: p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, ... (12 in all))";
+        assertErrors(yaml.toString(), "listeners.l0.pool: \"nope\" is not a pool " + known,
+                "listeners.l1.pool: \"nope\" is not a pool " + known, "listeners.l2.pool: \"nope\" is not a pool " + known);
+    }
+
+    @Test
     void aBindClashNamesTheFirstListenerItClashesWithAmongMany() {
         // Checked through maps by port, not pair by pair: the earliest clash is still the one named, a wildcard
         // clashes with any host, hosts compare ignoring case, and a listener that clashed is not clashed with.
