@@ -7,7 +7,6 @@ import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 import org.yaml.snakeyaml.nodes.Node;
 
 /** Addresses and address blocks read from nodes, checked without DNS; a bad one is reported and reads as null. */
@@ -17,9 +16,6 @@ final class Addresses {
     private static final String IP_ADDRESS_EXPECTED = "ip:port like 10.0.0.2:53 or [fd00::2]:53, not a host name";
     private static final String CIDR_EXPECTED = "a CIDR like 10.0.0.0/8 or fd00::/8";
     private static final String CIDR_LIST_EXPECTED = "a list of CIDRs like [10.0.0.0/8, fd00::/8]";
-
-    private static final Pattern HOSTNAME = Pattern.compile("[A-Za-z0-9._-]+");
-    private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]+(%[A-Za-z0-9._-]+)?");
 
     private Addresses() {
     }
@@ -40,8 +36,7 @@ final class Addresses {
             return null;
         }
         // HostPort.parse checks the shape only; refuse hosts that could never resolve (spaces, slashes, schemes).
-        boolean v6 = address.host().indexOf(':') >= 0;
-        if (!(v6 ? IPV6 : HOSTNAME).matcher(address.host()).matches()) {
+        if (!hostLike(address.host())) {
             in.error(path, quote(text), expected + ": \"" + address.host() + "\" is not a host name or IP address");
             return null;
         }
@@ -50,6 +45,25 @@ final class Addresses {
             return null;
         }
         return address;
+    }
+
+    /**
+     * A name of A-Z a-z 0-9 . _ -, or (with a colon) hex digits, colons and dots with an optional %scope of name
+     * characters. Loops rather than regular expressions, for a file of tens of thousands of addresses.
+     */
+    private static boolean hostLike(String host) {
+        if (host.indexOf(':') < 0) {
+            return Parsers.isName(host);
+        }
+        int scope = host.indexOf('%');
+        int end = scope < 0 ? host.length() : scope;
+        for (int i = 0; i < end; i++) {
+            char c = host.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == ':' || c == '.')) {
+                return false;
+            }
+        }
+        return end > 0 && (scope < 0 || Parsers.isName(host.substring(scope + 1)));
     }
 
     /** A required IP literal with a port: for servers asked before any name can be resolved (DNS resolvers). */
@@ -128,5 +142,35 @@ final class Addresses {
         int scope = host.indexOf('%');
         InetAddress ip = NetUtil.createInetAddressFromIpAddressString(scope < 0 ? host : host.substring(0, scope));
         return ip != null && ip.isLoopbackAddress();
+    }
+
+    /**
+     * Four decimal numbers of 0..255 without leading zeros: what the JDK reads as an IPv4 address whatever its
+     * version (an ambiguous spelling such as 010.0.0.1 is left to it).
+     */
+    static boolean isDottedQuad(String host) {
+        int parts = 0;
+        int i = 0;
+        while (i <= host.length()) {
+            int start = i;
+            int value = 0;
+            while (i < host.length() && host.charAt(i) >= '0' && host.charAt(i) <= '9' && i - start < 3) {
+                value = value * 10 + host.charAt(i) - '0';
+                i++;
+            }
+            int digits = i - start;
+            if (digits == 0 || value > 255 || digits > 1 && host.charAt(start) == '0') {
+                return false;
+            }
+            parts++;
+            if (i == host.length()) {
+                return parts == 4;
+            }
+            if (host.charAt(i) != '.' || parts == 4) {
+                return false;
+            }
+            i++;
+        }
+        return false;
     }
 }

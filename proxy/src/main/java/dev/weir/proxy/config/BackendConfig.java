@@ -20,7 +20,7 @@ public record BackendConfig(HostPort address, int weight, String name, int maxCo
      * no {@code :}, so a name never reads as a {@code host:port}.
      */
     public static boolean validName(String name) {
-        return Parsers.NAME.matcher(name).matches();
+        return Parsers.isName(name);
     }
 
     /** The backend's identity: its name when given, else {@code host:port} as written. */

@@ -2,40 +2,52 @@ package dev.weir.proxy.config;
 
 import static dev.weir.proxy.config.NodeReader.child;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
  * Two listeners cannot bind the same port on the same host, nor on any host when one of them is a wildcard (the
  * kernel refuses the second bind); nor can the admin endpoint share a listener's. Port 0 never clashes: each bind
- * gets its own free port. Checked once every listener is read.
+ * gets its own free port. Checked once every listener is read. Hosts compare ignoring case (they are ASCII: names,
+ * IP literals).
  */
 final class BindRules {
 
     private BindRules() {
     }
 
+    /**
+     * Each bind against those before it that did not clash, as a loop over every pair would, but through a map by
+     * port and host: a file of tens of thousands of listeners is checked in time linear in their number. A clash
+     * names the first listener it clashes with. A wildcard taken on a port is the only bind taken there (it clashes
+     * with any other), so the first bind on a port is the one a wildcard, or a bind after a wildcard, clashes with.
+     */
     static void checkListenersDistinct(NodeReader in, Map<String, ListenerConfig> listeners) {
-        List<String> paths = new ArrayList<>();
-        List<HostPort> binds = new ArrayList<>();
+        Map<Integer, Map<String, Bound>> ports = new HashMap<>();
         listeners.forEach((name, listener) -> {
             if (listener == null || listener.bind().port() == 0) {
                 return;
             }
             HostPort bind = listener.bind();
             String path = bindPath(name);
-            for (int i = 0; i < binds.size(); i++) {
-                HostPort other = binds.get(i);
-                if (clash(other, bind)) {
-                    in.error(path, bind.toString(),
-                            "an address no other listener binds; " + paths.get(i) + " is " + other);
-                    return;
-                }
+            Map<String, Bound> taken = ports.computeIfAbsent(bind.port(), p -> new LinkedHashMap<>());
+            Bound first = taken.isEmpty() ? null : taken.values().iterator().next();
+            String host = bind.host().toLowerCase(Locale.ROOT);
+            Bound other = isWildcard(bind.host()) || first != null && isWildcard(first.bind.host()) ? first
+                    : taken.get(host);
+            if (other != null) {
+                in.error(path, bind.toString(), "an address no other listener binds; " + other.path + " is "
+                        + other.bind);
+                return;
             }
-            paths.add(path);
-            binds.add(bind);
+            taken.put(host, new Bound(path, bind));
         });
+    }
+
+    /** A bind taken, and the path of the listener that took it. */
+    private record Bound(String path, HostPort bind) {
     }
 
     /** {@code bindWritten} false: the address is the default, so the error says where it came from. */

@@ -20,7 +20,7 @@ public record Cidr(byte[] network, int prefix, String text) {
         int slash = s.indexOf('/');
         String ip = slash < 0 ? s : s.substring(0, slash);
         boolean v6 = ip.indexOf(':') >= 0;
-        if (v6 ? !ip.matches("[0-9A-Fa-f:.]+") : !ip.matches("(0|[1-9]\\d{0,2})(\\.(0|[1-9]\\d{0,2})){3}")) {
+        if (v6 ? !hexColonsAndDots(ip) : !Addresses.isDottedQuad(ip)) {
             throw new IllegalArgumentException("not an IP address");
         }
         byte[] addr = NetUtil.createByteArrayFromIpAddressString(ip);
@@ -31,7 +31,7 @@ public record Cidr(byte[] network, int prefix, String text) {
         int prefix = max;
         if (slash >= 0) {
             String bits = s.substring(slash + 1);
-            if (!bits.matches("\\d{1,3}")) {
+            if (bits.isEmpty() || bits.length() > 3 || !madeOf(bits, "0123456789")) {
                 throw new IllegalArgumentException("prefix length is not a number");
             }
             prefix = Integer.parseInt(bits);
@@ -40,6 +40,20 @@ public record Cidr(byte[] network, int prefix, String text) {
             }
         }
         return new Cidr(mask(addr, prefix), prefix, s);
+    }
+
+    private static boolean hexColonsAndDots(String ip) {
+        return !ip.isEmpty() && madeOf(ip, "0123456789abcdefABCDEF:.");
+    }
+
+    /** Loops rather than regular expressions (String.matches compiles one per call), for long allow lists. */
+    private static boolean madeOf(String text, String chars) {
+        for (int i = 0; i < text.length(); i++) {
+            if (chars.indexOf(text.charAt(i)) < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static byte[] mask(byte[] addr, int prefix) {

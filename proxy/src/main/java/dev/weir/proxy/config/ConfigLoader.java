@@ -11,7 +11,6 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.parser.ParserImpl;
-import org.yaml.snakeyaml.resolver.Resolver;
 
 /**
  * Loads a YAML config into a validated {@link Config}, or fails with every problem at once.
@@ -64,7 +63,7 @@ public final class ConfigLoader {
         LoaderOptions options = new LoaderOptions();
         options.setCodePointLimit(ConfigText.MAX_BYTES);
         try {
-            return new Composer(new ParserImpl(new WholeTextReader(yaml), options), new Resolver(), options)
+            return new Composer(new ParserImpl(new WholeTextReader(yaml), options), new PlainResolver(), options)
                     .getSingleNode();
         } catch (MarkedYAMLException e) {
             throw new ConfigException(List.of(sourceName + ": " + describe(e)));

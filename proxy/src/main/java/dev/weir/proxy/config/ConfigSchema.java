@@ -38,6 +38,8 @@ final class ConfigSchema {
     static final Section ROOT = Section.of(TRANSPORT, TLS_PROVIDER, EVENT_LOOP_THREADS, EVENT_LOOP_SPIN, MAX_READ, LISTENERS, POOLS,
             ProcessSchema.SHUTDOWN, ProcessSchema.RELOAD, ProcessSchema.ADMIN, ProcessSchema.ACCESS_LOG);
 
+    private static final int LISTED_POOLS = 10;
+
     private final NodeReader in;
     private final ListenerSchema listenerSchema;
     private final PoolSchema poolSchema;
@@ -78,10 +80,10 @@ final class ConfigSchema {
 
         // A listener naming a pool that failed validation is not reported again: its pool exists, only broken.
         if (!poolNodes.isEmpty()) {
+            String known = poolList(poolNodes.keySet());
             in.poolReferences().forEach((path, pool) -> {
                 if (!poolNodes.containsKey(pool)) {
-                    in.errors().add(path + ": " + quote(pool) + " is not a pool (pools: "
-                            + String.join(", ", poolNodes.keySet()) + ")");
+                    in.errors().add(path + ": " + quote(pool) + " is not a pool (pools: " + known + ")");
                 }
             });
         }
@@ -112,6 +114,17 @@ final class ConfigSchema {
         });
     }
 
+    /**
+     * The pool names an error lists: the first {@value #LISTED_POOLS} and how many there are in all, so that a file of
+     * thousands of pools and as many bad references does not print every name in each error.
+     */
+    private static String poolList(java.util.Set<String> names) {
+        if (names.size() <= LISTED_POOLS) {
+            return String.join(", ", names);
+        }
+        return String.join(", ", names.stream().limit(LISTED_POOLS).toList()) + ", ... (" + names.size() + " in all)";
+    }
+
     /** A map of name -> section with at least one entry; entries with invalid names are reported and skipped. */
     private Map<String, Node> named(Key<Void> key, Map<String, Node> top, String what) {
         String path = key.name();
@@ -129,7 +142,7 @@ final class ConfigSchema {
             in.error(path, "empty", "at least one " + what);
         }
         entries.keySet().removeIf(name -> {
-            boolean bad = !Parsers.NAME.matcher(name).matches();
+            boolean bad = !Parsers.isName(name);
             if (bad) {
                 in.error(path, quote(name), Parsers.NAME_EXPECTED);
             }

@@ -36,7 +36,11 @@ final class ConfigText {
         if (bytes.length > MAX_BYTES) {
             throw tooLarge(file.toString(), "over " + MAX_BYTES + " bytes");
         }
-        return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+        // The JDK's fast decoding, then the strict one (malformed UTF-8 is an error) only where a byte could not be
+        // decoded: the fast one puts U+FFFD there.
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        return text.indexOf('\uFFFD') < 0 ? text
+                : StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
     }
 
     /** Refuses a text given whole that is over the limit (its characters, each at least a byte in a file). */

@@ -28,25 +28,33 @@ public final class HostNames {
     public static List<String> unresolvable(Config config) {
         Map<String, Boolean> known = new HashMap<>();
         List<String> errors = new ArrayList<>();
-        config.listeners().values().forEach(l -> check("listeners." + l.name() + ".bind", l.bind(), known, errors));
+        config.listeners().values().forEach(l -> {
+            if (!resolves(l.bind(), known)) {
+                errors.add(cannotResolve("listeners." + l.name() + ".bind", l.bind()));
+            }
+        });
         for (PoolConfig pool : config.pools().values()) {
             if (pool.discovery() != null) {
                 continue;
             }
             for (int i = 0; i < pool.backends().size(); i++) {
-                check("pools." + pool.name() + ".backends[" + i + "].address", pool.backends().get(i).address(), known,
-                        errors);
+                HostPort address = pool.backends().get(i).address();
+                if (!resolves(address, known)) {
+                    errors.add(cannotResolve("pools." + pool.name() + ".backends[" + i + "].address", address));
+                }
             }
         }
-        if (config.admin() != null && config.admin().bind() != null) {
-            check("admin.bind", config.admin().bind(), known, errors);
+        if (config.admin() != null && config.admin().bind() != null && !resolves(config.admin().bind(), known)) {
+            errors.add(cannotResolve("admin.bind", config.admin().bind()));
         }
         return errors;
     }
 
-    private static void check(String path, HostPort address, Map<String, Boolean> known, List<String> errors) {
-        if (!known.computeIfAbsent(address.host(), host -> !address.resolve().isUnresolved())) {
-            errors.add(cannotResolve(path, address));
+    /** Each host asked once; a plain dotted quad is an address already, which asks nothing of DNS. */
+    private static boolean resolves(HostPort address, Map<String, Boolean> known) {
+        if (Addresses.isDottedQuad(address.host())) {
+            return true;
         }
+        return known.computeIfAbsent(address.host(), host -> !address.resolve().isUnresolved());
     }
 }

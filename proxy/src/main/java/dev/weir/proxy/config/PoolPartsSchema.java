@@ -65,11 +65,11 @@ final class PoolPartsSchema {
 
     DiscoveryConfig discovery(String poolPath, Map<String, Node> pool) {
         int mark = in.mark();
-        String path = DISCOVERY.path(poolPath);
         Map<String, Node> f = open(DISCOVERY, poolPath, pool);
         if (f == null) {
             return null;
         }
+        String path = DISCOVERY.path(poolPath);
         String dns = DNS.read(in, path, f);
         Integer port = DNS_PORT.read(in, path, f);
         Duration refresh = REFRESH.read(in, path, f);
@@ -83,11 +83,11 @@ final class PoolPartsSchema {
 
     PassiveConfig passive(String poolPath, Map<String, Node> pool) {
         int mark = in.mark();
-        String path = PASSIVE.path(poolPath);
         Map<String, Node> f = open(PASSIVE, poolPath, pool);
         if (f == null) {
             return null;
         }
+        String path = PASSIVE.path(poolPath);
         Integer failures = CONSECUTIVE_FAILURES.read(in, path, f);
         Duration ejectFor = EJECT_FOR.read(in, path, f);
         // Left out, the cap grows to a long eject-for, as the timeout does to a short interval.
@@ -106,11 +106,11 @@ final class PoolPartsSchema {
 
     WarmPoolConfig warmPool(String poolPath, Map<String, Node> pool) {
         int mark = in.mark();
-        String path = WARM_POOL.path(poolPath);
         Map<String, Node> f = open(WARM_POOL, poolPath, pool);
         if (f == null) {
             return null;
         }
+        String path = WARM_POOL.path(poolPath);
         Integer minIdle = MIN_IDLE.read(in, path, f);
         Duration maxIdleTime = MAX_IDLE_TIME.read(in, path, f);
         if (!in.cleanSince(mark)) {
@@ -121,11 +121,11 @@ final class PoolPartsSchema {
 
     KeepAliveConfig keepAlive(String poolPath, Map<String, Node> pool) {
         int mark = in.mark();
-        String path = KEEP_ALIVE.path(poolPath);
         Map<String, Node> f = open(KEEP_ALIVE, poolPath, pool);
         if (f == null) {
             return null;
         }
+        String path = KEEP_ALIVE.path(poolPath);
         Duration idle = IDLE.read(in, path, f);
         Duration interval = INTERVAL.read(in, path, f);
         Integer count = COUNT.read(in, path, f);

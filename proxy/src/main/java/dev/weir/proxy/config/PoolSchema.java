@@ -112,7 +112,7 @@ final class PoolSchema {
             in.error(path, "empty", "at least one backend");
         }
         List<BackendConfig> backends = new ArrayList<>();
-        Map<String, String> addressSeenAt = new HashMap<>();
+        Map<HostPort, String> addressSeenAt = new HashMap<>();
         Map<String, String> nameSeenAt = new HashMap<>();
         for (int i = 0; i < items.size(); i++) {
             backends.add(backend(index(path, i), items.get(i), addressSeenAt, nameSeenAt));
@@ -121,7 +121,7 @@ final class PoolSchema {
     }
 
     /** One backend: a bare address, or a map. Addresses and names must each be unique within the pool. */
-    private BackendConfig backend(String path, Node node, Map<String, String> addressSeenAt,
+    private BackendConfig backend(String path, Node node, Map<HostPort, String> addressSeenAt,
             Map<String, String> nameSeenAt) {
         boolean isMap = node instanceof MappingNode;
         Map<String, Node> f = isMap ? BACKEND.fields(in, path, node) : Map.of();
@@ -141,7 +141,7 @@ final class PoolSchema {
         }
         if (address != null) {
             // Same host in another case is the same backend; "localhost" vs "127.0.0.1" is left to the operator.
-            String identity = address.host().toLowerCase(Locale.ROOT) + ":" + address.port();
+            HostPort identity = new HostPort(address.host().toLowerCase(Locale.ROOT), address.port());
             String seenAt = addressSeenAt.putIfAbsent(identity, addressPath);
             if (seenAt != null) {
                 in.error(addressPath, address.toString(), "each address once per pool; " + seenAt + " has it");

@@ -11,10 +11,15 @@ import org.yaml.snakeyaml.nodes.Node;
  *
  * @param expected what an error says the map should be, when it is not one
  */
-record Section(String expected, List<Key<?>> keys) {
+record Section(String expected, List<Key<?>> keys, List<String> names) {
 
     Section {
         keys = List.copyOf(keys);
+        names = List.copyOf(names);
+    }
+
+    Section(String expected, List<Key<?>> keys) {
+        this(expected, keys, names(keys));
     }
 
     static Section of(Key<?>... keys) {
@@ -29,13 +34,9 @@ record Section(String expected, List<Key<?>> keys) {
         return new Section(expected, List.of(keys));
     }
 
-    List<String> names() {
-        return names(keys);
-    }
-
     /** The map's entries with unknown keys reported and dropped; null (reported) when it is not a map. */
     Map<String, Node> fields(NodeReader in, String path, Node node) {
-        return in.fields(path, node, expected, names());
+        return in.fields(path, node, expected, names);
     }
 
     private static List<String> names(List<Key<?>> keys) {

@@ -25,30 +25,42 @@ final class WholeTextReader extends StreamReader {
     private int documentIndex;
     private int line;
     private int column;
+    private Mark mark;
 
     /** Throws a {@link ScannerException} at the first character YAML does not allow (SnakeYAML's says not where). */
     WholeTextReader(String yaml) {
         super(new StringReader(""));
-        int[] points = new int[yaml.length()];
-        int n = 0;
-        for (int i = 0; i < yaml.length(); n++) {
-            int c = yaml.codePointAt(i);
-            points[n] = c;
-            i += Character.charCount(c);
-        }
-        this.text = n == points.length ? points : Arrays.copyOf(points, n);
+        this.text = codePoints(yaml);
         for (int i = 0; i < text.length; i++) {
-            if (!isPrintable(text[i])) {
+            int c = text[i];
+            // Printable ASCII, tab and line breaks without a call: most of any config.
+            if (!(c >= ' ' && c < 0x7f || c == '\n' || c == '\t' || c == '\r') && !isPrintable(c)) {
                 forward(i);
                 throw new ScannerException(null, null, String.format("character U+%04X (expected: printable text;"
-                        + " YAML takes no control character but tab and line breaks)", text[i]), getMark());
+                        + " YAML takes no control character but tab and line breaks)", c), getMark());
             }
         }
     }
 
+    private static int[] codePoints(String yaml) {
+        int[] points = new int[yaml.length()];
+        int n = 0;
+        for (int i = 0; i < yaml.length(); n++) {
+            char c = yaml.charAt(i);
+            int point = Character.isHighSurrogate(c) ? yaml.codePointAt(i) : c;
+            points[n] = point;
+            i += Character.charCount(point);
+        }
+        return n == points.length ? points : Arrays.copyOf(points, n);
+    }
+
     @Override
     public Mark getMark() {
-        return new Mark(NAME, pointer, line, column, text, pointer);
+        // The scanner asks several times at one place (a token's start, a possible simple key): marks are immutable.
+        if (mark == null || mark.getIndex() != pointer) {
+            mark = new Mark(NAME, pointer, line, column, text, pointer);
+        }
+        return mark;
     }
 
     @Override

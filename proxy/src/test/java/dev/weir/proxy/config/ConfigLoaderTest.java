@@ -187,6 +187,56 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aMissingPoolAmongManyListsTheFirstTenPoolsAndTheirNumber() {
+        StringBuilder yaml = new StringBuilder("listeners:\n");
+        for (int i = 0; i < 3; i++) {
+            yaml.append("  l").append(i).append(": {bind: 127.0.0.1:").append(8080 + i).append(", pool: nope}\n");
+        }
+        yaml.append("pools:\n");
+        for (int i = 0; i < 12; i++) {
+            yaml.append("  p").append(i).append(":\n    backends: [127.0.0.1:9001]\n");
+        }
+        String known = "(pools: p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, ... (12 in all))";
+        assertErrors(yaml.toString(), "listeners.l0.pool: \"nope\" is not a pool " + known,
+                "listeners.l1.pool: \"nope\" is not a pool " + known, "listeners.l2.pool: \"nope\" is not a pool " + known);
+    }
+
+    @Test
+    void aBindClashNamesTheFirstListenerItClashesWithAmongMany() {
+        // Checked through maps by port, not pair by pair: the earliest clash is still the one named, a wildcard
+        // clashes with any host, hosts compare ignoring case, and a listener that clashed is not clashed with.
+        StringBuilder yaml = new StringBuilder("listeners:\n");
+        for (int i = 0; i < 2000; i++) {
+            yaml.append("  l").append(i).append(": {bind: 10.0.").append(i / 250).append('.').append(i % 250)
+                    .append(":80, pool: web}\n");
+        }
+        yaml.append("""
+                  any: {bind: 0.0.0.0:80, pool: web}
+                  again: {bind: 10.0.7.249:80, pool: web}
+                  upper: {bind: LOCALHOST:81, pool: web}
+                  lower: {bind: localhost:81, pool: web}
+                  wild6: {bind: "[::]:82", pool: web}
+                  after: {bind: 10.0.0.1:82, pool: web}
+                  wild4: {bind: 0.0.0.0:82, pool: web}
+                  other: {bind: 10.0.0.1:83, pool: web}
+                pools:
+                  web:
+                    backends: [127.0.0.1:9001]
+                """);
+        assertErrors(yaml.toString(),
+                "listeners.any.bind: 0.0.0.0:80 (expected: an address no other listener binds; "
+                        + "listeners.l0.bind is 10.0.0.0:80)",
+                "listeners.again.bind: 10.0.7.249:80 (expected: an address no other listener binds; "
+                        + "listeners.l1999.bind is 10.0.7.249:80)",
+                "listeners.lower.bind: localhost:81 (expected: an address no other listener binds; "
+                        + "listeners.upper.bind is LOCALHOST:81)",
+                "listeners.after.bind: 10.0.0.1:82 (expected: an address no other listener binds; "
+                        + "listeners.wild6.bind is [::]:82)",
+                "listeners.wild4.bind: 0.0.0.0:82 (expected: an address no other listener binds; "
+                        + "listeners.wild6.bind is [::]:82)");
+    }
+
+    @Test
     void listenersOnPortZeroNeverClash() throws Exception {
         Config config = ConfigLoader.parse(MINIMAL.replace("listeners:\n", "listeners:\n  a: {bind: 127.0.0.1:0, pool: web}\n"
                 + "  b: {bind: 127.0.0.1:0, pool: web}\n"), Map.of());
