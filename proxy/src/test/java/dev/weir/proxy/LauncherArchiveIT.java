@@ -1,6 +1,7 @@
 package dev.weir.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.weir.sample.BackendSample;
 import java.io.IOException;
@@ -95,6 +96,33 @@ class LauncherArchiveIT {
             assertThat(weir.mappedFiles()).doesNotContain(archive.toString());
             stopCleanly(weir);
             assertThat(weir.output()).doesNotContainPattern("(?i)cds|shared ?archive|\\[warning\\]");
+        }
+    }
+
+    /**
+     * On Java 25 the launcher's own archive is an AOT cache: recorded by the first run, written when it exits, mapped
+     * by the next. Runs where a Java 25 is installed: {@code -Dweir.test.java25=PATH} or Temurin 25's Debian path.
+     */
+    @Test
+    void onJava25TheFirstRunWritesAnAotCacheThatTheNextMaps() throws Exception {
+        Path java25 = Path.of(System.getProperty("weir.test.java25", "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java"));
+        assumeTrue(Files.isExecutable(java25), "no Java 25 at " + java25);
+        Path cache = dir.resolve("cache/weir");
+        Map<String, String> env = env(Map.of("JAVA", java25.toString()));
+        try (WeirProcess first = WeirProcess.launch(env, "run", "-c", cfg.toString())) {
+            assertServes(first);
+            assertThat(first.commandLine()).anyMatch(f -> f.startsWith("-XX:AOTCacheOutput=" + cache));
+            stopCleanly(first);
+        }
+        try (var files = Files.list(cache)) {
+            assertThat(files.map(f -> f.getFileName().toString()).toList()).singleElement().asString()
+                    .matches("weir-\\d+-\\d+-\\d+\\.aot");
+        }
+        try (WeirProcess next = WeirProcess.launch(env, "run", "-c", cfg.toString())) {
+            assertServes(next);
+            assertThat(next.commandLine()).anyMatch(f -> f.startsWith("-XX:AOTCache=" + cache));
+            assertThat(next.mappedFiles()).contains(cache.toString());
+            stopCleanly(next);
         }
     }
 
