@@ -60,6 +60,9 @@ class ImageIT {
             if (Files.isReadable(status)) { // the engine runs on this machine: look at the process itself
                 String uid = Files.readAllLines(status).stream().filter(l -> l.startsWith("Uid:")).findFirst().orElseThrow();
                 assertThat(uid.split("\\s+")).as(uid).containsSubsequence("Uid:", "10001", "10001");
+                // The class archive the image build made with this runtime is the one the JVM maps.
+                String maps = Files.readString(status.resolveSibling("maps"));
+                assertThat(maps).as("the class archive in use").contains("/opt/weir/weir.jsa");
             }
             String logs = weir.getLogs();
             Matcher chosen = Pattern.compile("transport chosen transport=(\\S+) requested=auto(.*)").matcher(logs);

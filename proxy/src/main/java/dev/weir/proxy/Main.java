@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "weir", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         description = "Weir, a Layer-4 TCP load balancer.",
-        subcommands = {Main.Run.class, Validate.class, Demo.class, CommandLine.HelpCommand.class})
+        subcommands = {Main.Run.class, Validate.class, Demo.class, Train.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 
     static final int EXIT_OK = 0;

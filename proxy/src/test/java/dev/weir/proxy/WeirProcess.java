@@ -144,6 +144,11 @@ final class WeirProcess implements AutoCloseable {
         return List.of(raw.split("\0"));
     }
 
+    /** The files the process has mapped into memory, from /proc (a class archive the JVM uses is one). */
+    String mappedFiles() throws IOException {
+        return Files.readString(Path.of("/proc", String.valueOf(process.pid()), "maps"));
+    }
+
     Process process() {
         return process;
     }

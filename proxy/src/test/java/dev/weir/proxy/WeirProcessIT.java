@@ -273,8 +273,10 @@ class WeirProcessIT {
                         "-Dio.netty.leakDetection.level=paranoid");
                 assertThat(cmd).contains("-XX:+UseParallelGC");
                 if (start == 2) {
-                    // The archive the first run wrote at its exit (Java 17) or that the JVM keeps (19+).
-                    assertThat(cmd).anyMatch(f -> f.startsWith("-XX:SharedArchiveFile=" + cache.resolve("weir")));
+                    // The archive the first run wrote at its exit (Java 17, 25) or that the JVM keeps (19-24).
+                    assertThat(cmd).anyMatch(f -> f.startsWith("-XX:SharedArchiveFile=" + cache.resolve("weir"))
+                            || f.startsWith("-XX:AOTCache=" + cache.resolve("weir")));
+                    assertThat(weir.mappedFiles()).contains(cache.resolve("weir").toString());
                 }
                 weir.signal("TERM");
                 assertThat(weir.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
@@ -282,7 +284,7 @@ class WeirProcessIT {
             }
             try (var files = Files.list(cache.resolve("weir"))) {
                 assertThat(files.map(f -> f.getFileName().toString()).toList())
-                        .as("after start " + start).singleElement().asString().matches("weir-\\d+-\\d+\\.jsa");
+                        .as("after start " + start).singleElement().asString().matches("weir-\\d+-\\d+-\\d+\\.(jsa|aot)");
             }
         }
     }
