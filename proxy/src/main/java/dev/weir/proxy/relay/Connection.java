@@ -10,9 +10,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOutboundBuffer;
-import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
-import io.netty.channel.socket.DuplexChannel;
+import io.netty.channel.socket.SocketChannelConfig;
+import dev.weir.proxy.transport.QuietEnds;
 import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
 
@@ -22,6 +22,8 @@ import java.net.InetSocketAddress;
  * only that thread touches them (the few read from elsewhere are read racily, for status only).
  */
 final class Connection implements LiveConnection, ChannelFutureListener {
+
+    private static final ChannelFutureListener QUIET_CLOSE = f -> QuietEnds.close(f.channel());
 
     private final ListenerContext listener;
     private final Channel client;
@@ -247,71 +249,86 @@ final class Connection implements LiveConnection, ChannelFutureListener {
     /** Closes both sides now with this reason (unless an earlier one was recorded). */
     void close(CloseReason r) {
         reason(r);
-        client.close();
+        QuietEnds.close(client);
         if (backendChannel != null) {
-            backendChannel.close();
+            QuietEnds.close(backendChannel);
         }
     }
 
     /**
-     * {@code from} sent its FIN: forward it to the other side once everything queued for that side
-     * is written (shutdownOutput would fail pending writes), and close when both directions are done.
+     * {@code from} sent its FIN (or, its output shut down by us, it closed): forward it to the other side once
+     * everything queued for that side is written, and close when both directions are done.
      */
     void forwardFin(Channel from) {
         boolean fromClient = from == client;
         reason(fromClient ? CloseReason.CLIENT_CLOSED : CloseReason.BACKEND_CLOSED);
         Channel to = fromClient ? backendChannel : client;
+        if (QuietEnds.quiet(to) && nothingQueued(to)) {
+            finWritable(to); // the usual case: no promise, no listener (io_uring may still have writes in flight)
+            return;
+        }
         to.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(written -> {
-            if (!written.isSuccess()) {
+            if (written.isSuccess()) {
+                finWritable(to);
+            } else {
                 close(fromClient ? CloseReason.BACKEND_ERROR : CloseReason.CLIENT_ERROR);
-                return;
             }
-            boolean otherWayDone = fromClient ? backendFinForwarded : clientFinForwarded;
-            if (otherWayDone) {
-                // Both directions are finished: a close sends this FIN too, and skips a shutdown()
-                // call (and the exception Netty allocates for it) per connection.
-                CloseNotifyGuard.release(to);
-                close(reason);
-                return;
-            }
-            shutdownOutput(to).addListener(shut -> {
-                if (fromClient) {
-                    clientFinForwarded = true;
-                } else {
-                    backendFinForwarded = true;
-                }
-                if (!shut.isSuccess() || (clientFinForwarded && backendFinForwarded)) {
-                    close(reason);
-                }
-            });
         });
     }
 
     /**
-     * Half-closes {@code to}: over TLS (a terminated client session, or a pool that speaks TLS to backends) the peer
-     * is sent close_notify first, then the FIN, so that it sees the end of the stream and not a truncation.
+     * Everything for {@code to} is written: send it the FIN, or close both sides when this was the second FIN (a
+     * close sends the FIN too, with one shutdown() call fewer). Over TLS (a terminated client session, or a pool that
+     * speaks TLS to backends) the peer is sent close_notify first, so that it sees the end and not a truncation.
      */
-    private ChannelFuture shutdownOutput(Channel to) {
+    private void finWritable(Channel to) {
+        if (to == client ? clientFinForwarded : backendFinForwarded) {
+            CloseNotifyGuard.release(to);
+            close(reason);
+            return;
+        }
         SslHandler tls = to.pipeline().get(SslHandler.class);
         if (tls == null) {
-            return ((DuplexChannel) to).shutdownOutput();
+            finSent(to, QuietEnds.shutdownOutput(to));
+            return;
         }
         CloseNotifyGuard.release(to);
-        ChannelPromise shut = to.newPromise();
-        tls.closeOutbound().addListener(sent -> ((DuplexChannel) to).shutdownOutput(shut));
-        return shut;
+        tls.closeOutbound().addListener(sent -> finSent(to, QuietEnds.shutdownOutput(to)));
+    }
+
+    private void finSent(Channel to, boolean sent) {
+        if (to == client) {
+            backendFinForwarded = true;
+        } else {
+            clientFinForwarded = true;
+        }
+        if (!sent || (clientFinForwarded && backendFinForwarded)) {
+            close(reason);
+        } else if (QuietEnds.quiet(to) && to.config() instanceof SocketChannelConfig config) {
+            // The FIN that {@code to} reads next ends the connection: Netty closes it then (and we see it go), rather
+            // than first calling shutdown(SHUT_RD), which fails with ENOTCONN once our FIN is acknowledged and builds
+            // a NotYetConnectedException with its stack trace (AbstractEpollUnsafe.shutdownInput).
+            config.setAllowHalfClosure(false);
+        }
+    }
+
+    private static boolean nothingQueued(Channel ch) {
+        ChannelOutboundBuffer out = ch.unsafe().outboundBuffer();
+        return out != null && out.totalPendingWriteBytes() == 0;
     }
 
     /** {@code gone} closed or failed: flush what is queued for the other side, then close it. */
     void peerGone(Channel gone) {
         Channel other = gone == client ? backendChannel : client;
-        if (other == null) {
+        if (other == null || !other.isOpen()) {
             return;
         }
-        if (other.isActive()) {
-            other.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        if (QuietEnds.quiet(gone) && (gone == client ? backendFinForwarded : clientFinForwarded)) {
+            forwardFin(gone); // it read its peer's FIN after ours (see finSent): a clean end
+        } else if (QuietEnds.quiet(other) && nothingQueued(other)) {
+            QuietEnds.close(other);
         } else {
-            other.close();
+            other.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(QUIET_CLOSE);
         }
     }
 
@@ -335,7 +352,7 @@ final class Connection implements LiveConnection, ChannelFutureListener {
             reason = CloseReason.CLIENT_CLOSED;
         }
         if (backendChannel != null) {
-            backendChannel.close();
+            QuietEnds.close(backendChannel);
         }
         if (backend != null) {
             backend.unregister(this);
