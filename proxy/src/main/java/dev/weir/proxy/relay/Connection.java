@@ -5,15 +5,12 @@ import dev.weir.proxy.backend.BackendPool;
 import dev.weir.proxy.backend.LiveConnection;
 import dev.weir.proxy.metrics.AccessLog;
 import dev.weir.proxy.metrics.CloseReason;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoop;
-import io.netty.channel.socket.SocketChannelConfig;
 import dev.weir.proxy.transport.QuietEnds;
-import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
 
 /**
@@ -22,8 +19,6 @@ import java.net.InetSocketAddress;
  * only that thread touches them (the few read from elsewhere are read racily, for status only).
  */
 final class Connection implements LiveConnection, ChannelFutureListener {
-
-    private static final ChannelFutureListener QUIET_CLOSE = f -> QuietEnds.close(f.channel());
 
     private final ListenerContext listener;
     private final Channel client;
@@ -47,8 +42,7 @@ final class Connection implements LiveConnection, ChannelFutureListener {
     private long connectedNanos;
     private final RelayedBytes bytes;
 
-    private boolean clientFinForwarded;
-    private boolean backendFinForwarded;
+    private final Ends ends = new Ends(this);
     private CloseReason reason;
     private boolean finished;
 
@@ -255,81 +249,14 @@ final class Connection implements LiveConnection, ChannelFutureListener {
         }
     }
 
-    /**
-     * {@code from} sent its FIN (or, its output shut down by us, it closed): forward it to the other side once
-     * everything queued for that side is written, and close when both directions are done.
-     */
+    /** {@code from} sent its FIN: see {@link Ends#forwardFin}. */
     void forwardFin(Channel from) {
-        boolean fromClient = from == client;
-        reason(fromClient ? CloseReason.CLIENT_CLOSED : CloseReason.BACKEND_CLOSED);
-        Channel to = fromClient ? backendChannel : client;
-        if (QuietEnds.quiet(to) && nothingQueued(to)) {
-            finWritable(to); // the usual case: no promise, no listener (io_uring may still have writes in flight)
-            return;
-        }
-        to.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(written -> {
-            if (written.isSuccess()) {
-                finWritable(to);
-            } else {
-                close(fromClient ? CloseReason.BACKEND_ERROR : CloseReason.CLIENT_ERROR);
-            }
-        });
+        ends.forwardFin(from);
     }
 
-    /**
-     * Everything for {@code to} is written: send it the FIN, or close both sides when this was the second FIN (a
-     * close sends the FIN too, with one shutdown() call fewer). Over TLS (a terminated client session, or a pool that
-     * speaks TLS to backends) the peer is sent close_notify first, so that it sees the end and not a truncation.
-     */
-    private void finWritable(Channel to) {
-        if (to == client ? clientFinForwarded : backendFinForwarded) {
-            CloseNotifyGuard.release(to);
-            close(reason);
-            return;
-        }
-        SslHandler tls = to.pipeline().get(SslHandler.class);
-        if (tls == null) {
-            finSent(to, QuietEnds.shutdownOutput(to));
-            return;
-        }
-        CloseNotifyGuard.release(to);
-        tls.closeOutbound().addListener(sent -> finSent(to, QuietEnds.shutdownOutput(to)));
-    }
-
-    private void finSent(Channel to, boolean sent) {
-        if (to == client) {
-            backendFinForwarded = true;
-        } else {
-            clientFinForwarded = true;
-        }
-        if (!sent || (clientFinForwarded && backendFinForwarded)) {
-            close(reason);
-        } else if (QuietEnds.quiet(to) && to.config() instanceof SocketChannelConfig config) {
-            // The FIN that {@code to} reads next ends the connection: Netty closes it then (and we see it go), rather
-            // than first calling shutdown(SHUT_RD), which fails with ENOTCONN once our FIN is acknowledged and builds
-            // a NotYetConnectedException with its stack trace (AbstractEpollUnsafe.shutdownInput).
-            config.setAllowHalfClosure(false);
-        }
-    }
-
-    private static boolean nothingQueued(Channel ch) {
-        ChannelOutboundBuffer out = ch.unsafe().outboundBuffer();
-        return out != null && out.totalPendingWriteBytes() == 0;
-    }
-
-    /** {@code gone} closed or failed: flush what is queued for the other side, then close it. */
+    /** {@code gone} closed or failed: see {@link Ends#peerGone}. */
     void peerGone(Channel gone) {
-        Channel other = gone == client ? backendChannel : client;
-        if (other == null || !other.isOpen()) {
-            return;
-        }
-        if (QuietEnds.quiet(gone) && (gone == client ? backendFinForwarded : clientFinForwarded)) {
-            forwardFin(gone); // it read its peer's FIN after ours (see finSent): a clean end
-        } else if (QuietEnds.quiet(other) && nothingQueued(other)) {
-            QuietEnds.close(other);
-        } else {
-            other.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(QUIET_CLOSE);
-        }
+        ends.peerGone(gone);
     }
 
     /** Bytes this connection holds in Weir's user-space output queues, both directions. */
