@@ -7,7 +7,7 @@
 #
 #   bench/run.sh [--mode pinned,both] [--pin] [--cores N] [--only LIST] [--peers direct,weir,nginx,haproxy]
 #                [--java PATH] [--weir-opts "JVM FLAGS"] [--transport T] [--reps N] [--idle-count N]
-#                [--loops N] [--spin DUR] [--access-log] [--jfr DIR] [--out DIR]
+#                [--loops N] [--spin DUR] [--access-log] [--jfr DIR] [--out DIR] [--jar PATH]
 #
 #   --mode        modes to run, in this order (default: pinned,both):
 #                   pinned  every proxy on CPU 1, backends and load generators on CPU 0 (taskset); Weir with
@@ -51,6 +51,7 @@
 #   --jfr DIR     record a JFR profile (settings=profile) of Weir during the first round of each workload into
 #                 DIR/weir-MODE-WORKLOAD.jfr (adds overhead: use a separate run for numbers)
 #   --out DIR     keep logs, configs, results.tsv and the tables here (default: a new temporary directory)
+#   --jar PATH    the weir.jar to run (default: proxy/target/weir.jar), e.g. a saved build to compare with
 #
 # The environment may shorten the runs for a smoke test: BULK_SECS (5), SHORT_SECS (10), SHORT_CONC (50),
 # REDIS_N (200000), REDIS1K_N (200000), HTTP_SECS (10), HTTP_CONC (50), TTFB_N (2000), TTFB_WARMUP (200),
@@ -129,7 +130,8 @@ while [ $# -gt 0 ]; do
     --access-log) ACCESS_LOG=1 ;;
     --jfr) JFR_DIR=$2; shift ;;
     --out) OUT=$2; shift ;;
-    -h|--help) sed -n '2,67p' "$0"; exit 0 ;;
+    --jar) WEIR_JAR=$2; shift ;;
+    -h|--help) sed -n '2,68p' "$0"; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -285,7 +287,8 @@ fi
 
 # ---- the tables --------------------------------------------------------------------------------
 {
-  echo "Weir $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?') on $("$WEIR_JAVA" -version 2>&1 | head -1 | tr -d '"')${WEIR_OPTS:+ ($WEIR_OPTS)}," \
+  if [ "$WEIR_JAR" = "$ROOT/proxy/target/weir.jar" ]; then weir_build=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'); else weir_build=$WEIR_JAR; fi
+  echo "Weir $weir_build on $("$WEIR_JAVA" -version 2>&1 | head -1 | tr -d '"')${WEIR_OPTS:+ ($WEIR_OPTS)}," \
     "transport: $TRANSPORT; access logs $([ $ACCESS_LOG = 1 ] && echo on || echo off); $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs; $(haproxy -v 2>/dev/null | head -1 | cut -d' ' -f1-3);" \
     "$(nginx -v 2>&1); $REPS rounds; $(date -u +%Y-%m-%dT%H:%MZ); raw: $RESULTS"
   descs=()

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -108,6 +109,40 @@ class FdExhaustionHygieneTest {
         return client;
     }
 
+    /**
+     * Loads every class of Weir and of these tests, before the descriptors run out. A class read from a directory
+     * (target/classes, as Maven runs the tests) takes a descriptor while it is read: one first needed on a failure
+     * path would take the descriptor a step left free, or fail to load (NoClassDefFoundError), when this class runs
+     * alone. Weir run from its jar reads classes through the jar it holds open.
+     */
+    private static void loadEveryClass() throws IOException {
+        ClassLoader loader = FdExhaustionHygieneTest.class.getClassLoader();
+        for (Class<?> anchor : List.of(dev.weir.proxy.control.Weir.class, FdExhaustionHygieneTest.class)) {
+            Path root;
+            try {
+                root = Path.of(anchor.getProtectionDomain().getCodeSource().getLocation().toURI());
+            } catch (java.net.URISyntaxException e) {
+                throw new IOException(e);
+            }
+            if (!Files.isDirectory(root)) {
+                continue;
+            }
+            try (Stream<Path> files = Files.walk(root)) {
+                for (Path f : (Iterable<Path>) files.filter(x -> x.toString().endsWith(".class"))::iterator) {
+                    String name = root.relativize(f).toString().replace('/', '.').replaceAll("\\.class$", "");
+                    if (name.endsWith("module-info") || name.endsWith("package-info")) {
+                        continue;
+                    }
+                    try {
+                        Class.forName(name, false, loader);
+                    } catch (ClassNotFoundException | LinkageError e) {
+                        // only a head start: a class that cannot load here is not one this test reaches
+                    }
+                }
+            }
+        }
+    }
+
     /** This process under a lowered soft fd limit, filled up; closing frees every filler and restores the limit. */
     private static final class Exhausted implements AutoCloseable {
         private final long soft;
@@ -119,6 +154,7 @@ class FdExhaustionHygieneTest {
 
         /** Room for 64 more than {@code fds} (prlimit's own pipes need some), then filled by {@link #leave}. */
         static Exhausted below(int fds) throws IOException, InterruptedException {
+            loadEveryClass();
             Exhausted e = new Exhausted(softLimit());
             setSoftLimit(fds + 64);
             return e;

@@ -9,6 +9,7 @@ import dev.weir.proxy.config.Config;
 import dev.weir.proxy.config.ListenerConfig;
 import dev.weir.proxy.config.PoolConfig;
 import dev.weir.proxy.relay.ProxyListener;
+import io.netty.channel.EventLoop;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -73,6 +74,15 @@ final class Registry {
     /** The listeners as last published. Any thread, never waits. */
     Map<String, ProxyListener> listenersNow() {
         return listenersByName;
+    }
+
+    /** Live client connections of every listener served by {@code loop}; from any thread (a scrape). */
+    int connectionsOn(EventLoop loop) {
+        int n = 0;
+        for (ProxyListener l : listenersByName.values()) {
+            n += l.connectionsOn(loop);
+        }
+        return n;
     }
 
     /** Publishes the maps as they are now, for readers on other threads. */

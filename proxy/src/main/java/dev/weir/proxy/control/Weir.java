@@ -152,6 +152,7 @@ public final class Weir implements ProxyControl, AutoCloseable {
         status.start();
         // JVM, process and Netty meters: ~100 ms of class loading, so after the listeners accept.
         metrics.bindRuntime(group);
+        metrics.bindLoops(group, registry::connectionsOn);
         ready = true;
     }
 

@@ -19,7 +19,9 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.function.ToIntFunction;
 
 /**
  * The proxy's meters. Few names, dimensions in tags (Prometheus adds {@code _total}, {@code _seconds}):
@@ -34,6 +37,7 @@ import java.util.function.Supplier;
  *   <li>{@code weir.connections.opened{listener}}: accepted client connections (limit rejects included)</li>
  *   <li>{@code weir.connections.closed{listener,pool,backend,reason}}: ended connections by CloseReason</li>
  *   <li>{@code weir.connections.active{listener}}: live client connections</li>
+ *   <li>{@code weir.event.loop.connections{loop}}: live client connections by event loop</li>
  *   <li>{@code weir.listener.rejects{listener,cause}}: clients refused at accept</li>
  *   <li>{@code weir.bytes.received{listener}} / {@code weir.bytes.sent{listener}}: from / to clients, counted as
  *       they pass (once per read batch), not when a connection closes</li>
@@ -95,6 +99,20 @@ public final class ProxyMetrics {
             new NettyAllocatorMetrics(provider).bindTo(registry);
         }
         new NettyEventExecutorMetrics(group).bindTo(registry);
+    }
+
+    /**
+     * {@code weir.event.loop.connections{loop}}: each event loop's live client connections ({@code loop} its index in
+     * the group), so an operator sees how evenly the kernel's SO_REUSEPORT spread the clients over the loops.
+     */
+    public void bindLoops(EventLoopGroup group, ToIntFunction<EventLoop> connectionsOn) {
+        int i = 0;
+        for (EventExecutor e : group) {
+            EventLoop loop = (EventLoop) e;
+            Gauge.builder("weir.event.loop.connections", () -> connectionsOn.applyAsInt(loop))
+                    .tag("loop", Integer.toString(i++))
+                    .description("Live client connections served by this event loop").register(registry);
+        }
     }
 
     /** Meters of one listener. */

@@ -8,8 +8,10 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.RecvByteBufAllocator;
+import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,7 +54,6 @@ final class Acceptor {
      */
     List<Channel> bindNew(InetSocketAddress address) throws InterruptedException {
         ServerBootstrap b = new ServerBootstrap()
-                .group(group)
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
@@ -74,17 +75,20 @@ final class Acceptor {
         }
         // SO_REUSEPORT: one accepting socket per event loop, so accepting is spread over the loops
         // instead of funnelled through one thread (the kernel balances new connections between them).
-        int acceptors = 0;
-        for (var ignored : group) {
-            acceptors++;
+        List<EventLoop> loops = new ArrayList<>();
+        for (EventExecutor loop : group) {
+            loops.add((EventLoop) loop);
         }
-        if (acceptors > 1) {
+        if (loops.size() > 1) {
             transport.reusePort(b);
         }
         List<Channel> bound = new ArrayList<>();
         InetSocketAddress at = address;
-        for (int i = 0; i < acceptors; i++) {
-            ChannelFuture f = b.bind(at).await();
+        for (EventLoop loop : loops) {
+            // A connection stays on the loop whose socket accepted it (as nginx's and HAProxy's do with
+            // reuseport): ServerBootstrap would hand it to the group's next loop, a cross-thread task and wake-up
+            // for most connections; the kernel's spread over the sockets is the spread over the loops.
+            ChannelFuture f = b.clone().group(loop, loop).bind(at).await();
             if (!f.isSuccess()) {
                 bound.forEach(Channel::close); // all of them, even if this thread is interrupted meanwhile
                 for (Channel c : bound) {

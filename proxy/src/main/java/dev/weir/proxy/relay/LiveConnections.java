@@ -2,6 +2,7 @@ package dev.weir.proxy.relay;
 
 import dev.weir.proxy.api.ConnectionList;
 import dev.weir.proxy.metrics.CloseReason;
+import io.netty.channel.EventLoop;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -36,6 +37,17 @@ final class LiveConnections {
     /** Live client connections (as counted at accept). */
     int active() {
         return accepted.get();
+    }
+
+    /** Live connections served by {@code loop} (read racily, at scrape time: nothing on the connection path). */
+    int on(EventLoop loop) {
+        int n = 0;
+        for (Connection c : live) {
+            if (c.eventLoop() == loop) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** Connections whose client socket is still open (exact at shutdown, unlike the accept counter). */

@@ -11,6 +11,7 @@ import dev.weir.proxy.metrics.ProxyMetrics;
 import dev.weir.proxy.tls.ServerTls;
 import dev.weir.proxy.transport.Transport;
 import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
@@ -169,6 +170,11 @@ public final class ProxyListener implements ListenerContext {
     /** Live client connections. */
     public int activeConnections() {
         return live.active();
+    }
+
+    /** Live connections served by {@code loop}: counted when asked (a scrape), nothing on the connection path. */
+    public int connectionsOn(EventLoop loop) {
+        return live.on(loop);
     }
 
     /** Connections whose client socket is still open (exact at shutdown, unlike the accept counter). */
