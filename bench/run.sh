@@ -44,7 +44,7 @@
 #   --idle-count  idle connections to open (default: 10000, capped so that the proxy's 2 fds per
 #                 connection fit under the hard fd limit)
 #   --loops N     Weir's event-loop-threads (default: 0 in pinned, one per CPU it may run on; N in both)
-#   --spin DUR    Weir's event-loop-spin, e.g. 0s to turn it off (default: Weir's own default, 20us)
+#   --spin DUR    Weir's event-loop-spin, e.g. 20us (default: Weir's own default, 0s: off)
 #   --access-log  every proxy logs each connection: Weir its access log (to stdout, the log file), HAProxy
 #                 `option tcplog` to stdout (`log stdout format raw`), nginx a stream access_log file (default:
 #                 none of them logs; tls is not affected)

@@ -160,6 +160,7 @@ idle() {   # $1 peer (a fresh proxy each time): IDLE_COUNT idle proxied connecti
   sleep 2
   rss1=$(rss_kib "$p")
   record "$1" "idle $IDLE_COUNT conns: RSS growth KiB/conn" "$(calc "($rss1 - $rss0) / $opened")"
+  record "$1" "idle: RSS before the connections MiB" "$(calc "$rss0 / 1024")"
   if [ -n "$heap0" ]; then
     # Allocated while the connections opened (live and garbage): only when no GC ran in between.
     used1=$(heap_now_kib "$p")

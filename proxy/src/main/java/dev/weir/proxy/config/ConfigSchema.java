@@ -24,11 +24,11 @@ final class ConfigSchema {
     static final Key<Integer> EVENT_LOOP_THREADS = Key.of("event-loop-threads",
             Parsers.integer(0, Integer.MAX_VALUE), 0);
     /**
-     * 20us: with it, redis-benchmark through Weir went from 0.99x to 1.03x HAProxy's ops/s, its p99 from 1.01x to 0.99x
-     * and its CPU per operation from 0.96x to 1.05x; an idle loop's window closes (bench/RESULTS.md, 2026-11-27).
+     * Off by default: spinning buys a few percent of latency and throughput for much more CPU per operation, and the
+     * peers do not spin unless asked (HAProxy's busy-polling); docs/performance.md has the trade.
      */
     static final Key<Duration> EVENT_LOOP_SPIN = Key.of("event-loop-spin",
-            Parsers.microseconds(Duration.ofMillis(1)), Duration.ofNanos(20_000));
+            Parsers.microseconds(Duration.ofMillis(1)), Duration.ZERO);
     /** 256 KiB reads relayed a bulk stream 1.6x as fast as 64 KiB, on one core (bench/RESULTS.md, 2026-11-26). */
     static final Key<Integer> MAX_READ = Key.of("max-read", Parsers.size(4 * 1024, 16 * 1024 * 1024), 256 * 1024);
     static final Key<Void> LISTENERS = Key.named("listeners", ListenerSchema.SECTION);

@@ -385,7 +385,9 @@ class ConfigLoaderTest {
 
     @Test
     void eventLoopSpinTakesMicrosecondsUpToAMillisecond() throws Exception {
-        assertThat(ConfigLoader.parse(MINIMAL, Map.of()).eventLoopSpin()).isEqualTo(Duration.ofNanos(20_000));
+        assertThat(ConfigLoader.parse(MINIMAL, Map.of()).eventLoopSpin()).as("off by default").isZero();
+        assertThat(ConfigLoader.parse("event-loop-spin: 20us\n" + MINIMAL, Map.of()).eventLoopSpin())
+                .isEqualTo(Duration.ofNanos(20_000));
         assertThat(ConfigLoader.parse("event-loop-spin: 1ms\n" + MINIMAL, Map.of()).eventLoopSpin())
                 .isEqualTo(Duration.ofMillis(1));
         assertThat(ConfigLoader.parse("event-loop-spin: 0s\n" + MINIMAL, Map.of()).eventLoopSpin()).isZero();

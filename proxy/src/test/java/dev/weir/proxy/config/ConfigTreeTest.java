@@ -151,7 +151,7 @@ class ConfigTreeTest {
         Config minimal = ConfigLoader.parse("listeners: {web: {bind: 127.0.0.1:0, pool: web}}\n"
                 + "pools: {web: {backends: [127.0.0.1:9001]}}\n", Map.of());
         Map<String, Object> tree = ConfigTree.of(minimal);
-        assertThat(tree.get("event-loop-spin")).isEqualTo("20us");
+        assertThat(tree.get("event-loop-spin")).isEqualTo("0s");
         assertThat(at(tree, "listeners", "web")).containsEntry("max-connections", 10000)
                 .containsEntry("idle-timeout", "1h").containsEntry("allow", List.of())
                 .doesNotContainKeys("tls", "sni", "proxy-protocol", "per-client", "max-connection-duration");
