@@ -44,22 +44,16 @@ wait_port() {   # $1 port, $2 seconds (default 20)
 
 # CPU of a process and its children (nginx's workers under its master), in clock ticks.
 tree_pids() { echo "$1"; cat /proc/"$1"/task/*/children 2>/dev/null | tr ' ' '\n' | grep . || true; }
-ticks() {    # utime+stime
+proc_ticks() {   # $1 pid, $2 an awk sum of /proc/PID/stat fields counted after the name ($12 utime, $13 stime)
   local s=0 p t
   for p in $(tree_pids "$1"); do
-    t=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13}') || t=0
+    t=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk "{print $2}") || t=0
     s=$((s + ${t:-0}))
   done
   echo $s
 }
-uticks() {   # utime alone
-  local s=0 p t
-  for p in $(tree_pids "$1"); do
-    t=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12}') || t=0
-    s=$((s + ${t:-0}))
-  done
-  echo $s
-}
+ticks() { proc_ticks "$1" '$12 + $13'; }   # utime+stime
+uticks() { proc_ticks "$1" '$12'; }        # utime alone
 rss_kib() { local s=0 p; for p in $(tree_pids "$1"); do s=$((s + $(awk '/^VmRSS/ {print $2}' "/proc/$p/status"))); done; echo $s; }
 
 # results.tsv: mode, round, workload, peer, figure, value. The first figure a workload records is its headline,
